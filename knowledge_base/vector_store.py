@@ -1,0 +1,101 @@
+"""Chroma access: embedded ``PersistentClient`` by default, ``HttpClient`` for a ``chroma run`` server.
+
+Vectors are always passed explicitly (``embeddings=``/``query_embeddings=``): any Chroma call
+that has to embed text itself falls back to its default model, which downloads weights.
+One collection per embedder, updated without ever breaking the live build: chunk ids carry
+a content hash, so an ingest first *adds* the new chunks, then moves the build pointer, then
+deletes the chunks no build refers to any more (see ``knowledge_base.ingest``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from knowledge_base.documents import Chunk
+from knowledge_base.settings import ChromaSettings
+
+ADD_BATCH = 2000
+
+
+def connect(config: ChromaSettings, persist_dir: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaClientSettings
+
+    client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=False)
+    if config.url:
+        parsed = urlparse(config.url)
+        return chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
+                                   ssl=parsed.scheme == "https", settings=client_settings)
+    persist_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(persist_dir), settings=client_settings)
+
+
+def collection_name(config: ChromaSettings, model_id: str) -> str:
+    short = "".join(c if c.isalnum() or c in "._" else "-" for c in model_id)[:60].strip("-")
+    return f"{config.collection_prefix}-{short}"
+
+
+def open_collection(client: Any, name: str, config: ChromaSettings) -> Any:
+    return client.get_or_create_collection(
+        name, embedding_function=None,
+        configuration={"hnsw": {"space": "cosine", "ef_search": config.hnsw_search_ef,
+                                "ef_construction": config.hnsw_construction_ef}},
+    )
+
+
+def _chroma_metadata(chunk: Chunk) -> dict[str, str | int]:
+    meta = {k: v for k, v in chunk.metadata.items() if isinstance(v, str | int | float | bool)}
+    return {**meta, "chunk_index": chunk.index}
+
+
+def stored_ids(collection: Any) -> set[str]:
+    ids: set[str] = set()
+    offset, page = 0, 5000
+    while True:
+        got = collection.get(include=[], limit=page, offset=offset)["ids"]
+        ids.update(got)
+        if len(got) < page:
+            return ids
+        offset += page
+
+
+def add_chunks(collection: Any, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    """Add chunks whose ids are new. Ids embed a content hash, so an id never changes meaning."""
+    for start in range(0, len(chunks), ADD_BATCH):
+        part = chunks[start : start + ADD_BATCH]
+        collection.add(ids=[c.id for c in part], embeddings=vectors[start : start + len(part)],
+                       documents=[c.text for c in part], metadatas=[_chroma_metadata(c) for c in part])
+
+
+def delete_ids(collection: Any, ids: Sequence[str]) -> None:
+    ids = list(ids)
+    for start in range(0, len(ids), ADD_BATCH):
+        collection.delete(ids=ids[start : start + ADD_BATCH])
+
+
+def drop_collections(client: Any, prefix: str, keep: set[str]) -> None:
+    """Drop this app's collections (by prefix) that are not in ``keep``."""
+    for col in client.list_collections():
+        name = col if isinstance(col, str) else col.name
+        if name.startswith(f"{prefix}-") and name not in keep:
+            client.delete_collection(name)
+
+
+def where_clause(filters: dict[str, list[str]]) -> dict[str, Any] | None:
+    clauses = [{key: {"$in": values}} for key, values in sorted(filters.items()) if values]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def query(collection: Any, vector: np.ndarray, n: int, filters: dict[str, list[str]]) -> list[tuple[str, float]]:
+    """Top-n (chunk id, cosine similarity) for one query vector."""
+    n = max(1, min(n, collection.count()))
+    res = collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where_clause(filters),
+                           include=["distances"])
+    return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
