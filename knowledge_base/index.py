@@ -69,12 +69,16 @@ class KnowledgeIndex:
             if c.doc_id not in doc_pos:
                 doc_pos[c.doc_id] = len(doc_ids)
                 doc_ids.append(c.doc_id)
-        client = vector_store.connect(settings.chroma, layout.chroma_dir)
         dense = []
-        for name in manifest.config.get("embedders", []):
-            embedder = (embedders or {}).get(name) or make_embedder(name, settings.embeddings)
-            col = client.get_collection(vector_store.collection_name(settings.chroma, embedder.model_id))
-            dense.append(DenseIndex(name, embedder, col, build / f"vectors-{name}.npy"))
+        try:
+            client = vector_store.connect(settings.chroma, layout.chroma_dir)
+            for name in manifest.config.get("embedders", []):
+                embedder = (embedders or {}).get(name) or make_embedder(name, settings.embeddings)
+                col = client.get_collection(vector_store.collection_name(settings.chroma, embedder.model_id))
+                dense.append(DenseIndex(name, embedder, col, build / f"vectors-{name}.npy"))
+        except Exception as exc:  # unreachable server (ValueError) or missing collection (NotFoundError)
+            raise IndexNotReadyError(f"vector store not usable ({settings.chroma.url or layout.chroma_dir}): "
+                                     f"{exc} — run `hra kb ingest`") from exc
         return cls(
             build_id=current["build_id"], manifest=manifest, chunks=chunks,
             chunk_pos={c.id: i for i, c in enumerate(chunks)}, doc_ids=doc_ids,

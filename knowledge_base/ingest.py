@@ -117,7 +117,8 @@ def ingest(settings: KnowledgeBaseSettings, paths: Iterable[Path] | None = None,
         (layout.last_report).write_text(rep.to_json(), encoding="utf-8")
         return rep
 
-    if previous is not None and previous.kb_version == manifest.kb_version and not force:
+    if previous is not None and previous.kb_version == manifest.kb_version and not force \
+            and _vector_store_complete(settings, layout, len(chunks)):
         return report("up-to-date", layout.current()["build_id"], {})  # type: ignore[index]
 
     build_id = f"{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -127,6 +128,26 @@ def ingest(settings: KnowledgeBaseSettings, paths: Iterable[Path] | None = None,
     rep = report("built", build_id, embedded)
     (layout.build_dir(build_id) / "report.json").write_text(rep.to_json(), encoding="utf-8")
     return rep
+
+
+def _vector_store_complete(settings: KnowledgeBaseSettings, layout: IndexLayout, chunks: int) -> bool:
+    """The files say "up to date"; check the vectors too (a Chroma server can lose its data)."""
+    client = _connect(settings, layout)
+    for name in settings.embeddings.models:
+        col = vector_store.collection_name(settings.chroma, make_embedder(name, settings.embeddings).model_id)
+        try:
+            if client.get_collection(col).count() < chunks:
+                return False
+        except Exception:  # noqa: BLE001 - "collection does not exist" differs between client modes
+            return False
+    return True
+
+
+def _connect(settings: KnowledgeBaseSettings, layout: IndexLayout) -> Any:
+    try:
+        return vector_store.connect(settings.chroma, layout.chroma_dir)
+    except ValueError as exc:  # chromadb's "Could not connect to a Chroma server"
+        raise IngestError(f"vector store unreachable ({settings.chroma.url}): {exc}") from exc
 
 
 def _build(settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str, manifest: Manifest,
@@ -141,7 +162,7 @@ def _build(settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str, 
         timings["bm25"] = time.perf_counter() - t
         embedded: dict[str, int] = {}
         cache = EmbeddingCache(layout.cache_path)
-        client = vector_store.connect(settings.chroma, layout.chroma_dir)
+        client = _connect(settings, layout)
         try:
             for name in settings.embeddings.models:
                 embedded.update(_embed_into_store(name, settings, cache, client, build, chunks, progress, timings))
@@ -187,7 +208,7 @@ def _cleanup(settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str
     Runs after the pointer moved, so a crash here only leaves unreferenced vectors behind; the
     next ingest removes them. Collections of embedders no longer configured are dropped too.
     """
-    client = vector_store.connect(settings.chroma, layout.chroma_dir)
+    client = _connect(settings, layout)
     live = {c.id for c in read_chunks(layout.build_dir(build_id) / "chunks.jsonl")}
     keep = set()
     for name in settings.embeddings.models:

@@ -60,9 +60,7 @@ class HybridSearcher:
     def _chroma_filters(self, filters: SearchFilters) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         if filters.sources:
-            wanted = set(filters.sources)
-            keys = {k for k, n in zip(self._source_key, self._source_name, strict=True) if k in wanted or n in wanted}
-            out["source_key"] = sorted(keys) or ["∅"]
+            out["sources"] = sorted(filters.sources)
         if filters.audience:
             out["audience"] = [filters.audience, "all"]
         return out
@@ -71,8 +69,9 @@ class HybridSearcher:
         if not chroma_filters:
             return None
         mask = np.ones(len(self.index.chunks), dtype=bool)
-        if "source_key" in chroma_filters:
-            mask &= np.isin(self._source_key, chroma_filters["source_key"])
+        if "sources" in chroma_filters:
+            wanted = chroma_filters["sources"]
+            mask &= np.isin(self._source_key, wanted) | np.isin(self._source_name, wanted)
         if "audience" in chroma_filters:
             mask &= np.isin(self._audience, chroma_filters["audience"])
         return mask

@@ -87,7 +87,13 @@ def drop_collections(client: Any, prefix: str, keep: set[str]) -> None:
 
 
 def where_clause(filters: dict[str, list[str]]) -> dict[str, Any] | None:
-    clauses = [{key: {"$in": values}} for key, values in sorted(filters.items()) if values]
+    """``sources`` matches a source key (id prefix) or a source name; ``audience`` matches exactly."""
+    clauses: list[dict[str, Any]] = []
+    if filters.get("sources"):
+        wanted = filters["sources"]
+        clauses.append({"$or": [{"source_key": {"$in": wanted}}, {"source": {"$in": wanted}}]})
+    if filters.get("audience"):
+        clauses.append({"audience": {"$in": filters["audience"]}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

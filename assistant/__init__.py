@@ -1,0 +1,1 @@
+"""The assistant: question → mask PII → retrieve → decide → draft → check, served by FastAPI."""

@@ -1,0 +1,16 @@
+"""Dependency aliases: routes receive services built by ``create_app``, never globals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from assistant.services.knowledge import KnowledgeService
+
+
+def _knowledge(request: Request) -> KnowledgeService:
+    return request.app.state.knowledge  # type: ignore[no-any-return]
+
+
+Knowledge = Annotated[KnowledgeService, Depends(_knowledge)]

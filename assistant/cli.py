@@ -1,0 +1,149 @@
+"""``hra`` — the command line: ``hra kb ingest|status|search|export-vectors``, ``hra serve``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from assistant.settings import Settings
+
+app = typer.Typer(help="HR drafting assistant — knowledge base and service commands.", no_args_is_help=True)
+kb_app = typer.Typer(help="Knowledge base: ingest sources, show status, search.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+console = Console()
+
+
+@kb_app.command("ingest")
+def kb_ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: HRA_KB__SOURCES).")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
+) -> None:
+    """Load, chunk, embed what changed and swap in a new index. Bad inputs are reported, not fatal."""
+    from knowledge_base.ingest import IngestError, ingest
+
+    settings = Settings()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeRemainingColumn(), console=console) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        try:
+            report = ingest(settings.kb, paths or None, progress=progress, force=force)
+        except IngestError as exc:
+            console.print(f"[red]Ingest failed:[/red] {exc}")
+            raise typer.Exit(1) from exc
+    console.print(f"[bold]{report.status}[/bold] kb_version={report.kb_version} "
+                  f"(previous {report.previous_kb_version}) — {report.documents} documents, {report.chunks} chunks")
+    console.print(f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}; "
+                  f"embedded {report.embedded or 0}; {report.seconds.get('total', 0):.1f} s")
+    for issue in report.issues:
+        console.print(f"[yellow]skipped[/yellow] {issue.file} [{issue.record}]: {issue.reason}")
+
+
+@kb_app.command("status")
+def kb_status() -> None:
+    """kb_version, counts and the last ingest report."""
+    from knowledge_base.index_store import IndexLayout
+    from knowledge_base.manifest import Manifest
+
+    settings = Settings()
+    layout = IndexLayout(settings.kb.index_dir)
+    current = layout.current()
+    if current is None:
+        console.print(f"No index in {layout.root}. Run `hra kb ingest`.")
+        raise typer.Exit(1)
+    manifest = Manifest.load(layout.build_dir(current["build_id"]) / "manifest.json")
+    chunks = sum(len(d.chunk_ids) for d in manifest.documents.values())
+    console.print(f"kb_version [bold]{manifest.kb_version}[/bold]  build {current['build_id']}")
+    console.print(f"{len(manifest.documents)} documents, {chunks} chunks, embedders "
+                  f"{', '.join(manifest.config.get('embedders', []))}; "
+                  f"vector store: {settings.kb.chroma.url or layout.chroma_dir}")
+    if layout.last_report.exists():
+        report = json.loads(layout.last_report.read_text())
+        console.print(f"last ingest {report['finished_at']}: {report['status']}, added {len(report['added'])}, "
+                      f"changed {len(report['changed'])}, removed {len(report['removed'])}, "
+                      f"{len(report['issues'])} skipped input(s)")
+        for issue in report["issues"]:
+            console.print(f"  [yellow]skipped[/yellow] {issue['file']} [{issue['record']}]: {issue['reason']}")
+
+
+@kb_app.command("search")
+def kb_search(
+    question: Annotated[str, typer.Argument(help="The question, in French.")],
+    top_k: Annotated[int, typer.Option(help="Passages to show.")] = 5,
+    source: Annotated[list[str] | None, typer.Option(help="Restrict to a source key (sp, mt, contrib…).")] = None,
+    audience: Annotated[str | None, typer.Option(help="private-sector or civil-service.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Hybrid search with the reasons each passage was chosen."""
+    from knowledge_base.index import IndexNotReadyError, KnowledgeIndex
+    from knowledge_base.search import HybridSearcher, SearchFilters
+
+    if audience not in (None, "private-sector", "civil-service"):
+        raise typer.BadParameter("audience must be private-sector or civil-service")
+    settings = Settings()
+    try:
+        searcher = HybridSearcher(KnowledgeIndex.open(settings.kb), settings.retrieval)
+    except IndexNotReadyError as exc:
+        console.print(str(exc))
+        raise typer.Exit(1) from exc
+    hits = searcher.search(question, SearchFilters(tuple(source or ()), audience), top_k)  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps([{"chunk_id": h.chunk.id, "title": h.chunk.metadata.get("title"),
+                                "url": h.chunk.metadata.get("url"), "doc_rank": h.doc_rank, "fused": h.fused,
+                                "scores": h.scores, "ranks": h.ranks, "matched_terms": h.matched_terms}
+                               for h in hits], ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"« {question} »", show_lines=True)
+    for col in ("#", "passage", "why"):
+        table.add_column(col)
+    for h in hits:
+        meta = h.chunk.metadata
+        why = "\n".join([f"{name}: rank {h.ranks[name]}, score {h.scores[name]}" for name in h.ranks]
+                        + [f"fused {h.fused}", "terms: " + (", ".join(h.matched_terms) or "—")])
+        where = f"[bold]{meta.get('title')}[/bold]" + (f" › {meta.get('heading_path')}" if meta.get("heading_path")
+                                                       else "")
+        table.add_row(str(h.doc_rank), f"{where}\n{meta.get('url') or ''}\n{h.chunk.text[:300]}…", why)
+    console.print(table)
+
+
+@kb_app.command("export-vectors")
+def kb_export_vectors() -> None:
+    """Write the live build's vectors (float16) to the shipped-vectors folder (maintainers)."""
+    from knowledge_base.embedders import export_shipped_vectors, make_embedder
+    from knowledge_base.embeddings import EmbeddingCache, cache_key
+    from knowledge_base.index import KnowledgeIndex
+
+    settings = Settings()
+    index = KnowledgeIndex.open(settings.kb)
+    cache = EmbeddingCache(settings.kb.index_dir / "embeddings.sqlite")
+    for name in index.manifest.config.get("embedders", []):
+        model_id = make_embedder(name, settings.kb.embeddings).model_id
+        keys = [cache_key(model_id, c.embed_text) for c in index.chunks]
+        path = export_shipped_vectors(cache, keys, settings.kb.embeddings.shipped_vectors_dir, model_id)
+        console.print(f"{name}: {len(keys)} vectors → {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command("serve")
+def serve() -> None:
+    """Start the HTTP service (builds the index first if there is none)."""
+    import uvicorn
+
+    from assistant.app import create_app
+
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Feedback: panel events → store → audit chain (issue 5)."""
