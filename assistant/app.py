@@ -22,9 +22,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge.start()
         yield
 
-    app = FastAPI(title="Assistant RH — brouillons de réponses", version="0.1.0", lifespan=lifespan,
-                  description="Drafts cited French replies for HR agents, who edit and send them. "
-                  "The machine never sends and never decides.")
+    app = FastAPI(
+        title="Assistant RH — brouillons de réponses",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Drafts cited French replies for HR agents, who edit and send them. "
+        "The machine never sends and never decides.",
+    )
     app.state.settings = settings
     app.state.knowledge = knowledge
     install_error_handlers(app)

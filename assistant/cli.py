@@ -21,15 +21,22 @@ console = Console()
 
 @kb_app.command("ingest")
 def kb_ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: HRA_KB__SOURCES).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: HRA_KB__SOURCES).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
 ) -> None:
     """Load, chunk, embed what changed and swap in a new index. Bad inputs are reported, not fatal."""
     from knowledge_base.ingest import IngestError, ingest
 
     settings = Settings()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeRemainingColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -42,10 +49,14 @@ def kb_ingest(
         except IngestError as exc:
             console.print(f"[red]Ingest failed:[/red] {exc}")
             raise typer.Exit(1) from exc
-    console.print(f"[bold]{report.status}[/bold] kb_version={report.kb_version} "
-                  f"(previous {report.previous_kb_version}) — {report.documents} documents, {report.chunks} chunks")
-    console.print(f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}; "
-                  f"embedded {report.embedded or 0}; {report.seconds.get('total', 0):.1f} s")
+    console.print(
+        f"[bold]{report.status}[/bold] kb_version={report.kb_version} "
+        f"(previous {report.previous_kb_version}) — {report.documents} documents, {report.chunks} chunks"
+    )
+    console.print(
+        f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}; "
+        f"embedded {report.embedded or 0}; {report.seconds.get('total', 0):.1f} s"
+    )
     for issue in report.issues:
         console.print(f"[yellow]skipped[/yellow] {issue.file} [{issue.record}]: {issue.reason}")
 
@@ -65,23 +76,31 @@ def kb_status() -> None:
     manifest = Manifest.load(layout.build_dir(current["build_id"]) / "manifest.json")
     chunks = sum(len(d.chunk_ids) for d in manifest.documents.values())
     console.print(f"kb_version [bold]{manifest.kb_version}[/bold]  build {current['build_id']}")
-    console.print(f"{len(manifest.documents)} documents, {chunks} chunks, embedders "
-                  f"{', '.join(manifest.config.get('embedders', []))}; "
-                  f"vector store: {settings.kb.chroma.url or layout.chroma_dir}")
+    console.print(
+        f"{len(manifest.documents)} documents, {chunks} chunks, embedders "
+        f"{', '.join(manifest.config.get('embedders', []))}; "
+        f"vector store: {settings.kb.chroma.url or layout.chroma_dir}"
+    )
     if layout.last_report.exists():
         report = json.loads(layout.last_report.read_text())
-        console.print(f"last ingest {report['finished_at']}: {report['status']}, added {len(report['added'])}, "
-                      f"changed {len(report['changed'])}, removed {len(report['removed'])}, "
-                      f"{len(report['issues'])} skipped input(s)")
+        console.print(
+            f"last ingest {report['finished_at']}: {report['status']}, added {len(report['added'])}, "
+            f"changed {len(report['changed'])}, removed {len(report['removed'])}, "
+            f"{len(report['issues'])} skipped input(s)"
+        )
         for issue in report["issues"]:
-            console.print(f"  [yellow]skipped[/yellow] {issue['file']} [{issue['record']}]: {issue['reason']}")
+            console.print(
+                f"  [yellow]skipped[/yellow] {issue['file']} [{issue['record']}]: {issue['reason']}"
+            )
 
 
 @kb_app.command("search")
 def kb_search(
     question: Annotated[str, typer.Argument(help="The question, in French.")],
     top_k: Annotated[int, typer.Option(help="Passages to show.")] = 5,
-    source: Annotated[list[str] | None, typer.Option(help="Restrict to a source key (sp, mt, contrib…).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="Restrict to a source key (sp, mt, contrib…).")
+    ] = None,
     audience: Annotated[str | None, typer.Option(help="private-sector or civil-service.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -99,20 +118,38 @@ def kb_search(
         raise typer.Exit(1) from exc
     hits = searcher.search(question, SearchFilters(tuple(source or ()), audience), top_k)  # type: ignore[arg-type]
     if as_json:
-        typer.echo(json.dumps([{"chunk_id": h.chunk.id, "title": h.chunk.metadata.get("title"),
-                                "url": h.chunk.metadata.get("url"), "doc_rank": h.doc_rank, "fused": h.fused,
-                                "scores": h.scores, "ranks": h.ranks, "matched_terms": h.matched_terms}
-                               for h in hits], ensure_ascii=False, indent=1))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "chunk_id": h.chunk.id,
+                        "title": h.chunk.metadata.get("title"),
+                        "url": h.chunk.metadata.get("url"),
+                        "doc_rank": h.doc_rank,
+                        "fused": h.fused,
+                        "scores": h.scores,
+                        "ranks": h.ranks,
+                        "matched_terms": h.matched_terms,
+                    }
+                    for h in hits
+                ],
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return
     table = Table(title=f"« {question} »", show_lines=True)
     for col in ("#", "passage", "why"):
         table.add_column(col)
     for h in hits:
         meta = h.chunk.metadata
-        why = "\n".join([f"{name}: rank {h.ranks[name]}, score {h.scores[name]}" for name in h.ranks]
-                        + [f"fused {h.fused}", "terms: " + (", ".join(h.matched_terms) or "—")])
-        where = f"[bold]{meta.get('title')}[/bold]" + (f" › {meta.get('heading_path')}" if meta.get("heading_path")
-                                                       else "")
+        why = "\n".join(
+            [f"{name}: rank {h.ranks[name]}, score {h.scores[name]}" for name in h.ranks]
+            + [f"fused {h.fused}", "terms: " + (", ".join(h.matched_terms) or "—")]
+        )
+        where = f"[bold]{meta.get('title')}[/bold]" + (
+            f" › {meta.get('heading_path')}" if meta.get("heading_path") else ""
+        )
         table.add_row(str(h.doc_rank), f"{where}\n{meta.get('url') or ''}\n{h.chunk.text[:300]}…", why)
     console.print(table)
 

@@ -20,19 +20,24 @@ class ServerSettings(BaseSettings):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HRA_", env_nested_delimiter="__", env_file=".env",
-                                      extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="HRA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
 
     env: Literal["dev", "test", "prod"] = Field(default="dev", description="'prod' refuses unsafe values.")
     server: ServerSettings = Field(default_factory=ServerSettings)
     kb: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     build_index_on_start: bool = Field(
-        default=True, description="Build the index at start-up when none exists (seconds with the shipped "
-        "vectors). Off in deployments that run `hra kb ingest` as a separate step.")
+        default=True,
+        description="Build the index at start-up when none exists (seconds with the shipped "
+        "vectors). Off in deployments that run `hra kb ingest` as a separate step.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_in_prod(self) -> Settings:
         if self.env == "prod" and "fake" in self.kb.embeddings.models:
-            raise ValueError("HRA_KB__EMBEDDINGS__MODELS contains 'fake' (a test provider): refused when HRA_ENV=prod")
+            raise ValueError(
+                "HRA_KB__EMBEDDINGS__MODELS contains 'fake' (a test provider): refused when HRA_ENV=prod"
+            )
         return self

@@ -30,9 +30,15 @@ def machine() -> dict[str, Any]:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem_gib, 1), "python": platform.python_version(),
-            "platform": platform.platform(), "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-            "packages": versions}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem_gib, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "packages": versions,
+    }
 
 
 def percentiles_ms(seconds: list[float]) -> dict[str, float]:
@@ -40,7 +46,12 @@ def percentiles_ms(seconds: list[float]) -> dict[str, float]:
     if not ms:
         return {}
     q = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else [ms[0]] * 99
-    return {"p50": round(statistics.median(ms), 2), "p95": round(q[94], 2), "max": round(ms[-1], 2), "n": len(ms)}
+    return {
+        "p50": round(statistics.median(ms), 2),
+        "p95": round(q[94], 2),
+        "max": round(ms[-1], 2),
+        "n": len(ms),
+    }
 
 
 def peak_rss_mb() -> float:

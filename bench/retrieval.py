@@ -59,8 +59,12 @@ def configs(searcher: HybridSearcher) -> dict[str, list[str]]:
 
 
 def score(ranked: list[str], relevant: list[str]) -> dict[str, float]:
-    return {"R@5": recall_at_k(ranked, relevant, 5), "R@10": recall_at_k(ranked, relevant, 10),
-            "nDCG@10": ndcg_at_k(ranked, relevant, 10), "MRR@10": mrr_at_k(ranked, relevant, 10)}
+    return {
+        "R@5": recall_at_k(ranked, relevant, 5),
+        "R@10": recall_at_k(ranked, relevant, 10),
+        "nDCG@10": ndcg_at_k(ranked, relevant, 10),
+        "MRR@10": mrr_at_k(ranked, relevant, 10),
+    }
 
 
 def evaluate(searcher: HybridSearcher, questions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -84,35 +88,41 @@ def evaluate(searcher: HybridSearcher, questions: list[dict[str, Any]]) -> dict[
             if q["origin"] not in SELF_DOC_ORIGINS:
                 per[config]["ALL excluding self-document origins"].append(per[config][q["origin"]][-1])
         if (i + 1) % 500 == 0:
-            print(f"  {i + 1}/{len(questions)} questions, {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    return {config: {origin: {"n": len(rows), **{m: round(mean([r[m] for r in rows]), 4) for m in rows[0]}}
-                     for origin, rows in sorted(origins.items())}
-            for config, origins in per.items()}
+            print(
+                f"  {i + 1}/{len(questions)} questions, {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+            )
+    return {
+        config: {
+            origin: {"n": len(rows), **{m: round(mean([r[m] for r in rows]), 4) for m in rows[0]}}
+            for origin, rows in sorted(origins.items())
+        }
+        for config, origins in per.items()
+    }
 
 
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
+def time_each(fn: Callable[[Any], object], items: list[Any]) -> dict[str, float]:
+    """Latency percentiles of ``fn(item)`` over the items, one call each."""
+    durations = []
+    for item in items:
         t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
+        fn(item)
+        durations.append(time.perf_counter() - t)
+    return percentiles_ms(durations)
 
 
 def latency(searcher: HybridSearcher, questions: list[str]) -> dict[str, Any]:
     for q in questions[:20]:  # warm-up: model load, caches
         searcher.search(q)
-    result: dict[str, Any] = {}
-    result["bm25"] = percentiles_ms([t for q in questions for t in timed(lambda q=q: searcher.index.bm25.scores(q), 1)])
+    result: dict[str, Any] = {"bm25": time_each(searcher.index.bm25.scores, questions)}
     for dense in searcher.index.dense:
-        result[f"embed_query_{dense.name}"] = percentiles_ms(
-            [t for q in questions for t in timed(lambda q=q, d=dense: d.embedder.embed_query_array(q), 1)])
-        vectors = {q: dense.embedder.embed_query_array(q) for q in questions}
-        result[f"chroma_query_{dense.name}"] = percentiles_ms(
-            [t for q in questions for t in timed(lambda q=q, d=dense: vector_store.query(d.collection, vectors[q],
-                                                                                          100, {}), 1)])
-    result["hybrid_search_full"] = percentiles_ms(
-        [t for q in questions for t in timed(lambda q=q: searcher.search(q), 1)])
+        result[f"embed_query_{dense.name}"] = time_each(dense.embedder.embed_query_array, questions)
+        vectors = [dense.embedder.embed_query_array(q) for q in questions]
+        collection = dense.collection
+        result[f"chroma_query_{dense.name}"] = time_each(
+            lambda v, c=collection: vector_store.query(c, v, 100, {}), vectors
+        )
+    result["hybrid_search_full"] = time_each(searcher.search, questions)
     return result
 
 
@@ -138,12 +148,18 @@ def reingest_one(settings: KnowledgeBaseSettings, source: Path) -> dict[str, Any
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     t = time.perf_counter()
     report = ingest(settings)
-    return {"seconds": round(time.perf_counter() - t, 3), "changed": report.changed, "embedded": report.embedded,
-            "stages": report.seconds}
+    return {
+        "seconds": round(time.perf_counter() - t, 3),
+        "changed": report.changed,
+        "embedded": report.embedded,
+        "stages": report.seconds,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N questions")
     parser.add_argument("--latency-sample", type=int, default=300)
     parser.add_argument("--out", default="retrieval")
@@ -157,27 +173,39 @@ def main() -> None:
         t = time.perf_counter()
         build = ingest(settings)
         build_seconds = time.perf_counter() - t
-        print(f"index built in {build_seconds:.1f} s: {build.chunks} chunks, embedded {build.embedded}",
-              file=sys.stderr)
+        print(
+            f"index built in {build_seconds:.1f} s: {build.chunks} chunks, embedded {build.embedded}",
+            file=sys.stderr,
+        )
         retrieval = RetrievalSettings()
         searcher = HybridSearcher(KnowledgeIndex.open(settings), retrieval)
         questions = load_questions(args.limit)
         quality = evaluate(searcher, questions)
-        sample = random.Random(0).sample([q["question"] for q in questions],
-                                         min(args.latency_sample, len(questions)))
+        sample = random.Random(0).sample(
+            [q["question"] for q in questions], min(args.latency_sample, len(questions))
+        )
         result = {
-            "dataset": str(DATASET.relative_to(ROOT)), "questions_evaluated": len(questions),
-            "kb_version": build.kb_version, "chunks": build.chunks, "documents": build.documents,
-            "settings": {"kb": json.loads(settings.model_dump_json(exclude={"sources", "index_dir"})),
-                         "retrieval": retrieval.model_dump()},
+            "dataset": str(DATASET.relative_to(ROOT)),
+            "questions_evaluated": len(questions),
+            "kb_version": build.kb_version,
+            "chunks": build.chunks,
+            "documents": build.documents,
+            "settings": {
+                "kb": json.loads(settings.model_dump_json(exclude={"sources", "index_dir"})),
+                "retrieval": retrieval.model_dump(),
+            },
             "metric_notes": "binary relevance from relevant_ids; macro over questions; ALL includes the "
-                            "self-document origins scored as-is (as in BASELINE.md); leave-one-out rows remove "
-                            "the question's own doc from the ranking and from the labels.",
+            "self-document origins scored as-is (as in BASELINE.md); leave-one-out rows remove "
+            "the question's own doc from the ranking and from the labels.",
             "quality": quality,
             "latency_ms": latency(searcher, sample),
             "hnsw_vs_exact": hnsw_vs_exact(searcher, sample[:200]),
-            "index_build": {"seconds": round(build_seconds, 2), "embedded_passages": build.embedded,
-                            "stages": build.seconds, "note": "fresh index dir; vectors from the shipped cache"},
+            "index_build": {
+                "seconds": round(build_seconds, 2),
+                "embedded_passages": build.embedded,
+                "stages": build.seconds,
+                "note": "fresh index dir; vectors from the shipped cache",
+            },
             "reingest_one_changed_document": reingest_one(settings, source),
             "peak_rss_mb": peak_rss_mb(),
             "machine": machine(),

@@ -18,8 +18,27 @@ import yaml
 LEXICON = Path(__file__).parent / "lexicon" / "fr_hr_expansions.yaml"
 _TOKEN = re.compile(r"[a-z0-9]+")
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’`]", re.IGNORECASE)
-_EXTRA_STOPWORDS = {"a", "y", "est", "etre", "peut", "faut", "quel", "quelle", "quels", "quelles",
-                    "comment", "combien", "ou", "si", "cas", "lors", "dont", "cela", "ca"}
+_EXTRA_STOPWORDS = {
+    "a",
+    "y",
+    "est",
+    "etre",
+    "peut",
+    "faut",
+    "quel",
+    "quelle",
+    "quels",
+    "quelles",
+    "comment",
+    "combien",
+    "ou",
+    "si",
+    "cas",
+    "lors",
+    "dont",
+    "cela",
+    "ca",
+}
 
 
 def fold(text: str) -> str:
@@ -47,8 +66,10 @@ class FrenchAnalyzer:
     def _lexicon(self) -> tuple[dict[str, list[str]], list[tuple[re.Pattern[str], str]]]:
         data = yaml.safe_load(self.lexicon_path.read_text(encoding="utf-8")) or {}
         abbreviations = {fold(k): self._words(v) for k, v in (data.get("abbreviations") or {}).items()}
-        phrases = [(re.compile(rf"\b{re.escape(fold(k))}\b"), fold(v))
-                   for k, v in (data.get("phrases") or {}).items()]
+        phrases = [
+            (re.compile(rf"\b{re.escape(fold(k))}\b"), fold(v))
+            for k, v in (data.get("phrases") or {}).items()
+        ]
         return abbreviations, phrases
 
     @cached_property
@@ -59,8 +80,11 @@ class FrenchAnalyzer:
 
     def _words(self, text: str) -> list[str]:
         stop = _stopwords()
-        return [w for w in _TOKEN.findall(fold(_ELISION.sub(" ", text))) if w not in stop and len(w) > 1
-                or w.isdigit()]
+        return [
+            w
+            for w in _TOKEN.findall(fold(_ELISION.sub(" ", text)))
+            if (w not in stop and len(w) > 1) or w.isdigit()
+        ]
 
     def words(self, text: str) -> list[str]:
         """Folded words (no stemming), with expansions: what 'matched terms' are shown in."""

@@ -99,13 +99,27 @@ def split_document(doc: Document, sizes: ChunkingSettings | None = None) -> list
         groups.append((pending_path or (), pending))
 
     chunks: list[Chunk] = []
-    meta = {"title": doc.title, "source": doc.source, "source_key": doc.id.split(":", 1)[0] if ":" in doc.id else "local", "url": doc.url or "", "license": doc.license or "",
-            "updated": doc.updated or "", "audience": doc.audience, "doc_id": doc.id}
+    meta = {
+        "title": doc.title,
+        "source": doc.source,
+        "source_key": doc.id.split(":", 1)[0] if ":" in doc.id else "local",
+        "url": doc.url or "",
+        "license": doc.license or "",
+        "updated": doc.updated or "",
+        "audience": doc.audience,
+        "doc_id": doc.id,
+    }
     for path, units in groups:
         for window in _windows(units, sizes):
             i = len(chunks)
-            chunk = Chunk(id="", doc_id=doc.id, index=i, text="\n".join(window), heading_path=path,
-                          metadata={**meta, "heading_path": " > ".join(path)})
+            chunk = Chunk(
+                id="",
+                doc_id=doc.id,
+                index=i,
+                text="\n".join(window),
+                heading_path=path,
+                metadata={**meta, "heading_path": " > ".join(path)},
+            )
             # The content hash in the id lets old and new versions of a chunk coexist in the vector
             # store while an ingest is in flight (readers of the old build never see the new text).
             chunks.append(replace(chunk, id=f"{doc.id}#{i:03d}-{chunk.content_hash[:8]}"))

@@ -30,8 +30,16 @@ class Document:
     @property
     def content_hash(self) -> str:
         """Hash of everything that ends up in a chunk: a change here means re-chunk and re-embed."""
-        parts = [self.id, self.title, self.text, self.source, self.url or "", self.license or "",
-                 self.updated or "", self.audience]
+        parts = [
+            self.id,
+            self.title,
+            self.text,
+            self.source,
+            self.url or "",
+            self.license or "",
+            self.updated or "",
+            self.audience,
+        ]
         return sha256_text("\x1f".join(parts))
 
 

@@ -48,6 +48,7 @@ def export_shipped_vectors(cache: EmbeddingCache, keys: list[str], directory: Pa
     kept = [k for k in keys if k in found]
     directory.mkdir(parents=True, exist_ok=True)
     path = shipped_vectors_path(directory, model_id)
-    np.savez_compressed(path, keys=np.array(kept, dtype="S64"),
-                        vectors=np.stack([found[k] for k in kept]).astype(np.float16))
+    np.savez_compressed(
+        path, keys=np.array(kept, dtype="S64"), vectors=np.stack([found[k] for k in kept]).astype(np.float16)
+    )
     return path

@@ -53,8 +53,11 @@ class KnowledgeIndex:
         return np.array([str(c.metadata.get(key, "")) for c in self.chunks], dtype=object)
 
     @classmethod
-    def open(cls, settings: KnowledgeBaseSettings, embedders: dict[str, OfflineEmbeddings] | None = None,
-             ) -> KnowledgeIndex:
+    def open(
+        cls,
+        settings: KnowledgeBaseSettings,
+        embedders: dict[str, OfflineEmbeddings] | None = None,
+    ) -> KnowledgeIndex:
         """``embedders`` lets a caller share already-loaded models between reloads."""
         layout = IndexLayout(settings.index_dir)
         current = layout.current()
@@ -77,11 +80,17 @@ class KnowledgeIndex:
                 col = client.get_collection(vector_store.collection_name(settings.chroma, embedder.model_id))
                 dense.append(DenseIndex(name, embedder, col, build / f"vectors-{name}.npy"))
         except Exception as exc:  # unreachable server (ValueError) or missing collection (NotFoundError)
-            raise IndexNotReadyError(f"vector store not usable ({settings.chroma.url or layout.chroma_dir}): "
-                                     f"{exc} — run `hra kb ingest`") from exc
+            raise IndexNotReadyError(
+                f"vector store not usable ({settings.chroma.url or layout.chroma_dir}): "
+                f"{exc} — run `hra kb ingest`"
+            ) from exc
         return cls(
-            build_id=current["build_id"], manifest=manifest, chunks=chunks,
-            chunk_pos={c.id: i for i, c in enumerate(chunks)}, doc_ids=doc_ids,
+            build_id=current["build_id"],
+            manifest=manifest,
+            chunks=chunks,
+            chunk_pos={c.id: i for i, c in enumerate(chunks)},
+            doc_ids=doc_ids,
             chunk_doc=np.array([doc_pos[c.doc_id] for c in chunks], dtype=np.int64),
-            bm25=Bm25Index.load(build / "bm25"), dense=dense,
+            bm25=Bm25Index.load(build / "bm25"),
+            dense=dense,
         )

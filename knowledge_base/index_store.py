@@ -71,14 +71,31 @@ class IndexLayout:
 def write_chunks(path: Path, chunks: Iterable[Chunk]) -> None:
     with path.open("w", encoding="utf-8") as out:
         for c in chunks:
-            out.write(json.dumps({"id": c.id, "doc_id": c.doc_id, "index": c.index, "text": c.text,
-                                  "heading_path": list(c.heading_path), "metadata": c.metadata},
-                                 ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": c.id,
+                        "doc_id": c.doc_id,
+                        "index": c.index,
+                        "text": c.text,
+                        "heading_path": list(c.heading_path),
+                        "metadata": c.metadata,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
 
 def read_chunks(path: Path) -> Iterator[Chunk]:
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             d = json.loads(line)
-            yield Chunk(id=d["id"], doc_id=d["doc_id"], index=d["index"], text=d["text"],
-                        heading_path=tuple(d["heading_path"]), metadata=d["metadata"])
+            yield Chunk(
+                id=d["id"],
+                doc_id=d["doc_id"],
+                index=d["index"],
+                text=d["text"],
+                heading_path=tuple(d["heading_path"]),
+                metadata=d["metadata"],
+            )

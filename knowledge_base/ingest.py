@@ -59,8 +59,13 @@ class IngestReport:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
 
 
-def _chunks_for(docs: list[Document], manifest: Manifest, previous: Manifest | None,
-                previous_chunks: dict[str, list[Chunk]], settings: KnowledgeBaseSettings) -> list[Chunk]:
+def _chunks_for(
+    docs: list[Document],
+    manifest: Manifest,
+    previous: Manifest | None,
+    previous_chunks: dict[str, list[Chunk]],
+    settings: KnowledgeBaseSettings,
+) -> list[Chunk]:
     reuse = previous is not None and previous.config == manifest.config
     chunks: list[Chunk] = []
     for doc in docs:
@@ -83,8 +88,12 @@ def _load_previous(layout: IndexLayout) -> tuple[Manifest | None, dict[str, list
     return Manifest.load(build / "manifest.json"), by_doc
 
 
-def ingest(settings: KnowledgeBaseSettings, paths: Iterable[Path] | None = None,
-           progress: Progress | None = None, force: bool = False) -> IngestReport:
+def ingest(
+    settings: KnowledgeBaseSettings,
+    paths: Iterable[Path] | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> IngestReport:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     layout = IndexLayout(settings.index_dir)
@@ -92,8 +101,10 @@ def ingest(settings: KnowledgeBaseSettings, paths: Iterable[Path] | None = None,
     loaded = load_paths(list(paths) if paths else settings.sources)
     timings["load"] = time.perf_counter() - started
     if not loaded.documents:
-        raise IngestError("no readable document in the given sources; the current index is kept "
-                          f"({len(loaded.issues)} problem(s): {loaded.issues[:3]})")
+        raise IngestError(
+            "no readable document in the given sources; the current index is kept "
+            f"({len(loaded.issues)} problem(s): {loaded.issues[:3]})"
+        )
 
     previous, previous_chunks = _load_previous(layout)
     manifest = Manifest(config=settings.index_config())
@@ -102,23 +113,38 @@ def ingest(settings: KnowledgeBaseSettings, paths: Iterable[Path] | None = None,
     for c in chunks:
         by_doc.setdefault(c.doc_id, []).append(c.id)
     for doc in loaded.documents:
-        manifest.documents[doc.id] = DocEntry(doc.content_hash, by_doc.get(doc.id, []), doc.title, doc.origin_file)
+        manifest.documents[doc.id] = DocEntry(
+            doc.content_hash, by_doc.get(doc.id, []), doc.title, doc.origin_file
+        )
     diff = manifest.diff(previous)
     timings["chunk"] = time.perf_counter() - started - timings["load"]
 
     def report(status: str, build_id: str | None, embedded: dict[str, int]) -> IngestReport:
         timings["total"] = time.perf_counter() - started
         rep = IngestReport(
-            kb_version=manifest.kb_version, previous_kb_version=previous.kb_version if previous else None,
-            build_id=build_id, status=status, documents=len(manifest.documents), chunks=len(chunks),
-            added=diff.added, changed=diff.changed, removed=diff.removed, embedded=embedded,
-            issues=loaded.issues, seconds={k: round(v, 3) for k, v in timings.items()},
-            finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            kb_version=manifest.kb_version,
+            previous_kb_version=previous.kb_version if previous else None,
+            build_id=build_id,
+            status=status,
+            documents=len(manifest.documents),
+            chunks=len(chunks),
+            added=diff.added,
+            changed=diff.changed,
+            removed=diff.removed,
+            embedded=embedded,
+            issues=loaded.issues,
+            seconds={k: round(v, 3) for k, v in timings.items()},
+            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         (layout.last_report).write_text(rep.to_json(), encoding="utf-8")
         return rep
 
-    if previous is not None and previous.kb_version == manifest.kb_version and not force \
-            and _vector_store_complete(settings, layout, len(chunks)):
+    if (
+        previous is not None
+        and previous.kb_version == manifest.kb_version
+        and not force
+        and _vector_store_complete(settings, layout, len(chunks))
+    ):
         return report("up-to-date", layout.current()["build_id"], {})  # type: ignore[index]
 
     build_id = f"{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -138,7 +164,7 @@ def _vector_store_complete(settings: KnowledgeBaseSettings, layout: IndexLayout,
         try:
             if client.get_collection(col).count() < chunks:
                 return False
-        except Exception:  # noqa: BLE001 - "collection does not exist" differs between client modes
+        except Exception:
             return False
     return True
 
@@ -150,8 +176,15 @@ def _connect(settings: KnowledgeBaseSettings, layout: IndexLayout) -> Any:
         raise IngestError(f"vector store unreachable ({settings.chroma.url}): {exc}") from exc
 
 
-def _build(settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str, manifest: Manifest,
-           chunks: list[Chunk], progress: Progress | None, timings: dict[str, float]) -> dict[str, int]:
+def _build(
+    settings: KnowledgeBaseSettings,
+    layout: IndexLayout,
+    build_id: str,
+    manifest: Manifest,
+    chunks: list[Chunk],
+    progress: Progress | None,
+    timings: dict[str, float],
+) -> dict[str, int]:
     """Write the build folder and add new chunks to the vector store. Nothing live changes here."""
     build = layout.build_dir(build_id)
     build.mkdir(parents=True)
@@ -165,7 +198,9 @@ def _build(settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str, 
         client = _connect(settings, layout)
         try:
             for name in settings.embeddings.models:
-                embedded.update(_embed_into_store(name, settings, cache, client, build, chunks, progress, timings))
+                embedded.update(
+                    _embed_into_store(name, settings, cache, client, build, chunks, progress, timings)
+                )
         finally:
             cache.close()
         (build / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")  # last: marks it complete
@@ -175,9 +210,16 @@ def _build(settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str, 
         raise
 
 
-def _embed_into_store(name: EmbedderName, settings: KnowledgeBaseSettings, cache: EmbeddingCache, client: Any,
-                      build: Path, chunks: list[Chunk], progress: Progress | None,
-                      timings: dict[str, float]) -> dict[str, int]:
+def _embed_into_store(
+    name: EmbedderName,
+    settings: KnowledgeBaseSettings,
+    cache: EmbeddingCache,
+    client: Any,
+    build: Path,
+    chunks: list[Chunk],
+    progress: Progress | None,
+    timings: dict[str, float],
+) -> dict[str, int]:
     t = time.perf_counter()
     inner = make_embedder(name, settings.embeddings)
     seed_cache_from_shipped(cache, settings.embeddings.shipped_vectors_dir, inner.model_id)
@@ -194,7 +236,8 @@ def _embed_into_store(name: EmbedderName, settings: KnowledgeBaseSettings, cache
     t = time.perf_counter()
     np.save(build / f"vectors-{name}.npy", vectors.astype(np.float32))
     collection = vector_store.open_collection(
-        client, vector_store.collection_name(settings.chroma, inner.model_id), settings.chroma)
+        client, vector_store.collection_name(settings.chroma, inner.model_id), settings.chroma
+    )
     present = vector_store.stored_ids(collection)
     new = [i for i, c in enumerate(chunks) if c.id not in present]
     vector_store.add_chunks(collection, [chunks[i] for i in new], vectors[new])
@@ -212,7 +255,9 @@ def _cleanup(settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str
     live = {c.id for c in read_chunks(layout.build_dir(build_id) / "chunks.jsonl")}
     keep = set()
     for name in settings.embeddings.models:
-        col_name = vector_store.collection_name(settings.chroma, make_embedder(name, settings.embeddings).model_id)
+        col_name = vector_store.collection_name(
+            settings.chroma, make_embedder(name, settings.embeddings).model_id
+        )
         keep.add(col_name)
         collection = vector_store.open_collection(client, col_name, settings.chroma)
         vector_store.delete_ids(collection, sorted(vector_store.stored_ids(collection) - live))

@@ -40,8 +40,10 @@ class Manifest:
 
     @property
     def kb_version(self) -> str:
-        body = {"documents": {k: [v.content_hash, v.chunk_ids] for k, v in sorted(self.documents.items())},
-                "config": self.config}
+        body = {
+            "documents": {k: [v.content_hash, v.chunk_ids] for k, v in sorted(self.documents.items())},
+            "config": self.config,
+        }
         return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def diff(self, previous: Manifest | None) -> ManifestDiff:
@@ -54,9 +56,15 @@ class Manifest:
         return ManifestDiff(added, changed, removed, unchanged)
 
     def to_json(self) -> str:
-        return json.dumps({"kb_version": self.kb_version, "config": self.config,
-                           "documents": {k: asdict(v) for k, v in sorted(self.documents.items())}},
-                          ensure_ascii=False, indent=1)
+        return json.dumps(
+            {
+                "kb_version": self.kb_version,
+                "config": self.config,
+                "documents": {k: asdict(v) for k, v in sorted(self.documents.items())},
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
 
     @classmethod
     def load(cls, path: Path) -> Manifest:

@@ -37,7 +37,7 @@ def looks_like_bare_heading(line: str, next_line: str | None) -> bool:
     if len(line.split()) > MAX_BARE_HEADING_WORDS or line.endswith(_TERMINAL):
         return False
     first = line[0]
-    return first.isupper() or first.isdigit() and not line[:4].isdigit()
+    return first.isupper() or (first.isdigit() and not line[:4].isdigit())
 
 
 def promote_bare_headings(text: str, level: int = 2) -> str:

@@ -16,8 +16,14 @@ def hit_to_document(hit: Hit) -> LCDocument:
     """A passage plus everything the panel needs to explain it (scores, ranks, matched terms)."""
     chunk = hit.chunk
     metadata: dict[str, Any] = {
-        **chunk.metadata, "chunk_id": chunk.id, "doc_id": chunk.doc_id, "heading_path": list(chunk.heading_path),
-        "doc_rank": hit.doc_rank, "fused_score": hit.fused, "scores": hit.scores, "ranks": hit.ranks,
+        **chunk.metadata,
+        "chunk_id": chunk.id,
+        "doc_id": chunk.doc_id,
+        "heading_path": list(chunk.heading_path),
+        "doc_rank": hit.doc_rank,
+        "fused_score": hit.fused,
+        "scores": hit.scores,
+        "ranks": hit.ranks,
         "matched_terms": hit.matched_terms,
     }
     return LCDocument(page_content=chunk.text, metadata=metadata, id=chunk.id)
@@ -32,6 +38,10 @@ class HybridRetriever(BaseRetriever):
     filters: SearchFilters | None = None
     top_k: int | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                ) -> list[LCDocument]:
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+    ) -> list[LCDocument]:
         return [hit_to_document(h) for h in self.searcher.search(query, self.filters, self.top_k)]

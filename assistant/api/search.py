@@ -19,9 +19,12 @@ class SearchRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=8000, description="The employee's question, in French.")
     top_k: int = Field(default=5, ge=1, le=50, description="Passages to return.")
-    sources: list[str] = Field(default=[], max_length=20, description="Source keys to keep (sp, mt, contrib…).")
+    sources: list[str] = Field(
+        default=[], max_length=20, description="Source keys to keep (sp, mt, contrib…)."
+    )
     audience: Literal["private-sector", "civil-service"] | None = Field(
-        default=None, description="Keep passages for this audience (and those for all).")
+        default=None, description="Keep passages for this audience (and those for all)."
+    )
 
 
 class PassagePublic(BaseModel):
@@ -51,10 +54,24 @@ def search(body: SearchRequest, knowledge: Knowledge) -> SearchPublic:
         raise DomainError("question is blank / la question est vide")
     searcher = knowledge.searcher()
     hits = searcher.search(body.question, SearchFilters(tuple(body.sources), body.audience), body.top_k)
-    return SearchPublic(kb_version=searcher.index.kb_version, passages=[
-        PassagePublic(chunk_id=h.chunk.id, doc_id=h.chunk.doc_id, title=str(h.chunk.metadata.get("title", "")),
-                      url=str(h.chunk.metadata.get("url", "")), heading_path=list(h.chunk.heading_path),
-                      source=str(h.chunk.metadata.get("source", "")), updated=str(h.chunk.metadata.get("updated", "")),
-                      text=h.chunk.text, doc_rank=h.doc_rank, fused_score=h.fused, scores=h.scores, ranks=h.ranks,
-                      matched_terms=h.matched_terms)
-        for h in hits])
+    return SearchPublic(
+        kb_version=searcher.index.kb_version,
+        passages=[
+            PassagePublic(
+                chunk_id=h.chunk.id,
+                doc_id=h.chunk.doc_id,
+                title=str(h.chunk.metadata.get("title", "")),
+                url=str(h.chunk.metadata.get("url", "")),
+                heading_path=list(h.chunk.heading_path),
+                source=str(h.chunk.metadata.get("source", "")),
+                updated=str(h.chunk.metadata.get("updated", "")),
+                text=h.chunk.text,
+                doc_rank=h.doc_rank,
+                fused_score=h.fused,
+                scores=h.scores,
+                ranks=h.ranks,
+                matched_terms=h.matched_terms,
+            )
+            for h in hits
+        ],
+    )

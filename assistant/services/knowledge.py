@@ -27,7 +27,8 @@ class KnowledgeService:
         self._build_id: str | None = None
         # Models are loaded once and reused across index reloads.
         self._embedders: dict[str, OfflineEmbeddings] = {
-            name: make_embedder(name, settings.kb.embeddings) for name in settings.kb.embeddings.models}
+            name: make_embedder(name, settings.kb.embeddings) for name in settings.kb.embeddings.models
+        }
 
     def start(self) -> None:
         """Build the index if there is none (shipped vectors make this take seconds), then open it."""

@@ -19,10 +19,38 @@ from knowledge_base.normalise import normalise_text
 DROPPED_TAGS = ("script", "style", "nav", "header", "footer", "aside", "noscript", "template", "head")
 HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
 TEXT_BLOCKS = frozenset({"p", "pre", "dt", "dd", "caption", "figcaption", "summary", "address", "h5", "h6"})
-INLINE_TAGS = frozenset({
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd",
-    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "font",
-})
+INLINE_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "var",
+        "wbr",
+        "font",
+    }
+)
 DATE_META_NAMES = ("dcterms.modified", "last-modified", "date")  # in order of preference
 # cp1252 before latin-1: French Windows files use its ’ œ … which latin-1 would turn into control codes.
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -146,8 +174,15 @@ def load_html(path: Path) -> LoadResult:
     if not text:
         result.issues.append(LoadIssue(str(path), "-", "no text content"))
         return result
-    result.documents.append(Document(
-        id=f"html:{slug_id(path.stem)}", title=normalise_text(title or path.stem), text=text, source="html",
-        url=url, updated=updated, origin_file=str(path),
-    ))
+    result.documents.append(
+        Document(
+            id=f"html:{slug_id(path.stem)}",
+            title=normalise_text(title or path.stem),
+            text=text,
+            source="html",
+            url=url,
+            updated=updated,
+            origin_file=str(path),
+        )
+    )
     return result

@@ -39,9 +39,14 @@ def record_to_document(record: dict[str, Any], origin: str) -> Document:
     if "\n## " not in f"\n{text}":  # sources without Markdown headings (service-public extraction)
         text = promote_bare_headings(text)
     return Document(
-        id=record["id"].strip(), title=normalise_text(record["title"]), text=text,
-        source=str(record.get("source") or Path(origin).stem), url=record.get("url") or None,
-        license=record.get("license") or None, updated=_updated(record), audience=_audience(record),
+        id=record["id"].strip(),
+        title=normalise_text(record["title"]),
+        text=text,
+        source=str(record.get("source") or Path(origin).stem),
+        url=record.get("url") or None,
+        license=record.get("license") or None,
+        updated=_updated(record),
+        audience=_audience(record),
         origin_file=origin,
     )
 

@@ -60,8 +60,14 @@ def load_pdf(path: Path) -> LoadResult:
     if not text:
         result.issues.append(LoadIssue(origin, "-", "no extractable text (scanned PDF?)"))
         return result
-    result.documents.append(Document(
-        id=f"pdf:{slug_id(path.stem)}", title=_title(reader) or path.stem, text=promote_bare_headings(text),
-        source="pdf", updated=_updated(reader), origin_file=origin,
-    ))
+    result.documents.append(
+        Document(
+            id=f"pdf:{slug_id(path.stem)}",
+            title=_title(reader) or path.stem,
+            text=promote_bare_headings(text),
+            source="pdf",
+            updated=_updated(reader),
+            origin_file=origin,
+        )
+    )
     return result

@@ -48,7 +48,9 @@ def _client(url: str) -> Any:
 
 def _raw_collection(settings: KnowledgeBaseSettings) -> Any:
     assert settings.chroma.url
-    return _client(settings.chroma.url).get_collection(vector_store.collection_name(settings.chroma, FakeEmbeddings().model_id))
+    return _client(settings.chroma.url).get_collection(
+        vector_store.collection_name(settings.chroma, FakeEmbeddings().model_id)
+    )
 
 
 def _server_ids(settings: KnowledgeBaseSettings) -> set[str]:

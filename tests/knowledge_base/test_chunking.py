@@ -9,15 +9,24 @@ from knowledge_base.settings import ChunkingSettings
 
 
 def doc(text: str, **kw: str) -> Document:
-    return Document(id="d:1", title=kw.get("title", "Titre"), text=text, source="s", url="https://x.test/d1",
-                    license="Etalab 2.0", updated="2021-03-01")
+    return Document(
+        id="d:1",
+        title=kw.get("title", "Titre"),
+        text=text,
+        source="s",
+        url="https://x.test/d1",
+        license="Etalab 2.0",
+        updated="2021-03-01",
+    )
 
 
 def test_headings_give_each_chunk_its_path_and_metadata() -> None:
     body = "\n".join(["# Congés", "Intro " * 50, "## Durée", "mot " * 320, "## Report", "autre " * 320])
     chunks = split_document(doc(body), ChunkingSettings(min_words=200, max_words=350, overlap_words=20))
     assert [c.heading_path for c in chunks] == [("Congés",), ("Congés", "Durée"), ("Congés", "Report")]
-    assert all(c.metadata["url"] == "https://x.test/d1" and c.metadata["license"] == "Etalab 2.0" for c in chunks)
+    assert all(
+        c.metadata["url"] == "https://x.test/d1" and c.metadata["license"] == "Etalab 2.0" for c in chunks
+    )
     assert chunks[1].embed_text.startswith("Titre — Congés > Durée\n")
 
 
@@ -40,7 +49,15 @@ def test_chunk_ids_are_stable_and_change_with_content() -> None:
 
 
 def test_normalise_text_tidies_spacing_and_promotes_bare_headings() -> None:
-    raw = "Droit aux congés\u00a0:\r\nTout salarié a droit à des congés .\n\n\n\nDurée du congé\nIl acquiert 2,5 jours."
+    raw = (
+        "Droit aux congés\u00a0:\r\nTout salarié a droit à des congés .\n\n\n\n"
+        "Durée du congé\nIl acquiert 2,5 jours."
+    )
     text = promote_bare_headings(normalise_text(raw))
-    assert text.split("\n") == ["Droit aux congés :", "Tout salarié a droit à des congés.", "",
-                                "## Durée du congé", "Il acquiert 2,5 jours."]
+    assert text.split("\n") == [
+        "Droit aux congés :",
+        "Tout salarié a droit à des congés.",
+        "",
+        "## Durée du congé",
+        "Il acquiert 2,5 jours.",
+    ]

@@ -45,15 +45,22 @@ def test_reingest_without_change_is_a_no_op(kb_settings: KnowledgeBaseSettings) 
     assert second.embedded == {}
 
 
-def test_change_add_remove_touch_only_those_documents(kb_settings: KnowledgeBaseSettings,
-                                                      corpus_file: Path) -> None:
+def test_change_add_remove_touch_only_those_documents(
+    kb_settings: KnowledgeBaseSettings, corpus_file: Path
+) -> None:
     first = ingest(kb_settings)
     before = chunk_ids_by_doc(kb_settings)
     records = [dict(r) for r in SMALL_CORPUS if r["id"] != "t:teletravail"]  # remove one
     changed = next(r for r in records if r["id"] == "t:cdd")
     changed["text"] = str(changed["text"]) + " Le délai de carence s'applique entre deux CDD."
-    records.append({"id": "t:demission", "title": "La démission", "source": "test-sp",
-                    "text": "Le salarié qui démissionne respecte un préavis."})
+    records.append(
+        {
+            "id": "t:demission",
+            "title": "La démission",
+            "source": "test-sp",
+            "text": "Le salarié qui démissionne respecte un préavis.",
+        }
+    )
     write_jsonl(corpus_file, records)
 
     report = ingest(kb_settings)
@@ -84,7 +91,9 @@ def test_bad_records_are_reported_and_skipped(kb_settings_factory, tmp_path: Pat
     assert len(saved["issues"]) == len(report.issues)
 
 
-def test_no_readable_document_keeps_the_current_index(kb_settings: KnowledgeBaseSettings, tmp_path: Path) -> None:
+def test_no_readable_document_keeps_the_current_index(
+    kb_settings: KnowledgeBaseSettings, tmp_path: Path
+) -> None:
     first = ingest(kb_settings)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("garbage\n")
@@ -93,11 +102,13 @@ def test_no_readable_document_keeps_the_current_index(kb_settings: KnowledgeBase
     assert KnowledgeIndex.open(kb_settings).kb_version == first.kb_version
 
 
-def test_a_crash_during_the_build_leaves_the_live_index_intact(kb_settings: KnowledgeBaseSettings,
-                                                               corpus_file: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_during_the_build_leaves_the_live_index_intact(
+    kb_settings: KnowledgeBaseSettings, corpus_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = ingest(kb_settings)
-    write_jsonl(corpus_file, [*SMALL_CORPUS, {"id": "t:new", "title": "Nouveau", "text": "Un texte nouveau."}])
+    write_jsonl(
+        corpus_file, [*SMALL_CORPUS, {"id": "t:new", "title": "Nouveau", "text": "Un texte nouveau."}]
+    )
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
@@ -118,6 +129,8 @@ def test_changing_the_chunking_changes_kb_version_and_rechunks(kb_settings_facto
     from knowledge_base.settings import ChunkingSettings
 
     first = ingest(kb_settings_factory())
-    second = ingest(kb_settings_factory(chunking=ChunkingSettings(min_words=20, max_words=60, overlap_words=5)))
+    second = ingest(
+        kb_settings_factory(chunking=ChunkingSettings(min_words=20, max_words=60, overlap_words=5))
+    )
     assert second.status == "built" and second.kb_version != first.kb_version
     assert second.chunks > first.chunks

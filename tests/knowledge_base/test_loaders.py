@@ -34,8 +34,10 @@ def make_pdf(pages: list[str], title: str | None = None, modified: str | None = 
     ]
     for num, line in zip(page_nums, pages, strict=True):
         stream = f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET".encode("latin-1")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       f"/Resources << /Font << /F1 {font_num} 0 R >> >> /Contents {num + 1} 0 R >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 {font_num} 0 R >> >> /Contents {num + 1} 0 R >>".encode()
+        )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     info = [f"/Title ({title})" if title else "", f"/ModDate (D:{modified})" if modified else ""]
@@ -83,9 +85,17 @@ def test_markdown_front_matter_sets_every_field(tmp_path: Path) -> None:
     assert result.issues == []
     [doc] = result.documents
     assert (doc.id, doc.title, doc.url, doc.source) == (
-        "guide:conges", "Guide des congés payés", "https://intranet.example.fr/conges", "guide-rh")
+        "guide:conges",
+        "Guide des congés payés",
+        "https://intranet.example.fr/conges",
+        "guide-rh",
+    )
     assert (doc.license, doc.updated, doc.audience, doc.origin_file) == (
-        "Licence Ouverte 2.0", "2024-03-15", "private-sector", str(path))
+        "Licence Ouverte 2.0",
+        "2024-03-15",
+        "private-sector",
+        str(path),
+    )
     assert doc.text.split("\n")[0] == "# Congés payés"
     assert "\n## Fractionnement\n" in doc.text
     assert "---" not in doc.text and "audience" not in doc.text
@@ -95,7 +105,11 @@ def test_markdown_defaults_without_front_matter(tmp_path: Path) -> None:
     path = write(tmp_path / "Temps Partiel.md", "Intro.\n\n# Le temps partiel\n\nTexte.\n")
     [doc] = load_markdown(path).documents
     assert (doc.id, doc.title, doc.source, doc.audience) == (
-        "md:temps-partiel", "Le temps partiel", "markdown", "all")
+        "md:temps-partiel",
+        "Le temps partiel",
+        "markdown",
+        "all",
+    )
     assert doc.url is None and doc.license is None and doc.updated is None
 
 
@@ -105,12 +119,15 @@ def test_markdown_yaml_date_and_title_fallback_to_stem(tmp_path: Path) -> None:
     assert (doc.title, doc.updated) == ("note", "2023-07-01")
 
 
-@pytest.mark.parametrize(("content", "reason"), [
-    ("---\ntitle: [unclosed\n---\n# T\n\nTexte.\n", "invalid YAML"),
-    ("---\n- a\n- b\n---\n# T\n\nTexte.\n", "must be a mapping"),
-    ("---\ntitle: T\n# T\n\nTexte.\n", "never closed"),
-    ("---\naudience: everyone\n---\n# T\n\nTexte.\n", "audience must be one of"),
-])
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("---\ntitle: [unclosed\n---\n# T\n\nTexte.\n", "invalid YAML"),
+        ("---\n- a\n- b\n---\n# T\n\nTexte.\n", "must be a mapping"),
+        ("---\ntitle: T\n# T\n\nTexte.\n", "never closed"),
+        ("---\naudience: everyone\n---\n# T\n\nTexte.\n", "audience must be one of"),
+    ],
+)
 def test_markdown_broken_front_matter_is_an_issue(tmp_path: Path, content: str, reason: str) -> None:
     result = load_markdown(write(tmp_path / "bad.md", content))
     assert result.documents == []
@@ -148,7 +165,11 @@ def test_html_structure_metadata_and_chrome_removed(tmp_path: Path) -> None:
     assert result.issues == []
     [doc] = result.documents
     assert (doc.id, doc.title, doc.url, doc.updated) == (
-        "html:conges", "Congés payés | Intranet RH", "https://intranet.example.fr/conges", "2024-02-01")
+        "html:conges",
+        "Congés payés | Intranet RH",
+        "https://intranet.example.fr/conges",
+        "2024-02-01",
+    )
     assert doc.text.split("\n") == [
         "# Congés payés",
         "Le salarié a droit à 2,5 jours par mois.",
@@ -184,16 +205,22 @@ def test_html_without_text_is_an_issue(tmp_path: Path) -> None:
 
 # --- PDF ----------------------------------------------------------------------------------------
 
+
 def test_pdf_text_and_metadata(tmp_path: Path) -> None:
     path = tmp_path / "Conges 2024.pdf"
-    path.write_bytes(make_pdf(["Conges payes : 2,5 jours par mois"], title="Guide des conges",
-                              modified="20240315120000Z"))
+    path.write_bytes(
+        make_pdf(["Conges payes : 2,5 jours par mois"], title="Guide des conges", modified="20240315120000Z")
+    )
     result = load_pdf(path)
     assert result.issues == []
     [doc] = result.documents
     assert "Conges payes" in doc.text
     assert (doc.id, doc.title, doc.updated, doc.source) == (
-        "pdf:conges-2024", "Guide des conges", "2024-03-15", "pdf")
+        "pdf:conges-2024",
+        "Guide des conges",
+        "2024-03-15",
+        "pdf",
+    )
 
 
 def test_pdf_two_pages_in_order_and_stem_title(tmp_path: Path) -> None:
@@ -254,10 +281,16 @@ def test_pdf_page_failure_costs_that_page_only(tmp_path: Path, monkeypatch: pyte
 
 # --- JSONL --------------------------------------------------------------------------------------
 
+
 def test_jsonl_keeps_good_records_and_reports_bad_lines(tmp_path: Path) -> None:
     good = {"id": "kb:1", "title": "Congés", "text": "## Durée\n2,5 jours par mois.", "url": "https://x.fr"}
-    lines = [json.dumps(good, ensure_ascii=False), "{not json", json.dumps({"id": "kb:2", "title": "T"}),
-             "", json.dumps(["a", "list"])]
+    lines = [
+        json.dumps(good, ensure_ascii=False),
+        "{not json",
+        json.dumps({"id": "kb:2", "title": "T"}),
+        "",
+        json.dumps(["a", "list"]),
+    ]
     result = load_jsonl(write(tmp_path / "kb.jsonl", "\n".join(lines) + "\n"))
     assert [d.id for d in result.documents] == ["kb:1"]
     assert [i.record for i in result.issues] == ["line 2", "line 3", "line 5"]
@@ -265,6 +298,7 @@ def test_jsonl_keeps_good_records_and_reports_bad_lines(tmp_path: Path) -> None:
 
 
 # --- load_paths ---------------------------------------------------------------------------------
+
 
 def test_unsupported_and_missing_paths_are_issues(tmp_path: Path) -> None:
     docx = tmp_path / "contrat.docx"
@@ -315,15 +349,18 @@ def test_a_loader_crash_becomes_an_issue(tmp_path: Path, monkeypatch: pytest.Mon
 
 # --- iso_date -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("5/3/2024", "2024-03-05"),
-    ("15/03/2024", "2024-03-15"),
-    ("2024-03-15T10:00:00Z", "2024-03-15"),
-    ("2019", "2019"),
-    ("le 3 mars", None),
-    ("", None),
-    (None, None),
-])
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5/3/2024", "2024-03-05"),
+        ("15/03/2024", "2024-03-15"),
+        ("2024-03-15T10:00:00Z", "2024-03-15"),
+        ("2019", "2019"),
+        ("le 3 mars", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_iso_date(value: object, expected: str | None) -> None:
     assert iso_date(value) == expected
-

@@ -57,7 +57,9 @@ def test_source_filter_by_key_or_name(searcher: HybridSearcher) -> None:
 
 def test_passages_per_document_are_capped(kb_settings: KnowledgeBaseSettings) -> None:
     ingest(kb_settings)
-    searcher = HybridSearcher(KnowledgeIndex.open(kb_settings), RetrievalSettings(max_chunks_per_doc=1, top_k=10))
+    searcher = HybridSearcher(
+        KnowledgeIndex.open(kb_settings), RetrievalSettings(max_chunks_per_doc=1, top_k=10)
+    )
     hits = searcher.search("congés payés salarié")
     doc_ids = [h.chunk.doc_id for h in hits]
     assert len(doc_ids) == len(set(doc_ids))
@@ -79,8 +81,20 @@ def test_retriever_contract_invoke_returns_documents_with_citation_metadata(retr
     docs = retriever.invoke("télétravail accord collectif")
     assert 0 < len(docs) <= 3
     assert all(isinstance(d, LCDocument) and d.page_content.strip() for d in docs)
-    for key in ("chunk_id", "doc_id", "title", "url", "heading_path", "license", "updated", "scores", "ranks",
-                "matched_terms", "fused_score", "doc_rank"):
+    for key in (
+        "chunk_id",
+        "doc_id",
+        "title",
+        "url",
+        "heading_path",
+        "license",
+        "updated",
+        "scores",
+        "ranks",
+        "matched_terms",
+        "fused_score",
+        "doc_rank",
+    ):
         assert all(key in d.metadata for d in docs), key
     assert docs[0].metadata["doc_id"] == "t:teletravail"
     assert docs[0].id == docs[0].metadata["chunk_id"]
