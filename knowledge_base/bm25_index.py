@@ -46,6 +46,14 @@ class Bm25Index:
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
+    def contains(self, term: str, position: int) -> bool:
+        """Whether the chunk at ``position`` contains ``term`` (read from the index's postings)."""
+        tid = self._vocab.get(term)
+        if tid is None:
+            return False
+        s = self._bm25.scores
+        return bool(np.any(s["indices"][s["indptr"][tid] : s["indptr"][tid + 1]] == position))
+
     def save(self, directory: Path) -> None:
         self._bm25.save(str(directory), show_progress=False)
         (directory / "analysis.json").write_text(self.params.model_dump_json())

@@ -159,14 +159,13 @@ class HybridSearcher:
         chunk = self.index.chunks[pos]
         scores = {lst.name: round(lst.chunk_scores[pos], 4) for lst in lists if pos in lst.chunk_scores}
         ranks = {lst.name: r[pos] for lst, r in zip(lists, all_ranks, strict=True) if pos in r}
-        return Hit(chunk, doc_rank, round(fused, 6), scores, ranks, self.matched_terms(query_words, chunk))
+        return Hit(chunk, doc_rank, round(fused, 6), scores, ranks, self.matched_terms(query_words, pos))
 
-    def matched_terms(self, query_words: list[str], chunk: Chunk) -> list[str]:
-        """Query words (folded, expansions included) whose stem occurs in the passage or its title."""
-        analyzer = self.index.bm25.analyzer
-        chunk_terms = set(analyzer.terms(chunk.embed_text))
+    def matched_terms(self, query_words: list[str], position: int) -> list[str]:
+        """Query words (folded, expansions included) whose stem occurs in the passage, title or headings."""
+        bm25 = self.index.bm25
         out: list[str] = []
         for word in query_words:
-            if analyzer.term_of(word) in chunk_terms and word not in out:
+            if word not in out and bm25.contains(bm25.analyzer.term_of(word), position):
                 out.append(word)
         return out

@@ -36,7 +36,7 @@ class KnowledgeService:
             log.info("no index yet: building it from %s", [str(p) for p in self.settings.kb.sources])
             ingest(self.settings.kb)
         try:
-            self.searcher()
+            self.searcher().search("congés payés")  # warm-up: loads the models before the first request
         except IndexUnavailableError:
             log.warning("index not ready; readiness will report it")
 

@@ -33,7 +33,9 @@ def test_search_returns_passages_with_reasons(client: TestClient) -> None:
 
 
 def test_search_filters_by_audience(client: TestClient) -> None:
-    res = client.post("/api/v1/search", json={"question": "stagiaire licenciement", "audience": "civil-service"})
+    res = client.post(
+        "/api/v1/search", json={"question": "stagiaire licenciement", "audience": "civil-service"}
+    )
     assert {p["doc_id"] for p in res.json()["passages"]} == {"faq-barri:t1"}
 
 
