@@ -145,6 +145,7 @@ def kb_search(
         meta = h.chunk.metadata
         why = "\n".join(
             [f"{name}: rank {h.ranks[name]}, score {h.scores[name]}" for name in h.ranks]
+            + [f"{name}: document rank {rank}" for name, rank in h.doc_ranks.items() if name not in h.ranks]
             + [f"fused {h.fused}", "terms: " + (", ".join(h.matched_terms) or "—")]
         )
         where = f"[bold]{meta.get('title')}[/bold]" + (
@@ -166,7 +167,10 @@ def kb_export_vectors() -> None:
     cache = EmbeddingCache(settings.kb.index_dir / "embeddings.sqlite")
     for name in index.manifest.config.get("embedders", []):
         model_id = make_embedder(name, settings.kb.embeddings).model_id
-        keys = [cache_key(model_id, c.embed_text) for c in index.chunks]
+        titles = {str(index.chunks[pos[0]].metadata.get("title", "")) for pos in index.doc_chunks}
+        keys = [cache_key(model_id, c.embed_text) for c in index.chunks] + [
+            cache_key(model_id, t) for t in titles
+        ]
         path = export_shipped_vectors(cache, keys, settings.kb.embeddings.shipped_vectors_dir, model_id)
         console.print(f"{name}: {len(keys)} vectors → {path} ({path.stat().st_size / 1e6:.1f} MB)")
 

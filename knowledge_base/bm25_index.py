@@ -19,35 +19,43 @@ from knowledge_base.documents import Chunk
 from knowledge_base.settings import Bm25Settings
 
 
-def indexed_text(chunk: Chunk, title_repeat: int) -> str:
+def chunk_text(chunk: Chunk, title_repeat: int) -> str:
     title = str(chunk.metadata.get("title", ""))
     heads = " ".join(chunk.heading_path)
     return " ".join([title, heads] * title_repeat + [chunk.embed_text])
 
 
+def document_text(chunks: Sequence[Chunk], title_repeat: int) -> str:
+    """A whole document for the document-level index: weighted title, then its passages."""
+    title = str(chunks[0].metadata.get("title", "")) if chunks else ""
+    return " ".join([title] * (title_repeat + 1) + [c.text for c in chunks])
+
+
 class Bm25Index:
+    """One bm25s index over texts (chunks or whole documents), positions in build order."""
+
     def __init__(self, retriever: bm25s.BM25, params: Bm25Settings) -> None:
         self._bm25, self.params = retriever, params
         self.analyzer = FrenchAnalyzer(stem=params.stem, expand=params.expand)
         self._vocab = retriever.vocab_dict
 
     @classmethod
-    def build(cls, chunks: Sequence[Chunk], params: Bm25Settings) -> Bm25Index:
+    def build(cls, texts: Sequence[str], params: Bm25Settings, k1: float | None = None) -> Bm25Index:
         analyzer = FrenchAnalyzer(stem=params.stem, expand=params.expand)
-        retriever = bm25s.BM25(k1=params.k1, b=params.b)
-        corpus = [analyzer.terms(indexed_text(c, params.title_repeat)) or [""] for c in chunks]
+        retriever = bm25s.BM25(k1=params.k1 if k1 is None else k1, b=params.b)
+        corpus = [analyzer.terms(text) or [""] for text in texts]
         retriever.index(corpus, show_progress=False)
         return cls(retriever, params)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk, in index order (zeros when no query term is known)."""
+        """BM25 score of every indexed text, in index order (zeros when no query term is known)."""
         terms = [t for t in self.analyzer.terms(query) if t in self._vocab]
         if not terms:
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
     def contains(self, term: str, position: int) -> bool:
-        """Whether the chunk at ``position`` contains ``term`` (read from the index's postings)."""
+        """Whether the text at ``position`` contains ``term`` (read from the index's postings)."""
         tid = self._vocab.get(term)
         if tid is None:
             return False

