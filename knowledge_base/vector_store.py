@@ -131,13 +131,10 @@ def where_clause(filters: dict[str, list[str]]) -> dict[str, Any] | None:
 
 
 def query(
-    collection: Any, vector: np.ndarray, n: int, filters: dict[str, list[str]], kind: str | None = None
+    collection: Any, vector: np.ndarray, n: int, filters: dict[str, list[str]]
 ) -> list[tuple[str, float]]:
-    """Top-n (entry id, cosine similarity) for one query vector; ``kind`` selects document-level entries."""
-    where = where_clause(filters)
-    if kind is not None:
-        where = {"$and": [where, {"kind": kind}]} if where else {"kind": kind}
+    """Top-n (entry id, cosine similarity) for one query vector."""
     res = collection.query(
-        query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"]
+        query_embeddings=[vector.tolist()], n_results=n, where=where_clause(filters), include=["distances"]
     )
     return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
