@@ -6,7 +6,8 @@ from knowledge_base.analysis import FrenchAnalyzer, fold
 
 
 def test_fold_strips_accents_and_ligatures() -> None:
-    assert fold("Congés PAYÉS, œuvre") == "conges payes, oeuvre"
+    assert fold("Congés PAYÉS, œuvre, Ça") == "conges payes, oeuvre, ca"
+    assert fold("conge\u0301s") == "conges"  # decomposed input (combining accent)
 
 
 def test_accented_and_unaccented_queries_share_terms() -> None:
