@@ -44,7 +44,11 @@ class ChromaSettings(BaseModel):
         pattern=r"^[a-zA-Z0-9._-]{3,40}$",
         description="Prefix of the collections this app owns (and may drop).",
     )
-    hnsw_search_ef: int = Field(default=200, ge=10, description="HNSW ef at query time (recall vs speed).")
+    hnsw_search_ef: int = Field(
+        default=200,
+        ge=10,
+        description="HNSW ef at query time (recall vs speed); applied to existing collections at the next ingest.",
+    )
     hnsw_construction_ef: int = Field(default=200, ge=10, description="HNSW ef at build time.")
 
 

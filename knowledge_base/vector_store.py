@@ -46,7 +46,7 @@ def collection_name(config: ChromaSettings, model_id: str, level: str = "chunks"
 
 
 def open_collection(client: Any, name: str, config: ChromaSettings) -> Any:
-    return client.get_or_create_collection(
+    collection = client.get_or_create_collection(
         name,
         embedding_function=None,
         configuration={
@@ -57,6 +57,11 @@ def open_collection(client: Any, name: str, config: ChromaSettings) -> Any:
             }
         },
     )
+    # get_or_create keeps an existing collection's configuration: apply a changed ef_search
+    # (ef_construction only takes effect on a new collection).
+    if (collection.configuration.get("hnsw") or {}).get("ef_search") != config.hnsw_search_ef:
+        collection.modify(configuration={"hnsw": {"ef_search": config.hnsw_search_ef}})
+    return collection
 
 
 def _chroma_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:

@@ -134,3 +134,13 @@ def test_changing_the_chunking_changes_kb_version_and_rechunks(kb_settings_facto
     )
     assert second.status == "built" and second.kb_version != first.kb_version
     assert second.chunks > first.chunks
+
+
+def test_a_changed_hnsw_search_ef_is_applied_to_existing_collections(kb_settings_factory) -> None:  # type: ignore[no-untyped-def]
+    from knowledge_base.settings import ChromaSettings
+
+    ingest(kb_settings_factory(chroma=ChromaSettings(hnsw_search_ef=50)))
+    settings = kb_settings_factory(chroma=ChromaSettings(hnsw_search_ef=150))
+    ingest(settings, force=True)
+    collection = KnowledgeIndex.open(settings).dense[0].collection
+    assert collection.configuration["hnsw"]["ef_search"] == 150
