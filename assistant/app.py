@@ -6,32 +6,54 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from assistant.api import health, search
+from assistant.api import drafts, health, search
+from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
+from assistant.pipeline.drafting.llm import LlmDrafter
+from assistant.services.drafting import DraftingService
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
+from assistant.telemetry import Telemetry, setup_telemetry
+from feedback.db import make_engine, migrate
+from feedback.drafts import DraftStore
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, telemetry: Telemetry | None = None, llm: LlmDrafter | None = None
+) -> FastAPI:
+    """``telemetry`` and ``llm`` let tests plug in-memory exporters and intercepted models in."""
     settings = settings or Settings()
+    telemetry = telemetry or setup_telemetry(settings.telemetry)
     knowledge = KnowledgeService(settings)
+    store = DraftStore(make_engine(settings.database_url))
+    drafting = DraftingService(settings, knowledge, store, telemetry, llm)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        migrate(settings.database_url)  # the schema is alembic's: upgrade to head before serving
         knowledge.start()
         yield
+        store.engine.dispose()
 
     app = FastAPI(
         title="Assistant RH — brouillons de réponses",
-        version="0.1.0",
+        version="0.2.0",
         lifespan=lifespan,
         description="Drafts cited French replies for HR agents, who edit and send them. "
-        "The machine never sends and never decides.",
+        "The machine never sends and never decides. Authentication: `Authorization: Bearer <token>`; "
+        "each route lists the roles it accepts (agent, lead, rep, admin). /health and /ready are open.",
     )
     app.state.settings = settings
     app.state.knowledge = knowledge
+    app.state.drafting = drafting
+    app.state.store = store
+    app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
     install_error_handlers(app)
-    app.include_router(health.router, prefix="/api/v1")
-    app.include_router(search.router, prefix="/api/v1")
+    for router in (health.router, search.router, drafts.router):
+        app.include_router(router, prefix="/api/v1")
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
     return app

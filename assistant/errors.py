@@ -21,6 +21,21 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class UnauthorizedError(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class StoreUnavailableError(DomainError):
+    status_code = 503
+    code = "store_unavailable"
+
+
 class IndexUnavailableError(DomainError):
     status_code = 503
     code = "index_unavailable"
@@ -29,7 +44,10 @@ class IndexUnavailableError(DomainError):
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"code": exc.code, "detail": exc.detail}, status_code=exc.status_code)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(
+            {"code": exc.code, "detail": exc.detail}, status_code=exc.status_code, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,15 +8,27 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.auth import MIN_PROD_TOKEN_LENGTH, ROLES, AuthSettings
+from assistant.pipeline.decide import DecisionSettings
+from assistant.pipeline.drafting.llm import LlmSettings
+from assistant.telemetry import TelemetrySettings
 from knowledge_base.settings import KnowledgeBaseSettings, RetrievalSettings
 
 
 class ServerSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Interface the HTTP server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="HTTP port.")
+
+
+class DraftingSettings(BaseModel):
+    passages: int = Field(default=5, ge=1, le=12, description="Passages retrieved and given to the drafter.")
+    ai_mention: str = Field(
+        default="Réponse préparée avec l'aide d'un outil d'IA",
+        description="Appended to every draft (the agent may remove it); empty disables it.",
+    )
 
 
 class Settings(BaseSettings):
@@ -28,6 +40,15 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     kb: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    database_url: str = Field(
+        default="sqlite:///var/hra.sqlite",
+        description="Feedback store (drafts, events): SQLite file or postgresql+psycopg://…",
+    )
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    decision: DecisionSettings = Field(default_factory=DecisionSettings)
+    drafting: DraftingSettings = Field(default_factory=DraftingSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     build_index_on_start: bool = Field(
         default=True,
         description="Build the index at start-up when none exists (seconds with the shipped "
@@ -36,8 +57,21 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_in_prod(self) -> Settings:
-        if self.env == "prod" and "fake" in self.kb.embeddings.models:
-            raise ValueError(
-                "HRA_KB__EMBEDDINGS__MODELS contains 'fake' (a test provider): refused when HRA_ENV=prod"
-            )
+        if self.env != "prod":
+            return self
+        problems = []
+        if "fake" in self.kb.embeddings.models:
+            problems.append("HRA_KB__EMBEDDINGS__MODELS contains 'fake' (a test provider)")
+        if self.llm.provider == "fake":
+            problems.append("HRA_LLM__PROVIDER=fake (a test provider)")
+        for role in ROLES:
+            tokens = [t.get_secret_value() for t in self.auth.tokens.get(role, [])]
+            if not tokens:
+                problems.append(f"no token for role '{role}' (HRA_AUTH__TOKENS)")
+            elif any(len(t) < MIN_PROD_TOKEN_LENGTH or t.startswith("dev-") for t in tokens):
+                problems.append(
+                    f"a token of role '{role}' is a dev token or shorter than {MIN_PROD_TOKEN_LENGTH}"
+                )
+        if problems:
+            raise ValueError("refused when HRA_ENV=prod: " + "; ".join(problems))
         return self

@@ -62,6 +62,17 @@ def main() -> None:
         ingest(real)
         index = KnowledgeIndex.open(real)
         vectors = {d.name: d.vectors() for d in index.dense}
+        real_cache = EmbeddingCache(real.index_dir / "embeddings.sqlite")
+        title_vectors = {  # the title vector of each real chunk's document
+            d.name: np.stack(
+                [
+                    real_cache.get_many([k])[k]
+                    for k in (cache_key(d.embedder.model_id, str(c.metadata["title"])) for c in index.chunks)
+                ]
+            )
+            for d in index.dense
+        }
+        real_cache.close()
         # 2. Synthetic one-chunk documents + their vectors in the cache of the big index.
         big = KnowledgeBaseSettings(sources=[work / "synthetic.jsonl"], index_dir=work / "big")
         big.index_dir.mkdir(parents=True)
@@ -82,14 +93,14 @@ def main() -> None:
                     "text": perturb_text(src.text, rng),
                 }
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                for chunk in split_document(record_to_document(record, "synthetic"), big.chunking):
+                doc = record_to_document(record, "synthetic")
+                for chunk in split_document(doc, big.chunking):
                     for name, matrix in vectors.items():
-                        batch[name].append(
-                            (
-                                cache_key(model_ids[name], chunk.embed_text),
-                                perturb_vector(matrix[pos], nrng, 0.02),
-                            )
-                        )
+                        vec = perturb_vector(matrix[pos], nrng, 0.02)
+                        batch[name].append((cache_key(model_ids[name], chunk.embed_text), vec))
+                for name, matrix in title_vectors.items():  # titles are embedded at ingest too
+                    vec = perturb_vector(matrix[pos], nrng, 0.02)
+                    batch[name].append((cache_key(model_ids[name], doc.title), vec))
                 if len(batch[next(iter(batch))]) >= 5000:
                     for items in batch.values():
                         cache.put_many(items)

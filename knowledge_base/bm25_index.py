@@ -62,6 +62,16 @@ class Bm25Index:
         s = self._bm25.scores
         return bool(np.any(s["indices"][s["indptr"][tid] : s["indptr"][tid + 1]] == position))
 
+    def idf(self, term: str) -> float:
+        """Inverse document frequency (BM25 form); 0 for a term the index does not know."""
+        tid = self._vocab.get(term)
+        if tid is None:
+            return 0.0
+        s = self._bm25.scores
+        df = int(s["indptr"][tid + 1] - s["indptr"][tid])
+        n = int(s["num_docs"])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
     def save(self, directory: Path) -> None:
         self._bm25.save(str(directory), show_progress=False)
         (directory / "analysis.json").write_text(self.params.model_dump_json())

@@ -21,6 +21,7 @@ def hit_to_document(hit: Hit) -> LCDocument:
         "doc_id": chunk.doc_id,
         "heading_path": list(chunk.heading_path),
         "doc_rank": hit.doc_rank,
+        "doc_agreement": hit.doc_agreement,
         "fused_score": hit.fused,
         "scores": hit.scores,
         "ranks": hit.ranks,

@@ -41,6 +41,7 @@ class Hit:
     chunk: Chunk
     doc_rank: int  # 1-based rank of the document after fusion
     fused: float  # the passage's own fused score (passage lists only)
+    doc_agreement: float = 0.0  # the document's fused score / the best possible (1 = first in every list)
     scores: dict[str, float] = field(default_factory=dict)  # passage list → raw score (bm25, cosine)
     ranks: dict[str, int] = field(default_factory=dict)  # passage list → 1-based rank in that list
     doc_ranks: dict[str, int] = field(default_factory=dict)  # every list → rank of this passage's document
@@ -220,6 +221,7 @@ class HybridSearcher:
         fusion = self.fuse(lists)
         raw = {lst.name: lst.scores for lst in lists if lst.level == "chunk"}
         query_words = self.index.bm25.analyzer.words(query)
+        best_possible = sum(self.weight(lst.name) for lst in lists) / (self.settings.rrf_k + 1) or 1.0
         hits: list[Hit] = []
         for doc_rank, doc in enumerate(fusion.docs, start=1):
             for pos in self._best_passages(doc, fusion, query):
@@ -229,6 +231,7 @@ class HybridSearcher:
                     Hit(
                         chunk=self.index.chunks[pos],
                         doc_rank=doc_rank,
+                        doc_agreement=round(fusion.doc_scores[doc] / best_possible, 4),
                         fused=round(fusion.chunk_scores.get(pos, 0.0), 6),
                         scores={n: round(s[pos], 4) for n, s in raw.items() if pos in s},
                         ranks={n: r[pos] for n, r in fusion.chunk_ranks.items() if pos in r},

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assistant.services.drafting import DraftingService
 from assistant.services.knowledge import KnowledgeService
 
 
@@ -13,4 +14,9 @@ def _knowledge(request: Request) -> KnowledgeService:
     return request.app.state.knowledge  # type: ignore[no-any-return]
 
 
+def _drafting(request: Request) -> DraftingService:
+    return request.app.state.drafting  # type: ignore[no-any-return]
+
+
 Knowledge = Annotated[KnowledgeService, Depends(_knowledge)]
+Drafting = Annotated[DraftingService, Depends(_drafting)]

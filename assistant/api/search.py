@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import Knowledge
+from assistant.auth import AgentAccess
 from assistant.errors import DomainError
 from knowledge_base.search import SearchFilters
 
@@ -51,8 +52,10 @@ class SearchPublic(BaseModel):
     passages: list[PassagePublic]
 
 
-@router.post("/search", summary="Hybrid search (BM25 + embeddings, RRF) over the knowledge base.")
-def search(body: SearchRequest, knowledge: Knowledge) -> SearchPublic:
+@router.post(
+    "/search", summary="Hybrid search (BM25 + embeddings, RRF) over the knowledge base. Roles: agent, admin."
+)
+def search(body: SearchRequest, knowledge: Knowledge, _: AgentAccess) -> SearchPublic:
     if not body.question.strip():
         raise DomainError("question is blank / la question est vide")
     searcher = knowledge.searcher()

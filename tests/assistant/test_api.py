@@ -10,11 +10,12 @@ from fastapi.testclient import TestClient
 from assistant.app import create_app
 from assistant.settings import Settings
 from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
+from tests.fixtures.app import bearer
 
 
 @pytest.fixture
-def client(kb_settings: KnowledgeBaseSettings) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(env="test", kb=kb_settings))) as c:  # builds the index on start
+def client(app_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(app_settings), headers=bearer()) as c:  # builds the index on start
         yield c
 
 
@@ -57,9 +58,9 @@ def test_bad_input_is_a_clear_4xx(client: TestClient, body: dict[str, object], f
     assert set(res.json()) == {"code", "detail"} and fragment in res.json()["detail"]
 
 
-def test_readiness_is_503_with_a_reason_when_no_index(kb_settings: KnowledgeBaseSettings) -> None:
-    app = create_app(Settings(env="test", kb=kb_settings, build_index_on_start=False))
-    with TestClient(app) as c:
+def test_readiness_is_503_with_a_reason_when_no_index(app_settings: Settings) -> None:
+    app = create_app(app_settings.model_copy(update={"build_index_on_start": False}))
+    with TestClient(app, headers=bearer()) as c:
         res = c.get("/api/v1/ready")
         assert res.status_code == 503 and res.json()["code"] == "index_unavailable"
         assert "hra kb ingest" in res.json()["detail"]
@@ -69,6 +70,29 @@ def test_readiness_is_503_with_a_reason_when_no_index(kb_settings: KnowledgeBase
 def test_prod_refuses_the_fake_embedder(kb_settings: KnowledgeBaseSettings) -> None:
     with pytest.raises(ValueError, match="fake"):
         Settings(env="prod", kb=KnowledgeBaseSettings(embeddings=EmbeddingSettings(models=["fake"])))
+
+
+def test_prod_refuses_fake_llm_missing_and_dev_tokens() -> None:
+    with pytest.raises(ValueError) as err:
+        Settings(
+            env="prod",
+            llm={"provider": "fake"},  # type: ignore[arg-type]
+            auth={"tokens": {"agent": ["dev-agent-abc"], "lead": ["x" * 40]}},
+        )  # type: ignore[arg-type]
+    message = str(err.value)
+    assert "HRA_LLM__PROVIDER=fake" in message and "role 'rep'" in message and "role 'agent'" in message
+    strong = {role: ["s" * 40] for role in ("agent", "lead", "rep", "admin")}
+    assert Settings(env="prod", auth={"tokens": strong}).env == "prod"  # type: ignore[arg-type]
+
+
+def test_search_requires_an_agent_token(client: TestClient) -> None:
+    assert (
+        client.post("/api/v1/search", json={"question": "congés"}, headers={"Authorization": ""}).status_code
+        == 401
+    )
+    assert (
+        client.post("/api/v1/search", json={"question": "congés"}, headers=bearer("lead")).status_code == 403
+    )
 
 
 def test_settings_read_nested_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,130 @@
+"""Drafts: create (JSON or Server-Sent Events), read back. Agents (and admins) only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.api.deps import Drafting
+from assistant.auth import AgentAccess
+from assistant.services.drafting import DraftRequest
+
+router = APIRouter(prefix="/drafts", tags=["drafts"])
+
+
+class DraftCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    question: str = Field(min_length=1, max_length=8000, description="The employee's message, as received.")
+    category: Literal["private-sector", "civil-service"] | None = Field(
+        default=None, description="The employee's category: restricts the sources to that audience."
+    )
+    topic: str | None = Field(default=None, max_length=120, description="Optional topic label (stored).")
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question is blank / la question est vide")
+        return value
+
+    def to_request(self) -> DraftRequest:
+        return DraftRequest(self.question, self.category, self.topic)
+
+
+class Decision(BaseModel):
+    kind: Literal["drafted", "abstained", "routed_to_human"]
+    reason: str
+    confidence: float
+
+
+class PassagePublic(BaseModel):
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    url: str
+    heading_path: list[str]
+    updated: str
+    text: str | None
+    cited_sentence: str | None
+    scores: dict[str, float]
+    ranks: dict[str, int]
+    doc_ranks: dict[str, int]
+    matched_terms: list[str]
+
+
+class FlagPublic(BaseModel):
+    kind: str
+    value: str
+    message: str
+    start: int
+    end: int
+
+
+class DraftPublic(BaseModel):
+    draft_id: str
+    created_at: str
+    question_masked: str = Field(description="The question as stored and sent to any model (PII replaced).")
+    pii_masked: list[str] = Field(description="Kinds of personal data that were masked.")
+    category: str | None
+    topic: str | None
+    decision: Decision
+    text: str | None = Field(description="The draft with [n] citations (null when abstained or routed).")
+    citations: list[PassagePublic] = Field(
+        description="Cited passages, with the sentence that backs each one."
+    )
+    passages: list[PassagePublic] = Field(description="All passages retrieved, best first.")
+    flags: list[FlagPublic]
+    kb_version: str
+    drafter: str
+    model: str | None
+    prompt_version: str | None
+    fallback_reason: str | None
+    latency_ms: int
+    ai_mention: bool
+
+
+@router.post("", summary="Draft a cited French reply (or abstain / route to a human).", status_code=201)
+def create_draft(body: DraftCreate, drafting: Drafting, _: AgentAccess) -> DraftPublic:
+    return DraftPublic.model_validate(drafting.create(body.to_request()))
+
+
+@router.post(
+    "/stream",
+    summary="The same, streamed as Server-Sent Events.",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "events: passages, token (repeated), reset (LLM fell back), final",
+        }
+    },
+)
+def stream_draft(body: DraftCreate, drafting: Drafting, _: AgentAccess) -> StreamingResponse:
+    def events() -> Iterator[str]:
+        for event in drafting.run(body.to_request()):
+            yield f"event: {event.kind}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get(
+    "/{draft_id}",
+    summary="Read a draft back (as stored: PII placeholders kept).",
+    responses={404: {"description": "unknown draft id"}},
+)
+def read_draft(
+    draft_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], drafting: Drafting, _: AgentAccess
+) -> DraftPublic:
+    record: dict[str, Any] = drafting.get(draft_id)
+    return DraftPublic.model_validate(record)

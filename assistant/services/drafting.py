@@ -1,0 +1,299 @@
+"""The drafting pipeline: mask PII → retrieve → decide → draft → check → persist.
+
+One generator (`run`) yields the events of a draft — passages first, then text chunks, then the
+final record — so the JSON endpoint (which keeps only the final record) and the SSE endpoint
+(which forwards everything) run exactly the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from assistant.errors import NotFoundError
+from assistant.pipeline.checks import CheckedDraft, check_draft
+from assistant.pipeline.citations import cited_sentences
+from assistant.pipeline.decide import Decision, decide
+from assistant.pipeline.drafting.llm import LlmDrafter
+from assistant.pipeline.drafting.offline import OfflineDrafter
+from assistant.pipeline.pii import mask_pii, unmask
+from assistant.pipeline.types import DrafterUnavailableError, DraftText, Passage
+from assistant.services.knowledge import KnowledgeService
+from assistant.settings import Settings
+from assistant.telemetry import Telemetry
+from feedback.drafts import DraftStore
+from feedback.models import DraftRecord
+from knowledge_base.search import Hit, SearchFilters
+
+log = logging.getLogger(__name__)
+Category = Literal["private-sector", "civil-service"]
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    question: str
+    category: Category | None = None
+    topic: str | None = None
+
+
+@dataclass
+class Event:
+    kind: Literal["passages", "token", "reset", "final"]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def passages_from_hits(hits: list[Hit]) -> list[Passage]:
+    return [
+        Passage(
+            n=i,
+            chunk_id=h.chunk.id,
+            doc_id=h.chunk.doc_id,
+            title=str(h.chunk.metadata.get("title", "")),
+            url=str(h.chunk.metadata.get("url", "")),
+            heading_path=h.chunk.heading_path,
+            updated=str(h.chunk.metadata.get("updated", "")),
+            text=h.chunk.text,
+            scores=h.scores,
+            ranks=h.ranks,
+            doc_ranks=h.doc_ranks,
+            matched_terms=tuple(h.matched_terms),
+        )
+        for i, h in enumerate(hits, start=1)
+    ]
+
+
+def passage_public(p: Passage, cited_sentence: str | None = None) -> dict[str, Any]:
+    return {
+        "n": p.n,
+        "chunk_id": p.chunk_id,
+        "doc_id": p.doc_id,
+        "title": p.title,
+        "url": p.url,
+        "heading_path": list(p.heading_path),
+        "updated": p.updated,
+        "text": p.text,
+        "cited_sentence": cited_sentence,
+        "scores": p.scores,
+        "ranks": p.ranks,
+        "doc_ranks": p.doc_ranks,
+        "matched_terms": list(p.matched_terms),
+    }
+
+
+class DraftingService:
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: KnowledgeService,
+        store: DraftStore,
+        telemetry: Telemetry,
+        llm: LlmDrafter | None = None,
+    ) -> None:
+        self.settings, self.knowledge, self.store, self.telemetry = settings, knowledge, store, telemetry
+        self.llm = llm if llm is not None else LlmDrafter(settings.llm)
+
+    # -- public API ------------------------------------------------------------------------------
+    def create(self, request: DraftRequest) -> dict[str, Any]:
+        final: dict[str, Any] = {}
+        for event in self.run(request):
+            if event.kind == "final":
+                final = event.data
+        return final
+
+    def get(self, draft_id: str) -> dict[str, Any]:
+        record = self.store.get(draft_id)
+        if record is None:
+            raise NotFoundError(f"no draft {draft_id} / brouillon introuvable")
+        return record_public(record)
+
+    # -- the pipeline ----------------------------------------------------------------------------
+    def run(self, request: DraftRequest) -> Iterator[Event]:
+        started = time.perf_counter()
+        draft_id = str(uuid.uuid4())
+        tracer = self.telemetry.tracer
+        with tracer.start_as_current_span("draft.pipeline") as root:
+            root.set_attribute("hra.draft_id", draft_id)
+            masked = mask_pii(request.question)
+            root.set_attribute("hra.pii.count", len(masked.entities))
+            with self._step("retrieve") as span:
+                searcher = self.knowledge.searcher()
+                filters = SearchFilters(audience=request.category)
+                hits = searcher.search(masked.text, filters, top_k=self.settings.drafting.passages)
+                passages = passages_from_hits(hits)
+                span.set_attribute("hra.passages", len(passages))
+                span.set_attribute("hra.kb_version", searcher.index.kb_version)
+            with self._step("decide") as span:
+                decision = decide(masked.text, hits, self.settings.decision)
+                span.set_attribute("hra.decision", decision.kind)
+                span.set_attribute("hra.confidence", decision.confidence)
+            yield Event(
+                "passages",
+                {
+                    "draft_id": draft_id,
+                    "decision": decision.kind,
+                    "reason": decision.reason,
+                    "confidence": decision.confidence,
+                    "passages": [passage_public(p) for p in passages],
+                },
+            )
+            draft: DraftText | None = None
+            checked: CheckedDraft | None = None
+            if decision.kind == "drafted":
+                draft = yield from self._draft(masked.text, passages, request.category)
+                assert draft is not None
+                with self._step("check") as span:
+                    checked = check_draft(draft.text, passages, self.settings.drafting.ai_mention or None)
+                    span.set_attribute("hra.flags", len(checked.flags))
+                    span.set_attribute("hra.citations", len(checked.cited))
+            latency_ms = int((time.perf_counter() - started) * 1000)
+            record = self._record(
+                draft_id,
+                request,
+                masked.text,
+                masked.kinds,
+                decision,
+                passages,
+                draft,
+                checked,
+                searcher.index.kb_version,
+                latency_ms,
+            )
+            self.store.add(record)
+            root.set_attribute("hra.decision", decision.kind)
+            self.telemetry.request_ms.record(
+                latency_ms, {"decision": decision.kind, "drafter": record.drafter}
+            )
+        public = record_public(record)
+        if public["text"]:  # the agent sees the real names and numbers; the store keeps placeholders
+            public["text"] = unmask(public["text"], masked)
+        yield Event("final", public)
+
+    def _draft(
+        self, question: str, passages: list[Passage], category: str | None
+    ) -> Generator[Event, None, DraftText]:
+        with self._step("draft") as span:
+            fallback: str | None = None
+            if self.llm.is_configured:
+                span.set_attribute("gen_ai.operation.name", "chat")
+                span.set_attribute("gen_ai.system", self.llm.system)
+                span.set_attribute("gen_ai.request.model", self.llm.model_name)
+                chunks: list[str] = []
+                usage: dict[str, int] = {}
+                try:
+                    for chunk in self.llm.stream(question, passages, category, usage):
+                        chunks.append(chunk)
+                        yield Event("token", {"text": chunk})
+                    for key, value in usage.items():
+                        span.set_attribute(f"gen_ai.usage.{key}", value)
+                    span.set_attribute("hra.drafter", "llm")
+                    return DraftText(
+                        "".join(chunks), "llm", self.llm.model_name, self.llm.prompt_version, usage
+                    )
+                except DrafterUnavailableError as exc:
+                    fallback = f"LLM indisponible ({exc}) : brouillon extractif hors ligne à la place."
+                    span.set_attribute("hra.fallback", True)
+                    log.warning("llm drafter unavailable, falling back to offline: %s", exc)
+                    if chunks:
+                        yield Event("reset", {"reason": fallback})
+            offline = OfflineDrafter(self.knowledge.searcher().index.bm25).draft(question, passages)
+            span.set_attribute("hra.drafter", "offline")
+            for piece in _pieces(offline.text):
+                yield Event("token", {"text": piece})
+            return DraftText(offline.text, "offline", None, None, fallback_reason=fallback)
+
+    def _step(self, name: str) -> Any:
+        return _TimedSpan(self.telemetry, name)
+
+    def _record(
+        self,
+        draft_id: str,
+        request: DraftRequest,
+        question_masked: str,
+        pii_kinds: Sequence[str],
+        decision: Decision,
+        passages: list[Passage],
+        draft: DraftText | None,
+        checked: CheckedDraft | None,
+        kb_version: str,
+        latency_ms: int,
+    ) -> DraftRecord:
+        cited = set(checked.cited) if checked else set()
+        citations = [
+            {**passage_public(p, " ".join(cited_sentences(checked.text, p))), "text": None}
+            for p in passages
+            if p.n in cited and checked is not None
+        ]
+        return DraftRecord(
+            id=draft_id,
+            created_at=datetime.now(UTC),
+            question_masked=question_masked,
+            pii_kinds=list(pii_kinds),
+            category=request.category,
+            topic=request.topic,
+            decision=decision.kind,
+            decision_reason=decision.reason,
+            confidence=decision.confidence,
+            draft_text=checked.text if checked else None,
+            citations=citations,
+            retrieved=[passage_public(p) for p in passages],
+            flags=[f.__dict__ for f in checked.flags] if checked else [],
+            kb_version=kb_version,
+            drafter=draft.drafter if draft else "none",
+            model=draft.model if draft else None,
+            prompt_version=draft.prompt_version if draft else None,
+            fallback_reason=draft.fallback_reason if draft else None,
+            latency_ms=latency_ms,
+            ai_mention=bool(checked and checked.ai_mention),
+        )
+
+
+def record_public(record: DraftRecord) -> dict[str, Any]:
+    return {
+        "draft_id": record.id,
+        "created_at": record.created_at.isoformat(),
+        "question_masked": record.question_masked,
+        "pii_masked": record.pii_kinds,
+        "category": record.category,
+        "topic": record.topic,
+        "decision": {
+            "kind": record.decision,
+            "reason": record.decision_reason,
+            "confidence": record.confidence,
+        },
+        "text": record.draft_text,
+        "citations": record.citations,
+        "passages": record.retrieved,
+        "flags": record.flags,
+        "kb_version": record.kb_version,
+        "drafter": record.drafter,
+        "model": record.model,
+        "prompt_version": record.prompt_version,
+        "fallback_reason": record.fallback_reason,
+        "latency_ms": record.latency_ms,
+        "ai_mention": record.ai_mention,
+    }
+
+
+def _pieces(text: str, size: int = 60) -> Iterator[str]:
+    """The offline draft sent as a stream too, so the panel has one code path."""
+    for start in range(0, len(text), size):
+        yield text[start : start + size]
+
+
+class _TimedSpan:
+    def __init__(self, telemetry: Telemetry, name: str) -> None:
+        self._telemetry, self._name = telemetry, name
+
+    def __enter__(self) -> Any:
+        self._cm = self._telemetry.tracer.start_as_current_span(self._name)
+        self._started = time.perf_counter()
+        return self._cm.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._telemetry.step_ms.record((time.perf_counter() - self._started) * 1000, {"step": self._name})
+        self._cm.__exit__(*exc)  # type: ignore[arg-type]
