@@ -28,11 +28,6 @@ EXTRA_REASON = "Terme signalé par la configuration : à traiter par un agent, s
 _APOSTROPHES = str.maketrans({"’": "'", "`": "'", "ʼ": "'", "‘": "'"})
 _SEP = r"[\s'\-]*"  # between words of a term: "burn out" = "burn-out" = "burnout"
 _GAP = r"(?:\W+\w+){0,6}?\W+"  # " ... " in a term: up to six words in between
-# "puis-je", "dois je"…: the inverted form of generic questions, not someone telling their case.
-_INVERSION = re.compile(
-    r"(?<!\w)(?:puis|dois|ai|suis|peux|vais|sais|fais|aurai|aurais|serai|serais|pourrai|pourrais"
-    r"|devrai|devrais)[\s-]+je(?!\w)"
-)
 _MASKED_NAME = re.compile(r"\[nom_\d+\]")  # a name mask_pii replaced: a specific person is involved
 # An unmasked "Mme Dupont" says the same when the text did not go through mask_pii.
 _CIVILITY_NAME = re.compile(r"(?<!\w)(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle)\s+[A-ZÀ-Ý]")
@@ -89,6 +84,10 @@ class TermSet:
         alternation = "|".join(f"(?P<t{i}>{term_regex(t)})" for i, t in enumerate(kept))
         return cls(kept, re.compile(alternation))
 
+    def blank(self, normalised: str) -> str:
+        """The text with every occurrence of the terms replaced by a space."""
+        return self.pattern.sub(" ", normalised) if self.pattern else normalised
+
     def find(self, normalised: str) -> str | None:
         match = self.pattern.search(normalised) if self.pattern else None
         if match is None or match.lastgroup is None:
@@ -108,6 +107,7 @@ class Category:
 class SensitiveLexicon:
     categories: tuple[Category, ...]
     markers: TermSet
+    request_phrases: TermSet
     ignore: TermSet
 
     @classmethod
@@ -123,17 +123,20 @@ class SensitiveLexicon:
             for name, spec in (data.get("categories") or {}).items()
         )
         return cls(
-            categories, TermSet.of(data.get("personal_markers") or []), TermSet.of(data.get("ignore") or [])
+            categories,
+            markers=TermSet.of(data.get("personal_markers") or []),
+            request_phrases=TermSet.of(data.get("request_phrases") or []),
+            ignore=TermSet.of(data.get("ignore") or []),
         )
 
     def is_personal(self, text: str, normalised: str) -> bool:
         """Whether the text speaks about a particular person: first person or a named person."""
         if _MASKED_NAME.search(normalised) or _CIVILITY_NAME.search(text):
             return True
-        return self.markers.find(_INVERSION.sub(" ", normalised)) is not None
+        return self.markers.find(self.request_phrases.blank(normalised)) is not None
 
     def detect(self, text: str, extra_terms: Sequence[str] = ()) -> SensitiveMatch | None:
-        normalised = self._blank_ignored(_normalise(text))
+        normalised = self.ignore.blank(_normalise(text))
         personal: bool | None = None  # computed once, and only if a topic term needs it
         for category in self.categories:
             term = category.strong.find(normalised)
@@ -145,11 +148,6 @@ class SensitiveLexicon:
                 return SensitiveMatch(category.name, term, category.reason)
         extra = _extra_terms(tuple(extra_terms)).find(normalised)
         return SensitiveMatch(EXTRA_CATEGORY, extra, EXTRA_REASON) if extra is not None else None
-
-    def _blank_ignored(self, normalised: str) -> str:
-        if self.ignore.pattern is None:
-            return normalised
-        return self.ignore.pattern.sub(" ", normalised)
 
 
 @lru_cache(maxsize=32)
