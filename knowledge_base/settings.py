@@ -47,7 +47,7 @@ class ChromaSettings(BaseModel):
     hnsw_search_ef: int = Field(
         default=200,
         ge=10,
-        description="HNSW ef at query time (recall vs speed); existing collections take it at the next ingest.",
+        description="HNSW ef at query time (recall vs speed); existing collections get it at next ingest.",
     )
     hnsw_construction_ef: int = Field(default=200, ge=10, description="HNSW ef at build time.")
 
