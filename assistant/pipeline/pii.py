@@ -71,48 +71,52 @@ _NIR = re.compile(
 # 0X XX XX XX XX with spaces, dots or dashes (or none), or the +33 / 0033 forms, "(0)" tolerated.
 _PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)33[ .-]?(?:\(0\)[ .-]?)?|0)[1-9](?:[ .-]?\d{2}){4}(?!\d)")
 
+# Within a line only: a street or a name never runs on to the next line, which starts a sentence.
+_SP = r"[ \t]+"
 _STREET_TYPES_ANY_CASE = r"rue|avenue|av\.|bd|boulevard|allée|allee|impasse|quai|faubourg|lotissement"
 # These are also ordinary words ("2 cours de français", "1 place de parking"): the street name
 # after them must be capitalised.
 _STREET_TYPES_CAPITALISED = r"place|cours|route|chemin|square|voie|passage|résidence|residence|cité|esplanade"
-_PARTICLE = r"(?:(?:de|du|des|la|le|les|aux|au|à|sur|sous|en|et|Saint|Sainte|St|Ste)\s+|[ldLD]['’])"
+_PARTICLE = rf"(?:(?:de|du|des|la|le|les|aux|au|à|sur|sous|en|et|Saint|Sainte|St|Ste){_SP}|[ldLD]['’])"
 _CAP_WORD = r"[A-ZÀ-Ý][\w'’-]*"
 _ANY_WORD = r"[\w][\w'’-]*"
-_NUMBER = r"\b\d{1,4}(?:\s?(?:bis|ter|quater|[A-D])\b)?,?\s+"
+_NUMBER = rf"\b\d{{1,4}}(?:[ \t]?(?:bis|ter|quater|[A-D])\b)?,?{_SP}"
 _POSTCODE_CITY = (
-    r"\b(?:0[1-9]|[1-8]\d|9[0-8])\d{3}\s+[A-ZÀ-Ý][\w'’-]*"
-    r"(?:\s+(?:sur|sous|en|lès|les|le|la|de|du)[ -][A-ZÀ-Ý][\w'’-]*)*(?:\s+(?:Cedex|CEDEX)(?:\s+\d{1,2})?)?"
+    rf"\b(?:0[1-9]|[1-8]\d|9[0-8])\d{{3}}{_SP}[A-ZÀ-Ý][\w'’-]*"
+    rf"(?:{_SP}(?:sur|sous|en|lès|les|le|la|de|du)[ -][A-ZÀ-Ý][\w'’-]*)*"
+    rf"(?:{_SP}(?:Cedex|CEDEX)(?:{_SP}\d{{1,2}})?)?"
 )
 _STREET = (
     rf"{_NUMBER}(?:"
-    rf"(?i:{_STREET_TYPES_ANY_CASE})\s+{_PARTICLE}*{_ANY_WORD}"
-    rf"|(?i:{_STREET_TYPES_CAPITALISED})\s+{_PARTICLE}*{_CAP_WORD}"
-    rf")(?:\s+{_PARTICLE}*{_CAP_WORD}){{0,4}}"
+    rf"(?i:{_STREET_TYPES_ANY_CASE}){_SP}{_PARTICLE}*{_ANY_WORD}"
+    rf"|(?i:{_STREET_TYPES_CAPITALISED}){_SP}{_PARTICLE}*{_CAP_WORD}"
+    rf")(?:{_SP}{_PARTICLE}*{_CAP_WORD}){{0,4}}"
 )
-_ADDRESS = re.compile(rf"{_STREET}(?:,?\s+{_POSTCODE_CITY})?|{_POSTCODE_CITY}")
+_ADDRESS = re.compile(rf"{_STREET}(?:,?{_SP}{_POSTCODE_CITY})?|{_POSTCODE_CITY}")
 
 # Civility + one or two capitalised words (hyphens and particles allowed). Only the name is masked:
 # the civility stays, it carries gender and politeness the draft needs. "Me"/"Dr" must be
-# capitalised ("me" is a pronoun). Titles after a civility ("Madame la Directrice") are not names.
+# capitalised ("me" is a pronoun).
 _CIVILITY = r"(?:(?i:monsieur|madame|mademoiselle|mme|mlle|mr)\.?|M\.?|Me|Dr\.?|Docteur)"
-_NAME_PARTICLE = r"(?:(?:de|du|des|le|la|van|von|di|da|del|ben|el)\s+|[dD]['’])"
+_NAME_PARTICLE = rf"(?:(?:de|du|des|le|la|van|von|di|da|del|ben|el){_SP}|[dD]['’])"
 _NAME_WORD = r"[A-ZÀ-Ý][\w'’]*(?:-[A-Za-zÀ-ÿ][\w'’]*)*"
-_TITLES = (
+# Not names after a civility: titles ("Madame la Directrice") and the words a sentence starts with
+# when the comma after a greeting is missing ("Bonjour Madame Je voudrais…").
+_NOT_NAMES = (
     r"(?i:directeur|directrice|maire|président|présidente|ministre|préfet|préfète|recteur|rectrice|juge"
     r"|chef|cheffe|responsable|secrétaire|inspecteur|inspectrice|conseiller|conseillère|docteur|drh"
-    r"|bonjour|merci)\b"
+    r"|bonjour|merci|cordialement|je|j['’]|nous|vous|il|elle|on|ils|elles|ce|cet|cette|ces|mon|ma|mes"
+    r"|votre|vos|notre|suite|pourriez|pouvez|est|et|ou|qui|pour|avec|depuis|concernant)(?![\w'’])"
 )
-_NOT_A_NAME = rf"(?!(?i:(?:le|la|les|l['’])\s*)?{_TITLES})"
+_NOT_A_NAME = rf"(?!(?i:(?:le|la|les|l['’])[ \t]*)?{_NOT_NAMES})"
 _NAME = re.compile(
-    rf"(?<![\w.]){_CIVILITY}\s+(?P<name>{_NOT_A_NAME}{_NAME_PARTICLE}*{_NAME_WORD}"
-    rf"(?:\s+{_NAME_PARTICLE}*{_NOT_A_NAME}{_NAME_WORD})?)"
+    rf"(?<![\w.]){_CIVILITY}{_SP}(?P<name>{_NOT_A_NAME}{_NAME_PARTICLE}*{_NAME_WORD}"
+    rf"(?:{_SP}{_NAME_PARTICLE}*{_NOT_A_NAME}{_NAME_WORD})?)"
 )
 # Typed all in lower case ("mme dupont"): one word, never a function word or a title.
-_FUNCTION_WORDS = (
-    r"(?:le|la|les|l|de|du|des|d|et|ou|je|j|est|a|à|vous|votre|nous|il|elle|qui|que|pour|en|sur|avec)\b"
-)
+_FUNCTION_WORDS = r"(?:le|la|les|l|de|du|des|d|a|à|que|en|sur)\b"
 _NAME_LOWER = re.compile(
-    r"(?<![\w.])(?i:monsieur|madame|mademoiselle|mme|mlle|mr)\.?\s+"
+    rf"(?<![\w.])(?i:monsieur|madame|mademoiselle|mme|mlle|mr)\.?{_SP}"
     rf"(?P<name>(?!{_FUNCTION_WORDS}){_NOT_A_NAME}[a-zà-ÿ][a-zà-ÿ-]+)\b"
 )
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from assistant.pipeline.pii import mask_pii
 from knowledge_base.analysis import fold
 
 LEXICON = Path(__file__).parent / "lexicon" / "sensitive_fr.yaml"
@@ -29,8 +30,6 @@ _APOSTROPHES = str.maketrans({"’": "'", "`": "'", "ʼ": "'", "‘": "'"})
 _SEP = r"[\s'\-]*"  # between words of a term: "burn out" = "burn-out" = "burnout"
 _GAP = r"(?:\W+\w+){0,6}?\W+"  # " ... " in a term: up to six words in between
 _MASKED_NAME = re.compile(r"\[nom_\d+\]")  # a name mask_pii replaced: a specific person is involved
-# An unmasked "Mme Dupont" says the same when the text did not go through mask_pii.
-_CIVILITY_NAME = re.compile(r"(?<!\w)(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle)\s+[A-ZÀ-Ý]")
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,8 @@ class SensitiveMatch:
     reason: str
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """Lower case, no accents, one kind of apostrophe: the form terms and texts are matched in."""
     return fold(text).translate(_APOSTROPHES)
 
 
@@ -65,7 +65,7 @@ def _phrase_regex(phrase: str) -> str:
 
 def term_regex(term: str) -> str:
     """The regular expression for one lexicon term (syntax in the lexicon's header)."""
-    parts = [p.strip() for p in _normalise(term).split("...")]
+    parts = [p.strip() for p in normalise(term).split("...")]
     return r"(?<!\w)(?:" + _GAP.join(_phrase_regex(p) for p in parts) + r")(?!\w)"
 
 
@@ -130,13 +130,14 @@ class SensitiveLexicon:
         )
 
     def is_personal(self, text: str, normalised: str) -> bool:
-        """Whether the text speaks about a particular person: first person or a named person."""
-        if _MASKED_NAME.search(normalised) or _CIVILITY_NAME.search(text):
+        """Whether the text speaks about a particular person: first person or a named person —
+        masked ([NOM_1]) or, when the text did not go through mask_pii, a civility and a name."""
+        if self.markers.find(self.request_phrases.blank(normalised)) is not None:
             return True
-        return self.markers.find(self.request_phrases.blank(normalised)) is not None
+        return _MASKED_NAME.search(normalised) is not None or "NAME" in mask_pii(text).kinds
 
     def detect(self, text: str, extra_terms: Sequence[str] = ()) -> SensitiveMatch | None:
-        normalised = self.ignore.blank(_normalise(text))
+        normalised = self.ignore.blank(normalise(text))
         personal: bool | None = None  # computed once, and only if a topic term needs it
         for category in self.categories:
             term = category.strong.find(normalised)
