@@ -162,6 +162,7 @@ def quality(service: Any) -> dict[str, Any]:
 
 
 def decisions(service: Any, n: int) -> dict[str, Any]:
+    from assistant.pipeline.confidence import retrieval_signals
     from assistant.pipeline.decide import decide
     from assistant.pipeline.pii import mask_pii
     from knowledge_base.search import SearchFilters
@@ -172,7 +173,11 @@ def decisions(service: Any, n: int) -> dict[str, Any]:
     def outcome(question: str) -> tuple[str, float]:
         masked = mask_pii(question).text
         hits = searcher.search(masked, SearchFilters(), top_k=settings.drafting.passages)
-        d = decide(masked, hits, settings.decision)
+        d = decide(
+            masked,
+            retrieval_signals(masked, hits, searcher.index, settings.decision.confidence),
+            settings.decision,
+        )
         return d.kind, d.confidence
 
     dev = rows("questions-dev.jsonl")

@@ -111,6 +111,11 @@ class FrenchAnalyzer:
         extra += [x for w in words for x in abbreviations.get(w, [])]
         return words + extra
 
+    def terms_unexpanded(self, text: str) -> list[str]:
+        """The text's own terms, without lexicon expansions (what the question actually says)."""
+        words = self._words(fold(text))
+        return self._stemmer.stemWords(words) if self.stem else words  # type: ignore[attr-defined,no-any-return]
+
     def terms(self, text: str) -> list[str]:
         words = self.words(text)
         return self._stemmer.stemWords(words) if self.stem else words  # type: ignore[attr-defined,no-any-return]

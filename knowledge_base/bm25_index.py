@@ -72,6 +72,11 @@ class Bm25Index:
         n = int(s["num_docs"])
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
+    def max_idf(self) -> float:
+        """The idf of a term seen once: the weight given to words the index has never seen."""
+        n = int(self._bm25.scores["num_docs"])
+        return float(np.log(1 + (n - 1 + 0.5) / 1.5))
+
     def save(self, directory: Path) -> None:
         self._bm25.save(str(directory), show_progress=False)
         (directory / "analysis.json").write_text(self.params.model_dump_json())

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from assistant.errors import NotFoundError
 from assistant.pipeline.checks import CheckedDraft, check_draft
 from assistant.pipeline.citations import cited_sentences
+from assistant.pipeline.confidence import retrieval_signals
 from assistant.pipeline.decide import Decision, decide
 from assistant.pipeline.drafting.llm import LlmDrafter
 from assistant.pipeline.drafting.offline import OfflineDrafter
@@ -128,7 +129,13 @@ class DraftingService:
                 span.set_attribute("hra.passages", len(passages))
                 span.set_attribute("hra.kb_version", searcher.index.kb_version)
             with self._step("decide") as span:
-                decision = decide(masked.text, hits, self.settings.decision)
+                signals = retrieval_signals(
+                    masked.text, hits, searcher.index, self.settings.decision.confidence
+                )
+                decision = decide(masked.text, signals, self.settings.decision)
+                span.set_attribute("hra.signal.agreement", signals.agreement)
+                span.set_attribute("hra.signal.coverage", signals.coverage)
+                span.set_attribute("hra.signal.similarity", signals.similarity)
                 span.set_attribute("hra.decision", decision.kind)
                 span.set_attribute("hra.confidence", decision.confidence)
             yield Event(

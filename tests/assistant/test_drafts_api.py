@@ -134,3 +134,14 @@ def test_readiness_checks_the_store(client: TestClient, monkeypatch: pytest.Monk
     monkeypatch.setattr(client.app.state.store, "ping", down)  # type: ignore[attr-defined]
     res = client.get("/api/v1/ready")
     assert res.status_code == 503 and res.json()["code"] == "store_unavailable"
+
+
+def test_out_of_scope_question_abstains_and_still_lists_passages(client: TestClient) -> None:
+    res = client.post(
+        "/api/v1/drafts",
+        headers=auth(),
+        json={"question": "Comment réinitialiser mon mot de passe VPN sur l'imprimante ?"},
+    )
+    body = res.json()
+    assert body["decision"]["kind"] == "abstained" and body["text"] is None
+    assert "confiance" in body["decision"]["reason"] and body["passages"]

@@ -1,0 +1,29 @@
+"""Decision rules: routing first, then the confidence threshold."""
+
+from __future__ import annotations
+
+from assistant.pipeline.confidence import RetrievalSignals
+from assistant.pipeline.decide import DecisionSettings, decide
+
+SURE = RetrievalSignals(agreement=0.9, coverage=1.0, similarity=0.7)
+UNSURE = RetrievalSignals(agreement=0.5, coverage=0.2, similarity=0.2)
+
+
+def test_confident_retrieval_drafts() -> None:
+    d = decide("Combien de jours de congés payés par mois ?", SURE, DecisionSettings())
+    assert d.kind == "drafted" and d.confidence == SURE.confidence == 0.8667
+
+
+def test_low_confidence_abstains_with_the_numbers_in_the_reason() -> None:
+    d = decide("Comment réserver une salle ?", UNSURE, DecisionSettings(min_confidence=0.55))
+    assert d.kind == "abstained" and "0.30 < 0.55" in d.reason
+
+
+def test_sensitive_routes_even_when_retrieval_is_sure() -> None:
+    d = decide("Mon chef me harcèle tous les jours, je n'en peux plus.", SURE, DecisionSettings())
+    assert d.kind == "routed_to_human" and d.category and d.reason
+
+
+def test_extra_terms_from_settings_route() -> None:
+    settings = DecisionSettings(sensitive_extra_terms=["lanceur d'alerte"])
+    assert decide("Je suis lanceur d'alerte, que faire ?", SURE, settings).kind == "routed_to_human"
