@@ -8,16 +8,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from assistant.api import drafts, health, search
+from assistant.api import drafts, feedback, health, search
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
 from assistant.pipeline.drafting.llm import LlmDrafter
+from assistant.pipeline.pii import mask_pii
 from assistant.services.drafting import DraftingService
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
 from assistant.telemetry import Telemetry, setup_telemetry
 from feedback.db import make_engine, migrate
 from feedback.drafts import DraftStore
+from feedback.events import EventService
+from feedback.keys import Pseudonymizer, load_key
 
 
 def create_app(
@@ -29,6 +32,12 @@ def create_app(
     knowledge = KnowledgeService(settings)
     store = DraftStore(make_engine(settings.database_url))
     drafting = DraftingService(settings, knowledge, store, telemetry, llm)
+    key = load_key(
+        settings.feedback.pseudonym_key, settings.feedback.pseudonym_key_file, generate=settings.env != "prod"
+    )  # prod never invents a key: a lost key splits pseudonyms
+    events = EventService(
+        store.engine, settings.feedback, Pseudonymizer(key), lambda text: mask_pii(text).text
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -49,9 +58,10 @@ def create_app(
     app.state.knowledge = knowledge
     app.state.drafting = drafting
     app.state.store = store
+    app.state.events = events
     app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
     install_error_handlers(app)
-    for router in (health.router, search.router, drafts.router):
+    for router in (health.router, search.router, drafts.router, feedback.router):
         app.include_router(router, prefix="/api/v1")
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider

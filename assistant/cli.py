@@ -12,10 +12,14 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from rich.table import Table
 
 from assistant.settings import Settings
+from feedback.cli import audit_app
 
 app = typer.Typer(help="HR drafting assistant — knowledge base and service commands.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base: ingest sources, show status, search.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(
+    audit_app, name="audit", help="Audit log: verify the hash chain, export a checkpoint, purge old payloads."
+)
 console = Console()
 
 

@@ -21,6 +21,11 @@ class NotFoundError(DomainError):
     code = "not_found"
 
 
+class ConflictError(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
 class UnauthorizedError(DomainError):
     status_code = 401
     code = "unauthorized"

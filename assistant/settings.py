@@ -15,6 +15,7 @@ from assistant.auth import MIN_PROD_TOKEN_LENGTH, ROLES, AuthSettings
 from assistant.pipeline.decide import DecisionSettings
 from assistant.pipeline.drafting.llm import LlmSettings
 from assistant.telemetry import TelemetrySettings
+from feedback.settings import FeedbackSettings
 from knowledge_base.settings import KnowledgeBaseSettings, RetrievalSettings
 
 
@@ -49,6 +50,7 @@ class Settings(BaseSettings):
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     drafting: DraftingSettings = Field(default_factory=DraftingSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     build_index_on_start: bool = Field(
         default=True,
         description="Build the index at start-up when none exists (seconds with the shipped "

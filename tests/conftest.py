@@ -11,4 +11,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 
-pytest_plugins = ["tests.fixtures.corpus", "tests.fixtures.chroma_server", "tests.fixtures.app"]
+pytest_plugins = [
+    "tests.fixtures.corpus",
+    "tests.fixtures.chroma_server",
+    "tests.fixtures.app",
+    "tests.fixtures.postgres",
+]

@@ -1,0 +1,481 @@
+"""Verifying the audit chain, signing checkpoints, and purging payloads (retention).
+
+What ``verify`` proves: every stored feedback event has exactly one audit entry, entries are
+numbered 1…n without gaps, each entry links to the previous one, each digest matches its
+content, and each (non-purged) event row still says what was recorded when it was appended.
+What it cannot prove on its own: that the tail was not cut off, or that the whole chain was not
+recomputed after an edit — a signed checkpoint kept outside the database covers those two.
+
+Checkpoints are signed with HMAC-SHA256 (``cryptography`` is not installed here, so no Ed25519):
+whoever checks the signature needs the key, so representatives verify through someone holding it,
+or compare the head hash of a checkpoint they stored themselves (that part needs no key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, null, select, update
+from sqlalchemy.orm import Session
+
+from feedback.chain import GENESIS, canonical_json, lock_chain
+from feedback.models import AuditCheckpoint, AuditEntry, FeedbackEvent
+
+ALGORITHM = "hmac-sha256"
+_HEX = frozenset("0123456789abcdef")
+
+
+class AuditError(Exception):
+    """The log cannot be checkpointed (it does not verify) or a checkpoint file is malformed."""
+
+
+# --------------------------------------------------------------------------- canonical content
+
+
+def iso_utc(moment: datetime) -> str:
+    """One spelling per instant. SQLite stores no offset and hands back naive datetimes; every
+    writer stores UTC, so naive means UTC — otherwise a re-read event would never match."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _event_dict(
+    event_id: str,
+    draft_id: str,
+    type_: str,
+    agent_pseudonym: str,
+    occurred_at: datetime,
+    payload: dict[str, Any] | None,
+    payload_digest: str,
+    edit_distance_char: float | None,
+    edit_distance_word: float | None,
+    outcome: str | None,
+) -> dict[str, Any]:
+    # Positional so the verifier can feed raw result tuples without building ORM objects.
+    return {
+        "event_id": event_id,
+        "draft_id": draft_id,
+        "type": type_,
+        "agent_pseudonym": agent_pseudonym,
+        "occurred_at": iso_utc(occurred_at),
+        "payload": payload,
+        "payload_digest": payload_digest,
+        "edit_distance_char": edit_distance_char,
+        "edit_distance_word": edit_distance_word,
+        "outcome": outcome,
+    }
+
+
+def event_canonical(event: FeedbackEvent) -> str:
+    """The canonical JSON appended to the chain for an event (received_at is server bookkeeping
+    and deliberately left out). The verifier re-derives it from the stored row."""
+    return canonical_json(
+        _event_dict(
+            event.event_id,
+            event.draft_id,
+            event.type,
+            event.agent_pseudonym,
+            event.occurred_at,
+            event.payload,
+            event.payload_digest,
+            event.edit_distance_char,
+            event.edit_distance_word,
+            event.outcome,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    tree_size: int
+    head_hash: str
+    created_at: str  # ISO 8601, UTC
+    algorithm: str
+    key_id: str
+    signature: str  # hex
+
+    def signed_bytes(self) -> bytes:
+        fields = {
+            "tree_size": self.tree_size,
+            "head_hash": self.head_hash,
+            "created_at": self.created_at,
+            "algorithm": self.algorithm,
+            "key_id": self.key_id,
+        }
+        return canonical_json(fields).encode("utf-8")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Checkpoint:
+        """Parse and shape-check a checkpoint file; raises AuditError on anything malformed."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AuditError(f"checkpoint is not JSON / point de contrôle illisible: {exc}") from exc
+        if not isinstance(data, dict):
+            raise AuditError("checkpoint must be a JSON object / objet JSON attendu")
+        expected = {"tree_size": int, "head_hash": str, "created_at": str, "algorithm": str}
+        expected |= {"key_id": str, "signature": str}
+        for name, kind in expected.items():
+            value = data.get(name)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise AuditError(f"checkpoint field {name!r} missing or not {kind.__name__}")
+        if data["tree_size"] < 0 or not _is_hash(data["head_hash"]):
+            raise AuditError("checkpoint tree_size/head_hash malformed / taille ou empreinte invalide")
+        return cls(**{name: data[name] for name in expected})
+
+
+def sign_checkpoint(tree_size: int, head_hash: str, created_at: str, key: bytes) -> Checkpoint:
+    unsigned = Checkpoint(tree_size, head_hash, created_at, ALGORITHM, key_id(key), "")
+    signature = hmac.new(key, unsigned.signed_bytes(), hashlib.sha256).hexdigest()
+    return Checkpoint(tree_size, head_hash, created_at, ALGORITHM, key_id(key), signature)
+
+
+def verify_signature(cp: Checkpoint, key: bytes) -> bool:
+    if cp.algorithm != ALGORITHM:
+        return False
+    expected = hmac.new(key, cp.signed_bytes(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, cp.signature)
+
+
+def _head(session: Session) -> tuple[int, str]:
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+def make_checkpoint(engine: Engine, key: bytes, *, check: bool = True) -> Checkpoint:
+    """Sign the current head and store it. With ``check`` (default) the log is verified first
+    (against the previous checkpoint): signing a tampered log would launder the tampering."""
+    if check:
+        previous = latest_checkpoint(engine)
+        # A previous checkpoint under another key (rotation) still pins the head hash.
+        same_key = previous is not None and previous.key_id == key_id(key)
+        report = verify(engine, previous, key if same_key else None)
+        if not report.ok:
+            raise AuditError(f"refusing to sign a log that does not verify: {report.reason}")
+    with Session(engine) as session, session.begin():
+        lock_chain(session)  # the head must not move between reading and storing it
+        size, head = _head(session)
+        now = datetime.now(UTC)
+        cp = sign_checkpoint(size, head, iso_utc(now), key)
+        session.add(
+            AuditCheckpoint(
+                tree_size=cp.tree_size,
+                head_hash=cp.head_hash,
+                created_at=now,
+                algorithm=cp.algorithm,
+                key_id=cp.key_id,
+                signature=cp.signature,
+            )
+        )
+    return cp
+
+
+def latest_checkpoint(engine: Engine) -> Checkpoint | None:
+    with Session(engine) as session:
+        row = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return Checkpoint(
+            row.tree_size, row.head_hash, iso_utc(row.created_at), row.algorithm, row.key_id, row.signature
+        )
+
+
+# --------------------------------------------------------------------------- verification
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    entries_checked: int  # entries that passed every check
+    first_broken_seq: int | None  # None when ok, or when the problem has no position (see reason)
+    reason: str  # "French / English"
+    head_hash: str  # hash of the last entry that passed (GENESIS for none)
+    tree_size: int  # seq of that entry: the verified prefix
+
+
+def _is_hash(value: str) -> bool:
+    return len(value) == 64 and _HEX.issuperset(value)
+
+
+_ENTRY_COLUMNS = (
+    AuditEntry.seq,
+    AuditEntry.event_id,
+    AuditEntry.canonical,
+    AuditEntry.content_digest,
+    AuditEntry.prev_hash,
+    AuditEntry.entry_hash,
+    FeedbackEvent.event_id.label("stored_event_id"),
+    FeedbackEvent.draft_id,
+    FeedbackEvent.type,
+    FeedbackEvent.agent_pseudonym,
+    FeedbackEvent.occurred_at,
+    FeedbackEvent.payload,
+    FeedbackEvent.payload_digest,
+    FeedbackEvent.edit_distance_char,
+    FeedbackEvent.edit_distance_word,
+    FeedbackEvent.outcome,
+)
+
+
+def _entry_batches(conn: Connection, batch: int) -> Any:
+    """Entries joined with their event, in seq order, one page at a time (keyset pagination:
+    constant memory, each page an index range scan, same on SQLite and PostgreSQL)."""
+    after = 0
+    while True:
+        stmt = (
+            select(*_ENTRY_COLUMNS)
+            .select_from(AuditEntry)
+            .outerjoin(FeedbackEvent, FeedbackEvent.event_id == AuditEntry.event_id)
+            .where(AuditEntry.seq > after)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
+        )
+        rows = conn.execute(stmt).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
+def _differing_fields(canonical: str, derived: str) -> str:
+    try:
+        recorded, stored = json.loads(canonical), json.loads(derived)
+    except json.JSONDecodeError:
+        return "?"
+    names = sorted(k for k in set(recorded) | set(stored) if recorded.get(k) != stored.get(k))
+    return ", ".join(names) or "format"
+
+
+class _Walk:
+    """State carried across pages. ``check`` returns (seq, reason) at the first broken entry."""
+
+    def __init__(self, checkpoint: Checkpoint | None) -> None:
+        self.size = 0
+        self.head = GENESIS
+        self.seen: dict[str, int] = {}  # content digest → seq: a replayed event has a twin
+        self.pin = (checkpoint.tree_size, checkpoint.head_hash) if checkpoint else None
+
+    def check(self, rows: Sequence[Sequence[Any]]) -> tuple[int, str] | None:
+        # Hot loop (100k rows): locals only, cheapest checks first.
+        sha, fromhex, seen = hashlib.sha256, bytes.fromhex, self.seen
+        size, head = self.size, self.head
+        pin_size, pin_head = self.pin or (-1, "")
+        try:
+            for row in rows:
+                seq, event_id, canonical, digest, prev, entry_hash, stored_id = row[:7]
+                n = size + 1
+                if seq != n:
+                    return n, _gap(n, seq)
+                if prev != head:
+                    return n, _link(n)
+                if canonical is not None and sha(canonical.encode()).hexdigest() != digest:
+                    return n, _say(
+                        n, "l'empreinte du contenu ne correspond pas au contenu", "content digest mismatch"
+                    )
+                try:
+                    linked = sha(fromhex(prev) + fromhex(digest)).hexdigest()
+                except ValueError:
+                    return n, _say(
+                        n, "empreinte mal formée (hexadécimal attendu)", "malformed hash (hex expected)"
+                    )
+                if linked != entry_hash:
+                    return n, _say(
+                        n, "l'empreinte de l'entrée ne correspond pas au chaînage", "entry hash mismatch"
+                    )
+                if digest in seen:
+                    m = seen[digest]
+                    return n, _say(
+                        n, f"même contenu que l'entrée {m} (rejeu)", f"same content as entry {m} (replay)"
+                    )
+                problem = _event_problem(row, canonical, stored_id, event_id)
+                if problem:
+                    return n, _say(n, *problem)
+                if n == pin_size and entry_hash != pin_head:
+                    return n, _CHECKPOINT_MISMATCH
+                seen[digest] = n
+                size, head = n, entry_hash
+        finally:
+            self.size, self.head = size, head
+        return None
+
+
+def _event_problem(
+    row: Sequence[Any], canonical: str | None, stored_id: str | None, event_id: str
+) -> tuple[str, str] | None:
+    """The event row behind an entry must exist and still say what was recorded."""
+    if stored_id is None:
+        return (
+            f"l'événement {event_id} n'existe plus dans feedback_events",
+            f"event {event_id} missing from feedback_events",
+        )
+    if canonical is None:
+        # Purge nulls both in one transaction: an erased canonical next to a live payload hides an edit.
+        if row[11] is not None:
+            return (
+                "contenu effacé alors que l'événement n'est pas purgé",
+                "canonical erased but event payload kept",
+            )
+        return None
+    derived = canonical_json(_event_dict(*row[6:16]))
+    if derived != canonical:
+        fields = _differing_fields(canonical, derived)
+        return (
+            f"l'événement {event_id} stocké ne correspond plus au contenu enregistré (champs : {fields})",
+            f"stored event {event_id} differs from the recorded content (fields: {fields})",
+        )
+    return None
+
+
+def _say(seq: int, fr: str, en: str) -> str:
+    return f"entrée {seq} : {fr} / entry {seq}: {en}"
+
+
+def _gap(expected: int, seq: int) -> str:
+    if seq > expected:
+        return _say(expected, f"absente (la suivante est {seq})", f"missing (next entry is {seq})")
+    return _say(
+        expected, f"numéro en double ou désordonné ({seq})", f"duplicate or out-of-order number ({seq})"
+    )
+
+
+def _link(seq: int) -> str:
+    if seq == 1:
+        return _say(1, "prev_hash n'est pas l'origine (64 zéros)", "prev_hash is not the genesis hash")
+    return _say(
+        seq,
+        f"prev_hash ne correspond pas à l'empreinte de l'entrée {seq - 1}",
+        f"prev_hash does not match entry {seq - 1}'s hash",
+    )
+
+
+_CHECKPOINT_MISMATCH = (
+    "le point de contrôle ne correspond pas à ce journal (historique réécrit ou autre journal) / "
+    "checkpoint does not match this log (rewritten history or another log)"
+)
+
+
+def _checkpoint_problem(cp: Checkpoint, key: bytes | None) -> str | None:
+    if key is None:
+        return None
+    if cp.key_id != key_id(key):
+        return (
+            f"point de contrôle signé avec une autre clé (key_id {cp.key_id}) / "
+            f"checkpoint signed with another key (key_id {cp.key_id}, expected {key_id(key)})"
+        )
+    if not verify_signature(cp, key):
+        return "signature du point de contrôle invalide / checkpoint signature invalid"
+    return None
+
+
+def _orphan_events(conn: Connection) -> tuple[int, str | None]:
+    """Events with no entry: an entry was deleted (or an event slipped in outside the chain)."""
+    missing = (
+        select(FeedbackEvent.event_id)
+        .outerjoin(AuditEntry, AuditEntry.event_id == FeedbackEvent.event_id)
+        .where(AuditEntry.seq.is_(None))
+    )
+    count = conn.execute(select(func.count()).select_from(missing.subquery())).scalar_one()
+    first = conn.execute(missing.order_by(FeedbackEvent.occurred_at).limit(1)).scalar() if count else None
+    return count, first
+
+
+def verify(
+    engine: Engine, checkpoint: Checkpoint | None = None, key: bytes | None = None, batch: int = 5000
+) -> VerifyReport:
+    """Recompute the chain and stop at the first broken entry. With a checkpoint, also require
+    that the log still holds the checkpointed prefix (catches truncation and full rewrites); with
+    a key, the checkpoint's signature must be valid before anything else is trusted."""
+    walk = _Walk(checkpoint)
+
+    def broken(seq: int | None, reason: str) -> VerifyReport:
+        return VerifyReport(False, walk.size, seq, reason, walk.head, walk.size)
+
+    if checkpoint is not None:
+        problem = _checkpoint_problem(checkpoint, key)
+        if problem is None and checkpoint.tree_size == 0 and checkpoint.head_hash != GENESIS:
+            problem = _CHECKPOINT_MISMATCH
+        if problem:
+            return broken(None, problem)
+    conn_options: dict[str, Any] = {}
+    if engine.dialect.name == "postgresql":
+        conn_options["isolation_level"] = "REPEATABLE READ"  # one snapshot across pages
+    with engine.connect().execution_options(**conn_options) as conn:
+        for rows in _entry_batches(conn, batch):
+            found = walk.check(rows)
+            if found:
+                seq, reason = found
+                return broken(None if reason is _CHECKPOINT_MISMATCH else seq, reason)
+        if checkpoint is not None and checkpoint.tree_size > walk.size:
+            return broken(
+                walk.size + 1,
+                f"journal tronqué : le point de contrôle couvre {checkpoint.tree_size} entrées, le journal "
+                f"n'en a que {walk.size} / log truncated: checkpoint covers {checkpoint.tree_size} "
+                f"entries, log has {walk.size}",
+            )
+        orphans, first = _orphan_events(conn)
+    if orphans:
+        return broken(
+            None,
+            f"l'événement {first} n'a pas d'entrée dans le journal ({orphans} au total ; "
+            "entrée supprimée ?) / "
+            f"event {first} has no audit entry ({orphans} in all; deleted entry?)",
+        )
+    return VerifyReport(True, walk.size, None, _ok_reason(walk.size, checkpoint, key), walk.head, walk.size)
+
+
+def _ok_reason(size: int, cp: Checkpoint | None, key: bytes | None) -> str:
+    fr, en = f"journal intègre : {size} entrées vérifiées", f"log intact: {size} entries verified"
+    if cp is not None:
+        signed_fr, signed_en = (
+            ("signature vérifiée", "signature verified")
+            if key
+            else (
+                "signature non vérifiée (pas de clé)",
+                "signature not checked (no key)",
+            )
+        )
+        fr += f" ; conforme au point de contrôle ({cp.tree_size} entrées, {signed_fr})"
+        en += f"; matches the checkpoint ({cp.tree_size} entries, {signed_en})"
+    return f"{fr} / {en}"
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def purge(engine: Engine, before: datetime) -> int:
+    """Drop payloads of events that occurred before ``before`` (naive = UTC), and the canonical
+    copies in the chain. Digests and hashes stay, so the chain still verifies; what the payload
+    said is gone for good. Returns how many entries were purged now (0 when run again)."""
+    cutoff = before.replace(tzinfo=UTC) if before.tzinfo is None else before.astimezone(UTC)
+    old_events = select(FeedbackEvent.event_id).where(FeedbackEvent.occurred_at < cutoff)
+    to_purge = AuditEntry.event_id.in_(old_events) & AuditEntry.canonical.is_not(None)
+    with Session(engine) as session, session.begin():
+        lock_chain(session)
+        count = session.execute(select(func.count()).select_from(AuditEntry).where(to_purge)).scalar_one()
+        no_sync = {"synchronize_session": False}
+        session.execute(update(AuditEntry).where(to_purge).values(canonical=None), execution_options=no_sync)
+        # null() = SQL NULL; a bare None would be stored as the JSON text 'null' by the JSON type.
+        session.execute(
+            update(FeedbackEvent).where(FeedbackEvent.occurred_at < cutoff).values(payload=null()),
+            execution_options=no_sync,
+        )
+    return int(count)

@@ -1,0 +1,70 @@
+"""The audit chain's primitives: canonical JSON, digests, and appending an entry.
+
+entry_hash_i = SHA-256(entry_hash_{i-1} ‖ content_digest_i), with content_digest_i =
+SHA-256(canonical_json(event_i)) and entry_hash_0 = 64 zeros. Hashing the digest rather than the
+payload itself is what lets retention purge a payload and keep a verifiable chain.
+Appends are serialised (one writer at a time, in the event's own transaction), so sequence
+numbers have no gaps and a crash never leaves an event without its entry or vice versa.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from feedback.models import AuditEntry
+
+GENESIS = "0" * 64
+_local_writer = threading.Lock()  # SQLite serialises writers anyway; this avoids busy retries in-process
+
+
+def canonical_json(obj: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: the same event always gives the same bytes."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def sha256_hex(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def chain_hash(prev_hash: str, content_digest: str) -> str:
+    return sha256_hex(bytes.fromhex(prev_hash) + bytes.fromhex(content_digest))
+
+
+def lock_chain(session: Session) -> None:
+    """Take the chain's write lock inside the current transaction (PostgreSQL: advisory lock,
+    held until commit, so several app processes append in turn)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
+
+
+def append(
+    session: Session, event_id: str, canonical: str, recorded_at: datetime | None = None
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (call with the chain locked)."""
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    digest = sha256_hex(canonical)
+    entry = AuditEntry(
+        seq=seq,
+        event_id=event_id,
+        canonical=canonical,
+        content_digest=digest,
+        prev_hash=prev,
+        entry_hash=chain_hash(prev, digest),
+        recorded_at=recorded_at or datetime.now(UTC),
+    )
+    session.add(entry)
+    return entry
+
+
+def writer_lock() -> threading.Lock:
+    return _local_writer

@@ -1,0 +1,41 @@
+"""Settings of the feedback store and audit (nested as ``HRA_FEEDBACK__…``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class FeedbackSettings(BaseModel):
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key turning agent ids into pseudonyms (kept outside the database). "
+        "Unset: read from pseudonym_key_file (generated in dev).",
+    )
+    pseudonym_key_file: Path = Field(
+        default=Path("var/pseudonym.key"), description="Hex key file (mode 600)."
+    )
+    audit_key: SecretStr | None = Field(default=None, description="HMAC key signing audit checkpoints.")
+    audit_key_file: Path = Field(default=Path("var/audit.key"), description="Hex key file for checkpoints.")
+    retention_days: int = Field(
+        default=365, ge=30, description="Event payloads older than this may be purged."
+    )
+    accepted_max_distance: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="Final text this close to the draft (normalised character "
+        "edit distance) counts as accepted as is.",
+    )
+    rewritten_min_distance: float = Field(
+        default=0.5, ge=0, le=1, description="From this distance on, the draft counts as rewritten."
+    )
+    min_agents_per_cell: int = Field(
+        default=5,
+        ge=2,
+        description="Aggregates built from fewer distinct agents are suppressed (shown as '< 5').",
+    )
+    batch_max_events: int = Field(
+        default=100, ge=1, le=1000, description="Events accepted in one batch call."
+    )

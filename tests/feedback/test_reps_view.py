@@ -1,0 +1,107 @@
+"""The representatives' view: aggregates per week and topic, k-anonymity, no pseudonyms anywhere."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.app import create_app
+from assistant.settings import Settings
+from tests.fixtures.app import bearer
+
+WEEK_A, WEEK_B = "2026-03-02T10:00:00+00:00", "2026-03-10T10:00:00+00:00"  # ISO weeks 10 and 11
+
+
+@pytest.fixture
+def client(app_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(app_settings), headers=bearer()) as c:
+        yield c
+
+
+def post(client: TestClient, draft_id: str, agent: str, kind: str, when: str, **fields: Any) -> None:
+    body = {
+        "event_id": str(uuid.uuid4()),
+        "draft_id": draft_id,
+        "agent_id": agent,
+        "type": kind,
+        "occurred_at": when,
+        **fields,
+    }
+    assert client.post("/api/v1/feedback/events", json=body).status_code == 201
+
+
+@pytest.fixture
+def populated(client: TestClient) -> dict[str, str]:
+    draft_id = client.post(
+        "/api/v1/drafts", json={"question": "Combien de jours de congés payés par mois ?", "topic": "congés"}
+    ).json()["draft_id"]
+    text = client.get(f"/api/v1/drafts/{draft_id}").json()["text"]
+    for i in range(6):  # week A: six distinct agents → shown
+        agent = f"agent-{i}"
+        post(client, draft_id, agent, "shown", WEEK_A)
+        post(
+            client,
+            draft_id,
+            agent,
+            "sent",
+            WEEK_A,
+            final_text=text if i < 3 else "Réponse réécrite.",
+            timings={"ms_to_send": 30_000 + i * 1000},
+        )
+        post(
+            client,
+            draft_id,
+            agent,
+            "verdict",
+            WEEK_A,
+            value="down" if i == 0 else "up",
+            reasons=["too_long"] if i == 0 else [],
+        )
+    for i in range(2):  # week B: two agents only → suppressed
+        post(client, draft_id, f"agent-{i}", "discarded", WEEK_B, reason="hors sujet")
+    return {"draft_id": draft_id}
+
+
+def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, str]) -> None:
+    rows = client.get("/api/v1/audit/stats", headers=bearer("rep")).json()
+    week_a = next(r for r in rows if r["week"] == "2026-W10")
+    assert week_a == {
+        "week": "2026-W10",
+        "topic": "congés",
+        "suppressed": False,
+        "agents": 6,
+        "drafts_shown": 1,
+        "accepted_as_is": 3,
+        "edited": 0,
+        "rewritten": 3,
+        "discarded": 0,
+        "thumbs_down_rate": round(1 / 6, 4),
+        "down_reasons": {"too_long": 1},
+        "median_edit_distance": week_a["median_edit_distance"],
+        "median_ms_to_send": 32_500,
+    }
+    assert 0 < week_a["median_edit_distance"] < 1
+
+
+def test_cells_under_five_agents_are_suppressed(client: TestClient, populated: dict[str, str]) -> None:
+    rows = client.get("/api/v1/audit/stats", headers=bearer("lead")).json()
+    week_b = next(r for r in rows if r["week"] == "2026-W11")
+    assert week_b == {"week": "2026-W11", "topic": "congés", "suppressed": True, "agents": "< 5"}
+    csv = client.get("/api/v1/audit/stats.csv", headers=bearer("rep")).text
+    assert "2026-W11,congés,< 5,< 5" in csv and csv.startswith("week,topic,agents")
+
+
+def test_no_endpoint_returns_a_pseudonym(client: TestClient, populated: dict[str, str]) -> None:
+    pseudonyms = {client.app.state.events._pseudonymize(f"agent-{i}") for i in range(6)}  # type: ignore[attr-defined]
+    bodies = [
+        client.get(path, headers=bearer(role)).text
+        for role in ("rep", "lead")
+        for path in ("/api/v1/audit/stats", "/api/v1/audit/stats.csv")
+    ]
+    bodies.append(client.get(f"/api/v1/drafts/{populated['draft_id']}").text)
+    for body in bodies:
+        assert not any(p in body for p in pseudonyms) and "agent-" not in body
