@@ -1,7 +1,8 @@
 """Feedback ingestion through the HTTP API → bench/results/feedback.json.
 
 A real uvicorn server on a local port, 16 concurrent clients (threads with keep-alive httpx
-clients) posting distinct events, each client also replaying 5 % of its events (idempotency under
+clients, in a separate process — like browsers, they must not share the server's interpreter)
+posting distinct events, each client also replaying 5 % of its events (idempotency under
 load). Measured: sustained events/s, request latency p50/p95, then rows counted (0 lost, 0
 duplicated) and the audit chain verified. Run on SQLite (WAL) and on a throwaway PostgreSQL 15
 (note: durable settings, fsync on — the numbers include real commits).

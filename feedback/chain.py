@@ -15,7 +15,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.orm import Session
 
 from feedback.models import AuditEntry
@@ -37,10 +37,11 @@ def chain_hash(prev_hash: str, content_digest: str) -> str:
     return sha256_hex(bytes.fromhex(prev_hash) + bytes.fromhex(content_digest))
 
 
-def lock_chain(session: Session) -> None:
+def lock_chain(session: Session | Connection) -> None:
     """Take the chain's write lock inside the current transaction (PostgreSQL: advisory lock,
     held until commit, so several app processes append in turn)."""
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session.get_bind() if isinstance(session, Session) else session
+    if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
 
 
@@ -68,3 +69,42 @@ def append(
 
 def writer_lock() -> threading.Lock:
     return _local_writer
+
+
+class ChainHead:
+    """The last (seq, entry_hash), cached between appends of this process so an append is one
+    INSERT. Another process appending meanwhile makes our INSERT collide on ``seq`` (primary
+    key): the caller then forgets the cache and retries the whole transaction."""
+
+    def __init__(self) -> None:
+        self._head: tuple[int, str] | None = None
+
+    def forget(self) -> None:
+        self._head = None
+
+    def append(self, conn: Connection, event_id: str, canonical: str, recorded_at: datetime) -> None:
+        if self._head is None:
+            last = conn.execute(
+                select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+            ).first()
+            self._head = (last[0], last[1]) if last else (0, GENESIS)
+        seq, prev = self._head[0] + 1, self._head[1]
+        digest = sha256_hex(canonical)
+        entry_hash = chain_hash(prev, digest)
+        conn.execute(
+            insert(AuditEntry),
+            {
+                "seq": seq,
+                "event_id": event_id,
+                "canonical": canonical,
+                "content_digest": digest,
+                "prev_hash": prev,
+                "entry_hash": entry_hash,
+                "recorded_at": recorded_at,
+            },
+        )
+        self._pending = (seq, entry_hash)
+
+    def committed(self) -> None:
+        """Call after the transaction committed: the new head becomes the cached one."""
+        self._head = self._pending

@@ -64,8 +64,13 @@ def audit_key(key_file: Path, generate: bool) -> bytes | None:
         _fail(f"audit key is not hexadecimal / clé d'audit illisible: {exc}")
 
 
+def say(message: str) -> None:
+    # soft_wrap: no hard line breaks inside a reason (greppable, and the terminal wraps anyway)
+    console.print(message, soft_wrap=True)
+
+
 def _fail(message: str, code: int = 2) -> NoReturn:
-    console.print(f"[red]{message}[/red]")
+    say(f"[red]{message}[/red]")
     raise typer.Exit(code)
 
 
@@ -80,12 +85,12 @@ def _engine(database_url: str) -> Engine:
 
 def _print_report(report: VerifyReport) -> None:
     if report.ok:
-        console.print(f"[green]OK[/green] {report.reason}")
+        say(f"[green]OK[/green] {report.reason}")
     else:
         where = f" — entrée/entry {report.first_broken_seq}" if report.first_broken_seq else ""
-        console.print(f"[red bold]ROMPU / BROKEN[/red bold]{where}")
-        console.print(report.reason)
-    console.print(f"tree_size={report.tree_size} head_hash={report.head_hash}")
+        say(f"[red bold]ROMPU / BROKEN[/red bold]{where}")
+        say(report.reason)
+    say(f"tree_size={report.tree_size} head_hash={report.head_hash}")
 
 
 @audit_app.command("verify")
@@ -114,9 +119,7 @@ def verify_cmd(
         else:
             checkpoint = latest_checkpoint(engine)
         if checkpoint is not None and key is None:
-            console.print(
-                "[yellow]pas de clé : signature non vérifiée / no key: signature not checked[/yellow]"
-            )
+            say("[yellow]pas de clé : signature non vérifiée / no key: signature not checked[/yellow]")
         report = verify(engine, checkpoint, key)
     except SQLAlchemyError as exc:
         _fail(f"cannot read the feedback store / base illisible: {exc.__class__.__name__}: {exc}")
@@ -176,6 +179,4 @@ def purge_cmd(
         _fail(f"cannot write the feedback store / base inaccessible: {exc}")
     finally:
         engine.dispose()
-    console.print(
-        f"{count} événements purgés avant le {cutoff.date()} / {count} events purged before {cutoff.date()}"
-    )
+    say(f"{count} événements purgés avant le {cutoff.date()} / {count} events purged before {cutoff.date()}")

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from feedback import chain
 from feedback.audit import event_canonical
@@ -55,6 +55,7 @@ class EventService:
         self, engine: Engine, settings: FeedbackSettings, pseudonymize: Pseudonymizer, mask: Mask
     ) -> None:
         self.engine, self.settings, self._pseudonymize, self._mask = engine, settings, pseudonymize, mask
+        self._head = chain.ChainHead()
 
     def outcome(self, char_distance: float) -> str:
         if char_distance <= self.settings.accepted_max_distance:
@@ -86,37 +87,58 @@ class EventService:
             )
         )
         event_id = str(event.event_id)
-        with chain.writer_lock(), Session(self.engine, expire_on_commit=False) as session, session.begin():
-            chain.lock_chain(session)
-            existing = session.get(FeedbackEvent, event_id)
+        row = {
+            "event_id": event_id,
+            "draft_id": str(event.draft_id),
+            "type": event.type,
+            "agent_pseudonym": pseudonym,
+            "occurred_at": occurred,
+            "received_at": now,
+            "payload": payload,
+            "payload_digest": digest,
+            "edit_distance_char": None,
+            "edit_distance_word": None,
+            "outcome": "discarded" if event.type == "discarded" else None,
+        }
+        for attempt in range(3):
+            try:
+                return self._store(row, isinstance(event, Sent))
+            except IntegrityError:  # another process appended to the chain, or stored this very event
+                self._head.forget()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _store(self, row: dict[str, Any], sent: bool) -> Stored:
+        """One transaction: idempotency check, draft check, event row, chain entry (Core statements:
+        this is the hot path of the panel's event stream)."""
+        with chain.writer_lock(), self.engine.begin() as conn:
+            chain.lock_chain(conn)
+            existing = conn.execute(
+                select(
+                    FeedbackEvent.payload_digest, FeedbackEvent.outcome, FeedbackEvent.edit_distance_char
+                ).where(FeedbackEvent.event_id == row["event_id"])
+            ).first()
             if existing is not None:
-                if existing.payload_digest != digest:
+                if existing.payload_digest != row["payload_digest"]:
                     raise EventConflictError(
-                        f"event {event_id} was already stored with a different content / "
-                        "cet identifiant d'événement existe déjà avec un autre contenu"
+                        f"event {row['event_id']} was already stored with a different content "
+                        "/ cet identifiant d'événement existe déjà avec un autre contenu"
                     )
-                return Stored(event_id, False, existing.outcome, existing.edit_distance_char)
-            draft = session.get(DraftRecord, str(event.draft_id))
+                return Stored(row["event_id"], False, existing.outcome, existing.edit_distance_char)
+            draft = conn.execute(
+                select(DraftRecord.draft_text).where(DraftRecord.id == row["draft_id"])
+            ).first()
             if draft is None:
-                raise UnknownDraftError(f"no draft {event.draft_id} / brouillon introuvable")
-            row = FeedbackEvent(
-                event_id=event_id,
-                draft_id=draft.id,
-                type=event.type,
-                agent_pseudonym=pseudonym,
-                occurred_at=occurred,
-                received_at=now,
-                payload=payload,
-                payload_digest=digest,
-            )
-            if isinstance(event, Sent):
-                row.edit_distance_char, row.edit_distance_word = edit_distances(
-                    draft.draft_text or "", payload["final_text"]
+                raise UnknownDraftError(f"no draft {row['draft_id']} / brouillon introuvable")
+            if sent:
+                row["edit_distance_char"], row["edit_distance_word"] = edit_distances(
+                    draft.draft_text or "", row["payload"]["final_text"]
                 )
-                row.outcome = self.outcome(row.edit_distance_char)
-            elif event.type == "discarded":
-                row.outcome = "discarded"
-            session.add(row)
-            session.flush()
-            chain.append(session, event_id, event_canonical(row), now)
-        return Stored(event_id, True, row.outcome, row.edit_distance_char)
+                row["outcome"] = self.outcome(row["edit_distance_char"])
+            conn.execute(insert(FeedbackEvent), row)
+            self._head.append(
+                conn, row["event_id"], event_canonical(FeedbackEvent(**row)), row["received_at"]
+            )
+        self._head.committed()
+        return Stored(row["event_id"], True, row["outcome"], row["edit_distance_char"])

@@ -160,8 +160,17 @@ def rechain(engine: Engine) -> None:
                 canonical = event_canonical(event)
                 digest = chain.sha256_hex(canonical)
             entry_hash = chain.chain_hash(prev, digest)
-            session.add(AuditEntry(seq=seq, event_id=event_id, canonical=canonical, content_digest=digest,
-                                   prev_hash=prev, entry_hash=entry_hash, recorded_at=recorded_at))  # fmt: skip
+            session.add(
+                AuditEntry(
+                    seq=seq,
+                    event_id=event_id,
+                    canonical=canonical,
+                    content_digest=digest,
+                    prev_hash=prev,
+                    entry_hash=entry_hash,
+                    recorded_at=recorded_at,
+                )
+            )
             prev = entry_hash
 
 
@@ -202,9 +211,12 @@ class Probe:
     key: bytes | None = KEY
 
 
-def log_only(change: Callable[[Engine], Any]) -> Tamper:
+def log_only(*steps: Callable[[Engine], object]) -> Tamper:
+    """Tamper with the log only (the honest checkpoint is presented), step by step."""
+
     def tamper(engine: Engine, _: Checkpoint, __: Path) -> None:
-        change(engine)
+        for step in steps:
+            step(engine)
 
     return tamper
 
@@ -221,21 +233,33 @@ def _rewrite_entry(engine: Engine, seq: int) -> None:
     with Session(engine) as session:
         canonical = event_canonical(session.get_one(FeedbackEvent, event_id_of(seq)))
     digest = chain.sha256_hex(canonical)
-    set_entry(engine, seq, canonical=canonical, content_digest=digest,
-              entry_hash=chain.chain_hash(entry(engine, seq)["prev_hash"], digest))  # fmt: skip
+    set_entry(
+        engine,
+        seq,
+        canonical=canonical,
+        content_digest=digest,
+        entry_hash=chain.chain_hash(entry(engine, seq)["prev_hash"], digest),
+    )
 
 
 def _forge_in_middle(engine: Engine, with_event: bool) -> None:
     shift_entries(engine, 15, 1)
     forged = make_event(77)
-    canonical = event_canonical(forged)
+    canonical, forged_id = event_canonical(forged), forged.event_id  # read before commit expires it
     if with_event:
         with Session(engine) as session, session.begin():
             session.add(forged)
     prev = entry(engine, 14)["entry_hash"]
     digest = chain.sha256_hex(canonical)
-    sql(engine, "INSERT INTO audit_log VALUES (15, :e, :c, :d, :p, :h, '2026-01-06 00:00:00.000000')",
-        e=forged.event_id, c=canonical, d=digest, p=prev, h=chain.chain_hash(prev, digest))  # fmt: skip
+    sql(
+        engine,
+        "INSERT INTO audit_log VALUES (15, :e, :c, :d, :p, :h, '2026-01-06 00:00:00.000000')",
+        e=forged_id,
+        c=canonical,
+        d=digest,
+        p=prev,
+        h=chain.chain_hash(prev, digest),
+    )
 
 
 def _swap_seq(engine: Engine, a: int, b: int) -> None:
@@ -256,8 +280,12 @@ def _copy_event(engine: Engine, seq: int, new_i: int) -> str:
 def _duplicate_wrong_link(engine: Engine) -> None:
     copy_id = _copy_event(engine, 5, 131)
     row = entry(engine, 5) | {"seq": N + 1, "event_id": copy_id}
-    sql(engine, "INSERT INTO audit_log VALUES (:seq, :event_id, :canonical, :content_digest, :prev_hash, "
-        ":entry_hash, :recorded_at)", **row)  # fmt: skip
+    sql(
+        engine,
+        "INSERT INTO audit_log VALUES (:seq, :event_id, :canonical, :content_digest, :prev_hash, "
+        ":entry_hash, :recorded_at)",
+        **row,
+    )
 
 
 def _duplicate_linked(engine: Engine) -> None:
@@ -267,12 +295,11 @@ def _duplicate_linked(engine: Engine) -> None:
 
 
 def _duplicate_after_purge(engine: Engine) -> None:
-    purge_up_to(engine, N)
     _duplicate_linked(engine)
-    sql(engine, "UPDATE audit_log SET canonical = NULL")
+    purge_up_to(engine, N)  # the copy occurred with event 5: purged too, only digests remain
 
 
-def _fake_checkpoint(honest: Checkpoint, **changes: Any) -> Callable[[Engine, Checkpoint, Path], Checkpoint]:
+def _fake_checkpoint(**changes: Any) -> Tamper:
     def tamper(_: Engine, cp: Checkpoint, __: Path) -> Checkpoint:
         return replace(cp, **{k: v(cp) if callable(v) else v for k, v in changes.items()})
 
@@ -298,6 +325,22 @@ def _rewrite_after_deleting(engine: Engine, seq: int, refill: bool) -> None:
     rechain(engine)
 
 
+def _rename_event(engine: Engine) -> None:
+    """A new event_id in both tables: the recorded canonical still names the old one."""
+    sql(engine, "UPDATE audit_log SET event_id = 'renamed' WHERE seq = 20")
+    sql(engine, "UPDATE feedback_events SET event_id = 'renamed' WHERE event_id = :i", i=event_id_of(20))
+
+
+def _copy_payload_8_from_13(engine: Engine) -> None:
+    payload_13 = "SELECT payload FROM feedback_events WHERE event_id = :b"
+    sql(
+        engine,
+        f"UPDATE feedback_events SET payload = ({payload_13}) WHERE event_id = :a",
+        a=event_id_of(8),
+        b=event_id_of(13),
+    )
+
+
 def _signed_by_attacker_as_ours(_: Engine, cp: Checkpoint, __: Path) -> Checkpoint:
     forged = sign_checkpoint(cp.tree_size - 5, "ab" * 32, cp.created_at, OTHER_KEY)
     return replace(forged, key_id=key_id(KEY))
@@ -305,81 +348,220 @@ def _signed_by_attacker_as_ours(_: Engine, cp: Checkpoint, __: Path) -> Checkpoi
 
 PROBES: dict[str, Probe] = {
     # The event rows (what the statistics are computed from).
-    "payload_final_text": Probe(log_only(lambda e: edit_payload(e, 13, lambda p: p.update(final_text="Non."))), 13, EVENT_CHANGED),  # noqa: E501
-    "payload_discard_reason": Probe(log_only(lambda e: edit_payload(e, 14, lambda p: p.update(reason="autre"))), 14, EVENT_CHANGED),  # noqa: E501
-    "payload_thumb": Probe(log_only(lambda e: edit_payload(e, 15, lambda p: p.update(thumb="up"))), 15, EVENT_CHANGED),  # noqa: E501
-    "payload_number": Probe(log_only(lambda e: edit_payload(e, 11, lambda p: p.update(latency_ms=p["latency_ms"] + 1))), 11, EVENT_CHANGED),  # noqa: E501
-    "payload_key_added": Probe(log_only(lambda e: edit_payload(e, 7, lambda p: p.update(extra=True))), 7, EVENT_CHANGED),  # noqa: E501
-    "payload_key_removed": Probe(log_only(lambda e: edit_payload(e, 12, lambda p: p.pop("chars_changed"))), 12, EVENT_CHANGED),  # noqa: E501
+    "payload_final_text": Probe(
+        log_only(lambda e: edit_payload(e, 13, lambda p: p.update(final_text="Non."))), 13, EVENT_CHANGED
+    ),
+    "payload_discard_reason": Probe(
+        log_only(lambda e: edit_payload(e, 14, lambda p: p.update(reason="autre"))), 14, EVENT_CHANGED
+    ),
+    "payload_thumb": Probe(
+        log_only(lambda e: edit_payload(e, 15, lambda p: p.update(thumb="up"))), 15, EVENT_CHANGED
+    ),
+    "payload_number": Probe(
+        log_only(lambda e: edit_payload(e, 11, lambda p: p.update(latency_ms=p["latency_ms"] + 1))),
+        11,
+        EVENT_CHANGED,
+    ),
+    "payload_key_added": Probe(
+        log_only(lambda e: edit_payload(e, 7, lambda p: p.update(extra=True))), 7, EVENT_CHANGED
+    ),
+    "payload_key_removed": Probe(
+        log_only(lambda e: edit_payload(e, 12, lambda p: p.pop("chars_changed"))), 12, EVENT_CHANGED
+    ),
     "payload_nulled_not_chain": Probe(log_only(lambda e: edit_event(e, 9, payload=None)), 9, EVENT_CHANGED),
     "payload_digest": Probe(log_only(lambda e: edit_event(e, 10, payload_digest=flip)), 10, EVENT_CHANGED),
     "type": Probe(log_only(lambda e: edit_event(e, 18, type="shown")), 18, EVENT_CHANGED),
-    "draft_id": Probe(log_only(lambda e: (add_other_draft(e), edit_event(e, 6, draft_id=OTHER_DRAFT_ID))), 6, EVENT_CHANGED),  # noqa: E501
-    "agent_pseudonym": Probe(log_only(lambda e: edit_event(e, 16, agent_pseudonym="f" * 64)), 16, EVENT_CHANGED),  # noqa: E501
-    "occurred_at_second": Probe(log_only(lambda e: edit_event(e, 17, occurred_at=lambda t: t + timedelta(seconds=1))), 17, EVENT_CHANGED),  # noqa: E501
-    "occurred_at_microsecond": Probe(log_only(lambda e: edit_event(e, 19, occurred_at=lambda t: t + timedelta(microseconds=1))), 19, EVENT_CHANGED),  # noqa: E501
-    "outcome": Probe(log_only(lambda e: edit_event(e, 23, outcome=lambda o: "accepted_as_is" if o == "edited" else "edited")), 23, EVENT_CHANGED),  # noqa: E501
-    "outcome_added": Probe(log_only(lambda e: edit_event(e, 21, outcome="accepted_as_is")), 21, EVENT_CHANGED),
-    "edit_distance_char": Probe(log_only(lambda e: edit_event(e, 28, edit_distance_char=0.0)), 28, EVENT_CHANGED),  # noqa: E501
-    "edit_distance_word": Probe(log_only(lambda e: edit_event(e, 3, edit_distance_word=0.9)), 3, EVENT_CHANGED),
-    "event_id_renamed": Probe(log_only(lambda e: (
-        sql(e, "UPDATE audit_log SET event_id = 'renamed' WHERE seq = 20"),
-        sql(e, "UPDATE feedback_events SET event_id = 'renamed' WHERE event_id = :i", i=event_id_of(20)),
-    )), 20, EVENT_CHANGED),  # fmt: skip
-    "payloads_swapped": Probe(log_only(lambda e: (
-        sql(e, "UPDATE feedback_events SET payload = (SELECT payload FROM feedback_events WHERE event_id = :b) "
-            "WHERE event_id = :a", a=event_id_of(8), b=event_id_of(13)),
-    )), 8, EVENT_CHANGED),  # fmt: skip
+    "draft_id": Probe(
+        log_only(add_other_draft, lambda e: edit_event(e, 6, draft_id=OTHER_DRAFT_ID)), 6, EVENT_CHANGED
+    ),
+    "agent_pseudonym": Probe(
+        log_only(lambda e: edit_event(e, 16, agent_pseudonym="f" * 64)), 16, EVENT_CHANGED
+    ),
+    "occurred_at_second": Probe(
+        log_only(lambda e: edit_event(e, 17, occurred_at=lambda t: t + timedelta(seconds=1))),
+        17,
+        EVENT_CHANGED,
+    ),
+    "occurred_at_microsecond": Probe(
+        log_only(lambda e: edit_event(e, 19, occurred_at=lambda t: t + timedelta(microseconds=1))),
+        19,
+        EVENT_CHANGED,
+    ),
+    "outcome": Probe(
+        log_only(
+            lambda e: edit_event(e, 23, outcome=lambda o: "accepted_as_is" if o == "edited" else "edited")
+        ),
+        23,
+        EVENT_CHANGED,
+    ),
+    "outcome_added": Probe(
+        log_only(lambda e: edit_event(e, 21, outcome="accepted_as_is")), 21, EVENT_CHANGED
+    ),
+    "edit_distance_char": Probe(
+        log_only(lambda e: edit_event(e, 28, edit_distance_char=0.0)), 28, EVENT_CHANGED
+    ),
+    "edit_distance_word": Probe(
+        log_only(lambda e: edit_event(e, 3, edit_distance_word=0.9)), 3, EVENT_CHANGED
+    ),
+    "event_id_renamed": Probe(log_only(_rename_event), 20, EVENT_CHANGED),
+    "payload_copied_from_other_event": Probe(log_only(_copy_payload_8_from_13), 8, EVENT_CHANGED),
     # The chain's own rows.
-    "canonical_edited": Probe(log_only(lambda e: set_entry(e, 12, canonical=entry(e, 12)["canonical"].replace('"chars_changed":12', '"chars_changed":0'))), 12, DIGEST),  # noqa: E501
-    "canonical_one_char": Probe(log_only(lambda e: set_entry(e, 22, canonical=flip(entry(e, 22)["canonical"], 40))), 22, DIGEST),  # noqa: E501
-    "canonical_and_digest": Probe(log_only(lambda e: set_entry(e, 24, canonical="{}", content_digest=chain.sha256_hex("{}"))), 24, ENTRY_HASH),  # noqa: E501
-    "entry_rewritten_event_kept": Probe(log_only(lambda e: (_rewrite_entry(e, 25), edit_event(e, 25, payload=lambda p: {k: v for k, v in p.items() if k != "tag"}))), 25, EVENT_CHANGED),  # noqa: E501
-    "entry_and_event_rewritten": Probe(log_only(lambda e: _rewrite_entry(e, 25)), 26, "prev_hash does not match entry 25"),  # noqa: E501
+    "canonical_edited": Probe(
+        log_only(
+            lambda e: set_entry(
+                e, 12, canonical=entry(e, 12)["canonical"].replace('"chars_changed":12', '"chars_changed":0')
+            )
+        ),
+        12,
+        DIGEST,
+    ),
+    "canonical_one_char": Probe(
+        log_only(lambda e: set_entry(e, 22, canonical=flip(entry(e, 22)["canonical"], 40))), 22, DIGEST
+    ),
+    "canonical_and_digest": Probe(
+        log_only(lambda e: set_entry(e, 24, canonical="{}", content_digest=chain.sha256_hex("{}"))),
+        24,
+        ENTRY_HASH,
+    ),
+    "entry_rewritten_event_kept": Probe(
+        log_only(
+            lambda e: _rewrite_entry(e, 25),
+            lambda e: edit_event(e, 25, payload=lambda p: {k: v for k, v in p.items() if k != "tag"}),
+        ),
+        25,
+        EVENT_CHANGED,
+    ),
+    "entry_and_event_rewritten": Probe(
+        log_only(lambda e: _rewrite_entry(e, 25)), 26, "prev_hash does not match entry 25"
+    ),
     "canonical_erased": Probe(log_only(lambda e: set_entry(e, 26, canonical=None)), 26, "canonical erased"),
-    "content_digest_one_char": Probe(log_only(lambda e: set_entry(e, 27, content_digest=flip(entry(e, 27)["content_digest"]))), 27, DIGEST),  # noqa: E501
-    "purged_content_digest": Probe(log_only(lambda e: (purge_up_to(e, 20), set_entry(e, 5, content_digest=flip(entry(e, 5)["content_digest"])))), 5, ENTRY_HASH),  # noqa: E501
-    "purged_content_digest_not_hex": Probe(log_only(lambda e: (purge_up_to(e, 20), set_entry(e, 6, content_digest="zz" * 32))), 6, "malformed hash"),  # noqa: E501
-    "entry_hash_one_char": Probe(log_only(lambda e: set_entry(e, 15, entry_hash=flip(entry(e, 15)["entry_hash"]))), 15, ENTRY_HASH),  # noqa: E501
-    "entry_hash_last": Probe(log_only(lambda e: set_entry(e, N, entry_hash=flip(entry(e, N)["entry_hash"], 63))), N, ENTRY_HASH),  # noqa: E501
-    "entry_hash_uppercase": Probe(log_only(lambda e: set_entry(e, 4, entry_hash=entry(e, 4)["entry_hash"].upper())), 4, ENTRY_HASH),  # noqa: E501
-    "prev_hash_one_char": Probe(log_only(lambda e: set_entry(e, 17, prev_hash=flip(entry(e, 17)["prev_hash"]))), 17, "prev_hash does not match entry 16"),  # noqa: E501
-    "prev_hash_first": Probe(log_only(lambda e: set_entry(e, 1, prev_hash=flip(chain.GENESIS))), 1, "genesis"),
+    "content_digest_one_char": Probe(
+        log_only(lambda e: set_entry(e, 27, content_digest=flip(entry(e, 27)["content_digest"]))), 27, DIGEST
+    ),
+    "purged_content_digest": Probe(
+        log_only(
+            lambda e: purge_up_to(e, 20),
+            lambda e: set_entry(e, 5, content_digest=flip(entry(e, 5)["content_digest"])),
+        ),
+        5,
+        ENTRY_HASH,
+    ),
+    "purged_content_digest_not_hex": Probe(
+        log_only(lambda e: purge_up_to(e, 20), lambda e: set_entry(e, 6, content_digest="zz" * 32)),
+        6,
+        "malformed hash",
+    ),
+    "entry_hash_one_char": Probe(
+        log_only(lambda e: set_entry(e, 15, entry_hash=flip(entry(e, 15)["entry_hash"]))), 15, ENTRY_HASH
+    ),
+    "entry_hash_last": Probe(
+        log_only(lambda e: set_entry(e, N, entry_hash=flip(entry(e, N)["entry_hash"], 63))), N, ENTRY_HASH
+    ),
+    "entry_hash_uppercase": Probe(
+        log_only(lambda e: set_entry(e, 4, entry_hash=entry(e, 4)["entry_hash"].upper())), 4, ENTRY_HASH
+    ),
+    "prev_hash_one_char": Probe(
+        log_only(lambda e: set_entry(e, 17, prev_hash=flip(entry(e, 17)["prev_hash"]))),
+        17,
+        "prev_hash does not match entry 16",
+    ),
+    "prev_hash_first": Probe(
+        log_only(lambda e: set_entry(e, 1, prev_hash=flip(chain.GENESIS))), 1, "genesis"
+    ),
     # Deletions.
     "entry_deleted_first": Probe(log_only(lambda e: delete_entry(e, 1)), 1, "missing (next entry is 2)"),
     "entry_deleted_middle": Probe(log_only(lambda e: delete_entry(e, 15)), 15, "missing (next entry is 16)"),
-    "entry_deleted_last": Probe(log_only(lambda e: delete_entry(e, N)), None, f"event {event_id_of(N)} has no audit entry"),  # noqa: E501
-    "event_deleted_middle": Probe(log_only(lambda e: delete_event(e, 15)), 15, "missing from feedback_events"),
+    "entry_deleted_last": Probe(
+        log_only(lambda e: delete_entry(e, N)), None, f"event {event_id_of(N)} has no audit entry"
+    ),
+    "event_deleted_middle": Probe(
+        log_only(lambda e: delete_event(e, 15)), 15, "missing from feedback_events"
+    ),
     "event_deleted_first": Probe(log_only(lambda e: delete_event(e, 1)), 1, "missing from feedback_events"),
-    "event_and_entry_deleted": Probe(log_only(lambda e: (delete_entry(e, 15), delete_event(e, 15))), 15, "missing"),  # noqa: E501
+    "event_and_entry_deleted": Probe(
+        log_only(lambda e: delete_entry(e, 15), lambda e: delete_event(e, 15)), 15, "missing"
+    ),
     # Insertions, reordering, replays.
-    "forged_in_middle": Probe(log_only(lambda e: _forge_in_middle(e, with_event=True)), 16, "prev_hash does not match entry 15"),  # noqa: E501
-    "forged_entry_without_event": Probe(log_only(lambda e: _forge_in_middle(e, with_event=False)), 15, "missing from feedback_events"),  # noqa: E501
-    "event_without_entry": Probe(log_only(lambda e: _copy_event(e, 3, 99)), None, f"event {event_id_of(99)} has no audit entry"),  # noqa: E501
-    "appended_unlinked": Probe(log_only(lambda e: append_forged(e, 40, prev=chain.GENESIS)), N + 1, "prev_hash does not match"),  # noqa: E501
+    "forged_in_middle": Probe(
+        log_only(lambda e: _forge_in_middle(e, with_event=True)), 16, "prev_hash does not match entry 15"
+    ),
+    "forged_entry_without_event": Probe(
+        log_only(lambda e: _forge_in_middle(e, with_event=False)), 15, "missing from feedback_events"
+    ),
+    "event_without_entry": Probe(
+        log_only(lambda e: _copy_event(e, 3, 99)), None, f"event {event_id_of(99)} has no audit entry"
+    ),
+    "appended_unlinked": Probe(
+        log_only(lambda e: append_forged(e, 40, prev=chain.GENESIS)), N + 1, "prev_hash does not match"
+    ),
     "swapped_far": Probe(log_only(lambda e: _swap_seq(e, 10, 20)), 10, "prev_hash does not match entry 9"),
     "swapped_last_two": Probe(log_only(lambda e: _swap_seq(e, N - 1, N)), N - 1, "prev_hash does not match"),
-    "duplicate_wrong_link": Probe(log_only(_duplicate_wrong_link), N + 1, "prev_hash does not match entry 30"),
+    "duplicate_wrong_link": Probe(
+        log_only(_duplicate_wrong_link), N + 1, "prev_hash does not match entry 30"
+    ),
     "duplicate_linked": Probe(log_only(_duplicate_linked), N + 1, "same content as entry 5"),
     "duplicate_linked_after_purge": Probe(log_only(_duplicate_after_purge), N + 1, "same content as entry 5"),
     # Self-consistent chains: only a checkpoint taken before can tell.
     "truncated_1": Probe(log_only(lambda e: truncate(e, 1)), N, "truncated", only_with_checkpoint=True),
     "truncated_10": Probe(log_only(lambda e: truncate(e, 10)), N - 9, "truncated", only_with_checkpoint=True),
     "truncated_all": Probe(log_only(lambda e: truncate(e, N)), 1, "truncated", only_with_checkpoint=True),
-    "rewritten_after_edit": Probe(log_only(lambda e: (edit_event(e, 12, agent_pseudonym="0" * 64), rechain(e))), None, NO_MATCH, only_with_checkpoint=True),  # noqa: E501
-    "rewritten_after_last_edit": Probe(log_only(lambda e: (edit_payload(e, N, lambda p: p.update(thumb="x")), rechain(e))), None, NO_MATCH, only_with_checkpoint=True),  # noqa: E501
-    "rewritten_after_delete": Probe(log_only(lambda e: _rewrite_after_deleting(e, 15, refill=False)), N, "truncated", only_with_checkpoint=True),  # noqa: E501
-    "rewritten_after_delete_refilled": Probe(log_only(lambda e: _rewrite_after_deleting(e, 15, refill=True)), None, NO_MATCH, only_with_checkpoint=True),  # noqa: E501
+    "rewritten_after_edit": Probe(
+        log_only(lambda e: edit_event(e, 12, agent_pseudonym="0" * 64), rechain),
+        None,
+        NO_MATCH,
+        only_with_checkpoint=True,
+    ),
+    "rewritten_after_last_edit": Probe(
+        log_only(lambda e: edit_payload(e, N, lambda p: p.update(thumb="x")), rechain),
+        None,
+        NO_MATCH,
+        only_with_checkpoint=True,
+    ),
+    "rewritten_after_delete": Probe(
+        log_only(lambda e: _rewrite_after_deleting(e, 15, refill=False)),
+        N,
+        "truncated",
+        only_with_checkpoint=True,
+    ),
+    "rewritten_after_delete_refilled": Probe(
+        log_only(lambda e: _rewrite_after_deleting(e, 15, refill=True)),
+        None,
+        NO_MATCH,
+        only_with_checkpoint=True,
+    ),
     # Checkpoints that are not the honest one.
-    "checkpoint_other_log_same_size": Probe(_checkpoint_of_other_log(N), None, NO_MATCH, only_with_checkpoint=True),  # noqa: E501
-    "checkpoint_other_log_larger": Probe(_checkpoint_of_other_log(N + 10), N + 1, "truncated", only_with_checkpoint=True),  # noqa: E501
-    "checkpoint_other_log_smaller": Probe(_checkpoint_of_other_log(20), None, NO_MATCH, only_with_checkpoint=True),  # noqa: E501
-    "checkpoint_signature_one_char": Probe(_fake_checkpoint(None, signature=lambda cp: flip(cp.signature)), None, "signature invalid", only_with_checkpoint=True),  # type: ignore[arg-type]  # noqa: E501
-    "checkpoint_wrong_key": Probe(_fake_checkpoint(None), None, "another key", only_with_checkpoint=True, key=OTHER_KEY),  # type: ignore[arg-type]  # noqa: E501
-    "checkpoint_size_edited": Probe(_fake_checkpoint(None, tree_size=N - 1), None, "signature invalid", only_with_checkpoint=True),  # type: ignore[arg-type]  # noqa: E501
-    "checkpoint_head_edited_no_key": Probe(_fake_checkpoint(None, head_hash=lambda cp: flip(cp.head_hash)), None, NO_MATCH, only_with_checkpoint=True, key=None),  # type: ignore[arg-type]  # noqa: E501
-    "checkpoint_forged_key_id": Probe(_signed_by_attacker_as_ours, None, "signature invalid", only_with_checkpoint=True),  # noqa: E501
-}  # fmt: skip
+    "checkpoint_other_log_same_size": Probe(
+        _checkpoint_of_other_log(N), None, NO_MATCH, only_with_checkpoint=True
+    ),
+    "checkpoint_other_log_larger": Probe(
+        _checkpoint_of_other_log(N + 10), N + 1, "truncated", only_with_checkpoint=True
+    ),
+    "checkpoint_other_log_smaller": Probe(
+        _checkpoint_of_other_log(20), None, NO_MATCH, only_with_checkpoint=True
+    ),
+    "checkpoint_signature_one_char": Probe(
+        _fake_checkpoint(signature=lambda cp: flip(cp.signature)),
+        None,
+        "signature invalid",
+        only_with_checkpoint=True,
+    ),
+    "checkpoint_wrong_key": Probe(
+        _fake_checkpoint(), None, "another key", only_with_checkpoint=True, key=OTHER_KEY
+    ),
+    "checkpoint_size_edited": Probe(
+        _fake_checkpoint(tree_size=N - 1), None, "signature invalid", only_with_checkpoint=True
+    ),
+    "checkpoint_head_edited_no_key": Probe(
+        _fake_checkpoint(head_hash=lambda cp: flip(cp.head_hash)),
+        None,
+        NO_MATCH,
+        only_with_checkpoint=True,
+        key=None,
+    ),
+    "checkpoint_forged_key_id": Probe(
+        _signed_by_attacker_as_ours, None, "signature invalid", only_with_checkpoint=True
+    ),
+}
 
 
 def test_there_are_enough_probes() -> None:
@@ -447,8 +629,12 @@ def test_an_empty_log_verifies(tmp_path: Path) -> None:
 
 
 def test_payload_json_reformatted_is_not_tampering(log: Engine) -> None:
-    sql(log, "UPDATE feedback_events SET payload = :p WHERE event_id = :e", e=event_id_of(13),
-        p=json.dumps(json.loads(entry(log, 13)["canonical"])["payload"], indent=4))  # fmt: skip
+    sql(
+        log,
+        "UPDATE feedback_events SET payload = :p WHERE event_id = :e",
+        e=event_id_of(13),
+        p=json.dumps(json.loads(entry(log, 13)["canonical"])["payload"], indent=4),
+    )
     assert verify(log).ok
 
 
@@ -498,9 +684,9 @@ def test_ten_thousand_untouched_events_verify_then_purge_half(big_log: Engine) -
     report = verify(big_log, cp, KEY)
     assert report.ok and report.tree_size == 10_000, report.reason
     with big_log.connect() as conn:
-        counts = conn.execute(text(
-            "SELECT SUM(canonical IS NULL), SUM(canonical IS NOT NULL) FROM audit_log"
-        )).one()  # fmt: skip
+        counts = conn.execute(
+            text("SELECT SUM(canonical IS NULL), SUM(canonical IS NOT NULL) FROM audit_log")
+        ).one()
         payloads = conn.execute(text("SELECT COUNT(*) FROM feedback_events WHERE payload IS NULL")).scalar()
     assert tuple(counts) == (5_000, 5_000) and payloads == 5_000
 
@@ -541,9 +727,14 @@ def test_latest_checkpoint_is_none_then_the_newest(log: Engine) -> None:
 
 @pytest.mark.parametrize(
     "text_",
-    ["not json", "[]", '{"tree_size": 3}', '{"tree_size": -1, "head_hash": "00", "created_at": "", '
-     '"algorithm": "", "key_id": "", "signature": ""}'],
-)  # fmt: skip
+    [
+        "not json",
+        "[]",
+        '{"tree_size": 3}',
+        '{"tree_size": -1, "head_hash": "00", "created_at": "", '
+        '"algorithm": "", "key_id": "", "signature": ""}',
+    ],
+)
 def test_malformed_checkpoint_files_are_refused(text_: str) -> None:
     with pytest.raises(AuditError):
         Checkpoint.from_json(text_)
@@ -625,7 +816,9 @@ def test_cli_verify_uses_the_stored_checkpoint_by_default(log: Engine, cli_env: 
     assert result.exit_code == 1 and "truncated" in result.output
 
 
-def test_cli_checkpoint_in_prod_needs_a_provisioned_key(cli_env: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_checkpoint_in_prod_needs_a_provisioned_key(
+    cli_env: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HRA_ENV", "prod")
     result = runner.invoke(audit_app, ["checkpoint", *cli_env])
     assert result.exit_code == 2 and "HRA_FEEDBACK__AUDIT_KEY" in result.output
