@@ -1,4 +1,5 @@
-"""The representatives' view: aggregates per week and topic, k-anonymity, no pseudonyms anywhere."""
+"""The representatives' view (SQLite and PostgreSQL): aggregates per week and topic, k-anonymity,
+no pseudonyms anywhere."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ WEEK_A, WEEK_B = "2026-03-02T10:00:00+00:00", "2026-03-10T10:00:00+00:00"  # ISO
 
 
 @pytest.fixture
-def client(app_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(app_settings), headers=bearer()) as c:
+def client(app_settings: Settings, db_url: str) -> Iterator[TestClient]:
+    settings = app_settings.model_copy(update={"database_url": db_url})
+    with TestClient(create_app(settings), headers=bearer()) as c:
         yield c
 
 
