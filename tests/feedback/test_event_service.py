@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
 
@@ -12,43 +11,18 @@ from feedback.db import make_engine, migrate
 from feedback.drafts import DraftStore
 from feedback.events import EventService, edit_distances
 from feedback.keys import Pseudonymizer
-from feedback.models import DraftRecord
 from feedback.schemas import EventIn
 from feedback.settings import FeedbackSettings
+from tests.fixtures.audit_log import make_draft
 
 EVENT = TypeAdapter(EventIn)
-
-
-def draft_row(draft_id: str) -> DraftRecord:
-    return DraftRecord(
-        id=draft_id,
-        created_at=datetime.now(UTC),
-        question_masked="q",
-        pii_kinds=[],
-        category=None,
-        topic=None,
-        decision="drafted",
-        decision_reason="",
-        confidence=0.9,
-        draft_text="Texte [1].",
-        citations=[],
-        retrieved=[],
-        flags=[],
-        kb_version="v",
-        drafter="offline",
-        model=None,
-        prompt_version=None,
-        fallback_reason=None,
-        latency_ms=1,
-        ai_mention=True,
-    )
 
 
 def test_two_writers_with_stale_heads_keep_one_valid_chain(db_url: str) -> None:
     migrate(db_url)
     engine = make_engine(db_url)
     draft_id = str(uuid.uuid4())
-    DraftStore(engine).add(draft_row(draft_id))
+    DraftStore(engine).add(make_draft(draft_id))
     services = [EventService(engine, FeedbackSettings(), Pseudonymizer(b"k" * 32), str) for _ in range(2)]
     for i in range(10):  # alternate: each service's cached head is stale every other time
         body = {"event_id": str(uuid.uuid4()), "draft_id": draft_id, "agent_id": f"a{i}", "type": "shown"}
