@@ -19,7 +19,7 @@ from assistant.pipeline.types import DecisionKind
 
 class DecisionSettings(BaseModel):
     min_confidence: float = Field(
-        default=0.55,
+        default=0.48,
         ge=0,
         le=1,
         description="Abstain below this retrieval confidence (0–1, see assistant/pipeline/confidence.py). "
@@ -40,7 +40,7 @@ class Decision:
 
 
 def decide(question_masked: str, signals: RetrievalSignals, settings: DecisionSettings) -> Decision:
-    confidence = signals.confidence
+    confidence = signals.confidence(settings.confidence.weights)
     sensitive = detect_sensitive(question_masked, settings.sensitive_extra_terms)
     if sensitive is not None:
         return Decision("routed_to_human", sensitive.reason, confidence, sensitive.category)

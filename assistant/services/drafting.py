@@ -135,7 +135,8 @@ class DraftingService:
                 decision = decide(masked.text, signals, self.settings.decision)
                 span.set_attribute("hra.signal.agreement", signals.agreement)
                 span.set_attribute("hra.signal.coverage", signals.coverage)
-                span.set_attribute("hra.signal.similarity", signals.similarity)
+                if signals.similarity is not None:
+                    span.set_attribute("hra.signal.similarity", signals.similarity)
                 span.set_attribute("hra.decision", decision.kind)
                 span.set_attribute("hra.confidence", decision.confidence)
             yield Event(
