@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export RAGAS_DO_NOT_TRACK := true
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test system-deps run ingest test test-fast lint format bench-retrieval bench-retrieval-scale clean
+.PHONY: help install install-test system-deps run ingest test test-fast lint format bench-retrieval bench-retrieval-scale bench-drafting bench-feedback bench-audit clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -69,6 +69,16 @@ bench-retrieval: install ## Retrieval quality/latency on the dev set → bench/r
 
 bench-retrieval-scale: install ## Hybrid latency on a synthetic 100k-chunk index → bench/results/retrieval_scale.json
 	$(BIN)/python -m bench.retrieval_scale
+
+bench-drafting: install ## Drafting latency, streaming overhead, quality, decisions → bench/results/drafting.json
+	$(BIN)/python -m bench.drafting
+
+bench-feedback: install ## Feedback ingestion over HTTP (Python clients and wrk), SQLite + PostgreSQL → bench/results/feedback.json
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.feedback
+
+bench-audit: install ## `hra audit verify` on 100,000 events → bench/results/audit_verify.json
+	$(BIN)/python -m bench.audit_verify
 
 clean: ## Remove the local index and caches (not the venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
