@@ -18,13 +18,13 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, null, select, update
 from sqlalchemy.orm import Session
 
-from feedback.chain import GENESIS, canonical_json, lock_chain
+from feedback.chain import GENESIS, canonical_json, lock_chain, sha256_hex
 from feedback.models import AuditCheckpoint, AuditEntry, FeedbackEvent
 
 ALGORITHM = "hmac-sha256"
@@ -65,7 +65,9 @@ def _event_dict(
         "type": type_,
         "agent_pseudonym": agent_pseudonym,
         "occurred_at": iso_utc(occurred_at),
-        "payload": payload,
+        # The payload is represented by its digest: retention can then delete the payload while
+        # every other field stays covered by the chain.
+        "payload_sha256": None if payload is None else sha256_hex(canonical_json(payload)),
         "payload_digest": payload_digest,
         "edit_distance_char": edit_distance_char,
         "edit_distance_word": edit_distance_word,
@@ -268,7 +270,8 @@ def _differing_fields(canonical: str, derived: str) -> str:
 class _Walk:
     """State carried across pages. ``check`` returns (seq, reason) at the first broken entry."""
 
-    def __init__(self, checkpoint: Checkpoint | None) -> None:
+    def __init__(self, checkpoint: Checkpoint | None, keep_after: datetime | None = None) -> None:
+        self.keep_after = keep_after  # payloads of events since then must still be there (retention)
         self.size = 0
         self.head = GENESIS
         self.seen: dict[str, int] = {}  # content digest → seq: a replayed event has a twin
@@ -306,7 +309,7 @@ class _Walk:
                     return n, _say(
                         n, f"même contenu que l'entrée {m} (rejeu)", f"same content as entry {m} (replay)"
                     )
-                problem = _event_problem(row, canonical, stored_id, event_id)
+                problem = _event_problem(row, canonical, stored_id, event_id, self.keep_after)
                 if problem:
                     return n, _say(n, *problem)
                 if n == pin_size and entry_hash != pin_head:
@@ -319,7 +322,11 @@ class _Walk:
 
 
 def _event_problem(
-    row: Sequence[Any], canonical: str | None, stored_id: str | None, event_id: str
+    row: Sequence[Any],
+    canonical: str | None,
+    stored_id: str | None,
+    event_id: str,
+    keep_after: datetime | None = None,
 ) -> tuple[str, str] | None:
     """The event row behind an entry must exist and still say what was recorded."""
     if stored_id is None:
@@ -328,19 +335,26 @@ def _event_problem(
             f"event {event_id} missing from feedback_events",
         )
     if canonical is None:
-        # Purge nulls both in one transaction: an erased canonical next to a live payload hides an edit.
-        if row[11] is not None:
-            return (
-                "contenu effacé alors que l'événement n'est pas purgé",
-                "canonical erased but event payload kept",
-            )
-        return None
-    derived = canonical_json(_event_dict(*row[6:16]))
-    if derived != canonical:
-        fields = _differing_fields(canonical, derived)
         return (
-            f"l'événement {event_id} stocké ne correspond plus au contenu enregistré (champs : {fields})",
-            f"stored event {event_id} differs from the recorded content (fields: {fields})",
+            "contenu du journal effacé (la purge ne l'efface jamais)",
+            "log content erased (retention never erases it)",
+        )
+    if row[11] is None and keep_after is not None:
+        occurred = row[10].replace(tzinfo=UTC) if row[10].tzinfo is None else row[10]
+        if occurred >= keep_after:
+            return (
+                "contenu supprimé avant la fin de la durée de conservation",
+                "payload deleted before the end of the retention period",
+            )
+    fields = _event_dict(*row[6:16])
+    if fields["payload_sha256"] is None:  # purged: the payload's digest can only come from the log
+        fields["payload_sha256"] = json.loads(canonical).get("payload_sha256")
+    derived = canonical_json(fields)
+    if derived != canonical:
+        names = _differing_fields(canonical, derived)
+        return (
+            f"l'événement {event_id} stocké ne correspond plus au contenu enregistré (champs : {names})",
+            f"stored event {event_id} differs from the recorded content (fields: {names})",
         )
     return None
 
@@ -399,12 +413,17 @@ def _orphan_events(conn: Connection) -> tuple[int, str | None]:
 
 
 def verify(
-    engine: Engine, checkpoint: Checkpoint | None = None, key: bytes | None = None, batch: int = 5000
+    engine: Engine,
+    checkpoint: Checkpoint | None = None,
+    key: bytes | None = None,
+    batch: int = 5000,
+    retention_days: int | None = None,
 ) -> VerifyReport:
     """Recompute the chain and stop at the first broken entry. With a checkpoint, also require
     that the log still holds the checkpointed prefix (catches truncation and full rewrites); with
     a key, the checkpoint's signature must be valid before anything else is trusted."""
-    walk = _Walk(checkpoint)
+    keep_after = datetime.now(UTC) - timedelta(days=retention_days) if retention_days else None
+    walk = _Walk(checkpoint, keep_after)
 
     def broken(seq: int | None, reason: str) -> VerifyReport:
         return VerifyReport(False, walk.size, seq, reason, walk.head, walk.size)
@@ -462,20 +481,18 @@ def _ok_reason(size: int, cp: Checkpoint | None, key: bytes | None) -> str:
 
 
 def purge(engine: Engine, before: datetime) -> int:
-    """Drop payloads of events that occurred before ``before`` (naive = UTC), and the canonical
-    copies in the chain. Digests and hashes stay, so the chain still verifies; what the payload
-    said is gone for good. Returns how many entries were purged now (0 when run again)."""
+    """Drop the payloads of events that occurred before ``before`` (naive = UTC). The chain keeps
+    each payload's digest and every other field, so it still verifies and still covers the type,
+    date, pseudonym and outcome; what the payload said is gone for good. Returns how many payloads
+    were purged now (0 when run again)."""
     cutoff = before.replace(tzinfo=UTC) if before.tzinfo is None else before.astimezone(UTC)
-    old_events = select(FeedbackEvent.event_id).where(FeedbackEvent.occurred_at < cutoff)
-    to_purge = AuditEntry.event_id.in_(old_events) & AuditEntry.canonical.is_not(None)
+    # null() = SQL NULL; a bare None would be stored as the JSON text 'null' by the JSON type.
+    to_purge = (FeedbackEvent.occurred_at < cutoff) & FeedbackEvent.payload.is_not(None)
     with Session(engine) as session, session.begin():
         lock_chain(session)
-        count = session.execute(select(func.count()).select_from(AuditEntry).where(to_purge)).scalar_one()
-        no_sync = {"synchronize_session": False}
-        session.execute(update(AuditEntry).where(to_purge).values(canonical=None), execution_options=no_sync)
-        # null() = SQL NULL; a bare None would be stored as the JSON text 'null' by the JSON type.
+        count = session.execute(select(func.count()).select_from(FeedbackEvent).where(to_purge)).scalar_one()
         session.execute(
-            update(FeedbackEvent).where(FeedbackEvent.occurred_at < cutoff).values(payload=null()),
-            execution_options=no_sync,
+            update(FeedbackEvent).where(to_purge).values(payload=null()),
+            execution_options={"synchronize_session": False},
         )
     return int(count)

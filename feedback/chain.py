@@ -1,8 +1,9 @@
 """The audit chain's primitives: canonical JSON, digests, and appending an entry.
 
 entry_hash_i = SHA-256(entry_hash_{i-1} ‖ content_digest_i), with content_digest_i =
-SHA-256(canonical_json(event_i)) and entry_hash_0 = 64 zeros. Hashing the digest rather than the
-payload itself is what lets retention purge a payload and keep a verifiable chain.
+SHA-256(canonical_json(event_i)) and entry_hash_0 = 64 zeros. The canonical event carries the
+payload's digest, not the payload (see ``feedback.audit.event_canonical``): retention can delete
+a payload while every other field stays covered.
 Appends are serialised (one writer at a time, in the event's own transaction), so sequence
 numbers have no gaps and a crash never leaves an event without its entry or vice versa.
 """

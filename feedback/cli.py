@@ -8,7 +8,7 @@ Exit codes: 0 the log verifies, 1 it does not (or the command refused), 2 usage/
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -29,6 +29,7 @@ from feedback.audit import (
 )
 from feedback.db import make_engine
 from feedback.keys import KeyMissingError, load_key
+from feedback.settings import FeedbackSettings
 
 audit_app = typer.Typer(
     help="Journal d'audit des retours : vérifier, signer un point de contrôle, purger. / "
@@ -49,6 +50,11 @@ KeyFile = Annotated[
         help="Hex checkpoint key file (used when HRA_FEEDBACK__AUDIT_KEY is unset).",
     ),
 ]
+
+
+def retention_days() -> int:
+    """HRA_FEEDBACK__RETENTION_DAYS, as the app reads it (default 365)."""
+    return int(os.environ.get("HRA_FEEDBACK__RETENTION_DAYS", FeedbackSettings().retention_days))
 
 
 def audit_key(key_file: Path, generate: bool) -> bytes | None:
@@ -120,7 +126,8 @@ def verify_cmd(
             checkpoint = latest_checkpoint(engine)
         if checkpoint is not None and key is None:
             say("[yellow]pas de clé : signature non vérifiée / no key: signature not checked[/yellow]")
-        report = verify(engine, checkpoint, key)
+        # A payload missing from an event younger than the retention period was not purged by us.
+        report = verify(engine, checkpoint, key, retention_days=retention_days())
     except SQLAlchemyError as exc:
         _fail(f"cannot read the feedback store / base illisible: {exc.__class__.__name__}: {exc}")
     finally:
@@ -166,6 +173,13 @@ def purge_cmd(
 ) -> None:
     """Drop event payloads older than --before (retention). Hashes stay: the chain still verifies."""
     cutoff = before.replace(tzinfo=UTC)
+    keep_after = datetime.now(UTC) - timedelta(days=retention_days())
+    if cutoff > keep_after:
+        _fail(
+            f"refus : {cutoff.date()} est dans la durée de conservation ({retention_days()} jours) / "
+            f"refused: {cutoff.date()} is within the retention period ({retention_days()} days)",
+            code=1,
+        )
     if not yes:
         _fail(
             f"refus : la purge est irréversible, relancer avec --yes (avant {cutoff.date()}) / "

@@ -63,14 +63,14 @@ class FeedbackEvent(Base):
 
 class AuditEntry(Base):
     """The append-only hash chain: entry_hash = SHA-256(prev_hash ‖ content_digest), where
-    content_digest = SHA-256(canonical JSON of the stored event). Purging a payload keeps the
-    digest, so the chain still verifies."""
+    content_digest = SHA-256(canonical JSON of the stored event, its payload replaced by the
+    payload's SHA-256). Purging a payload therefore leaves every entry intact."""
 
     __tablename__ = "audit_log"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 1, 2, 3… no gaps
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    canonical: Mapped[str | None] = mapped_column(Text)  # null once purged
+    canonical: Mapped[str | None] = mapped_column(Text)  # holds the payload's digest, not the payload
     content_digest: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))

@@ -13,7 +13,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -368,7 +368,6 @@ PROBES: dict[str, Probe] = {
     "payload_key_removed": Probe(
         log_only(lambda e: edit_payload(e, 12, lambda p: p.pop("chars_changed"))), 12, EVENT_CHANGED
     ),
-    "payload_nulled_not_chain": Probe(log_only(lambda e: edit_event(e, 9, payload=None)), 9, EVENT_CHANGED),
     "payload_digest": Probe(log_only(lambda e: edit_event(e, 10, payload_digest=flip)), 10, EVENT_CHANGED),
     "type": Probe(log_only(lambda e: edit_event(e, 18, type="shown")), 18, EVENT_CHANGED),
     "draft_id": Probe(
@@ -408,9 +407,7 @@ PROBES: dict[str, Probe] = {
     # The chain's own rows.
     "canonical_edited": Probe(
         log_only(
-            lambda e: set_entry(
-                e, 12, canonical=entry(e, 12)["canonical"].replace('"chars_changed":12', '"chars_changed":0')
-            )
+            lambda e: set_entry(e, 12, canonical=entry(e, 12)["canonical"].replace('"type":"', '"type":"x'))
         ),
         12,
         DIGEST,
@@ -434,7 +431,7 @@ PROBES: dict[str, Probe] = {
     "entry_and_event_rewritten": Probe(
         log_only(lambda e: _rewrite_entry(e, 25)), 26, "prev_hash does not match entry 25"
     ),
-    "canonical_erased": Probe(log_only(lambda e: set_entry(e, 26, canonical=None)), 26, "canonical erased"),
+    "canonical_erased": Probe(log_only(lambda e: set_entry(e, 26, canonical=None)), 26, "log content erased"),
     "content_digest_one_char": Probe(
         log_only(lambda e: set_entry(e, 27, content_digest=flip(entry(e, 27)["content_digest"]))), 27, DIGEST
     ),
@@ -444,12 +441,12 @@ PROBES: dict[str, Probe] = {
             lambda e: set_entry(e, 5, content_digest=flip(entry(e, 5)["content_digest"])),
         ),
         5,
-        ENTRY_HASH,
+        DIGEST,  # purge keeps the canonical (it holds only the payload's digest), so it is checked first
     ),
     "purged_content_digest_not_hex": Probe(
         log_only(lambda e: purge_up_to(e, 20), lambda e: set_entry(e, 6, content_digest="zz" * 32)),
         6,
-        "malformed hash",
+        DIGEST,
     ),
     "entry_hash_one_char": Probe(
         log_only(lambda e: set_entry(e, 15, entry_hash=flip(entry(e, 15)["entry_hash"]))), 15, ENTRY_HASH
@@ -600,12 +597,27 @@ def test_the_reason_is_french_then_english(log: Engine) -> None:
     assert report.head_hash == entry(log, 16)["entry_hash"]
 
 
-def test_a_fake_purge_of_a_recent_event_is_a_known_limit(log: Engine) -> None:
-    """Nulling payload and canonical together looks exactly like retention: the content is lost
-    (not altered), and the remaining columns of that event are no longer covered. Documented."""
+def test_a_payload_deleted_by_hand_is_caught_by_the_retention_rule(log: Engine) -> None:
+    """Without a date rule, a payload nulled by hand looks like retention (its digest and every
+    other field stay covered, so nothing can be *changed* that way). With the retention period,
+    a payload missing from an event younger than it is tampering."""
+    sql(log, "UPDATE feedback_events SET payload = NULL WHERE event_id = :e", e=event_id_of(29))
+    assert verify(log).ok
+    report = verify(log, retention_days=(datetime.now(UTC) - BASE_TIME).days + 30)
+    assert not report.ok and report.first_broken_seq == 29 and "retention" in report.reason
+    assert verify(log, retention_days=1).ok  # events of BASE_TIME are older than one day: a real purge
+
+
+def test_nulling_the_log_content_is_caught(log: Engine) -> None:
     sql(log, "UPDATE feedback_events SET payload = NULL WHERE event_id = :e", e=event_id_of(29))
     set_entry(log, 29, canonical=None)
-    assert verify(log).ok
+    report = verify(log)
+    assert not report.ok and report.first_broken_seq == 29 and "log content erased" in report.reason
+
+
+def stored_payload(engine: Engine, n: int) -> Any:
+    with Session(engine) as session:
+        return session.get_one(FeedbackEvent, event_id_of(n)).payload
 
 
 # --------------------------------------------------------------------------- no false alarms
@@ -633,7 +645,7 @@ def test_payload_json_reformatted_is_not_tampering(log: Engine) -> None:
         log,
         "UPDATE feedback_events SET payload = :p WHERE event_id = :e",
         e=event_id_of(13),
-        p=json.dumps(json.loads(entry(log, 13)["canonical"])["payload"], indent=4),
+        p=json.dumps(stored_payload(log, 13), indent=4),
     )
     assert verify(log).ok
 
@@ -684,20 +696,18 @@ def test_ten_thousand_untouched_events_verify_then_purge_half(big_log: Engine) -
     report = verify(big_log, cp, KEY)
     assert report.ok and report.tree_size == 10_000, report.reason
     with big_log.connect() as conn:
-        counts = conn.execute(
-            text("SELECT SUM(canonical IS NULL), SUM(canonical IS NOT NULL) FROM audit_log")
-        ).one()
+        erased = conn.execute(text("SELECT COUNT(*) FROM audit_log WHERE canonical IS NULL")).scalar()
         payloads = conn.execute(text("SELECT COUNT(*) FROM feedback_events WHERE payload IS NULL")).scalar()
-    assert tuple(counts) == (5_000, 5_000) and payloads == 5_000
+    assert erased == 0 and payloads == 5_000  # the log keeps every field but the payload
 
 
 def test_purge_keeps_hashes_and_newer_payloads(log: Engine) -> None:
     before = [entry(log, seq) for seq in range(1, N + 1)]
     assert purge_up_to(log, 10) == 10
     after = [entry(log, seq) for seq in range(1, N + 1)]
-    for seq, (old, new) in enumerate(zip(before, after, strict=True), start=1):
+    for old, new in zip(before, after, strict=True):
         assert (new["content_digest"], new["entry_hash"]) == (old["content_digest"], old["entry_hash"])
-        assert (new["canonical"] is None) == (seq <= 10)
+        assert new["canonical"] == old["canonical"]  # holds the payload's digest, never the payload
     with Session(log) as session:
         assert session.get_one(FeedbackEvent, event_id_of(10)).payload is None
         assert session.get_one(FeedbackEvent, event_id_of(11)).payload is not None
@@ -779,15 +789,24 @@ def test_cli_verify_tampered_names_the_entry(log: Engine, cli_env: list[str]) ->
     assert "BROKEN" in result.output and "entry 17" in result.output
 
 
-def test_cli_purge_needs_yes(log: Engine, cli_env: list[str]) -> None:
+def test_cli_purge_needs_yes_and_respects_retention(
+    log: Engine, cli_env: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 30 events occurred on 2026-01-05; a 1-day retention makes them purgeable.
+    monkeypatch.setenv("HRA_FEEDBACK__RETENTION_DAYS", "1")
     refused = runner.invoke(audit_app, ["purge", "--before", "2026-02-01", *cli_env[:2]])
     assert refused.exit_code == 1 and "--yes" in refused.output
-    assert entry(log, 1)["canonical"] is not None
+    assert stored_payload(log, 1) is not None
 
     done = runner.invoke(audit_app, ["purge", "--before", "2026-02-01", "--yes", *cli_env[:2]])
     assert done.exit_code == 0, done.output
-    assert f"{N} events purged" in done.output  # all 30 occurred on 2026-01-05
+    assert f"{N} events purged" in done.output
     assert runner.invoke(audit_app, ["verify", *cli_env]).exit_code == 0
+    # Within the retention period the purge is refused, and a payload missing there is tampering.
+    monkeypatch.setenv("HRA_FEEDBACK__RETENTION_DAYS", "3650")
+    too_recent = runner.invoke(audit_app, ["purge", "--before", "2026-02-01", "--yes", *cli_env[:2]])
+    assert too_recent.exit_code == 1 and "retention" in too_recent.output
+    assert runner.invoke(audit_app, ["verify", *cli_env]).exit_code == 1
 
 
 def test_cli_checkpoint_round_trip(log: Engine, cli_env: list[str], tmp_path: Path) -> None:
