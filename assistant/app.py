@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from assistant.api import drafts, feedback, health, search
+from assistant.api import drafts, health, search
+from assistant.api import feedback as feedback_routes
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
 from assistant.pipeline.drafting.llm import LlmDrafter
@@ -61,7 +62,7 @@ def create_app(
     app.state.events = events
     app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
     install_error_handlers(app)
-    for router in (health.router, search.router, drafts.router, feedback.router):
+    for router in (health.router, search.router, drafts.router, feedback_routes.router):
         app.include_router(router, prefix="/api/v1")
     FastAPIInstrumentor.instrument_app(
         app,
