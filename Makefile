@@ -33,8 +33,9 @@ install: $(VENV)/.installed ## Create .venv and install the app (pinned dependen
 install-test: install system-deps $(VENV)/.installed-test ## Install the app, test tools and system packages tests need
 
 # Debian packages the test suites need: PostgreSQL 15 (the feedback suite runs on it too; its
-# fixture starts a throwaway cluster). Chromium joins with the panel suite. Installed when missing.
-SYSTEM_PACKAGES := postgresql
+# fixture starts a throwaway cluster) and Chromium (the side panel's browser tests, via Playwright
+# with executable_path=/usr/bin/chromium). Installed when missing.
+SYSTEM_PACKAGES := postgresql chromium
 system-deps: ## apt-get install the system packages the tests need (when missing)
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -12,6 +12,7 @@ from assistant.api import drafts, health, search
 from assistant.api import feedback as feedback_routes
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
+from assistant.panel import mount_panel
 from assistant.pipeline.drafting.llm import LlmDrafter
 from assistant.pipeline.pii import mask_pii
 from assistant.services.drafting import DraftingService
@@ -62,6 +63,7 @@ def create_app(
     app.state.events = events
     app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
     install_error_handlers(app)
+    mount_panel(app)
     for router in (health.router, search.router, drafts.router, feedback_routes.router):
         app.include_router(router, prefix="/api/v1")
     FastAPIInstrumentor.instrument_app(

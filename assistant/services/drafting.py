@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import Span, Status, StatusCode
+
 from assistant.errors import NotFoundError
 from assistant.pipeline.checks import CheckedDraft, check_draft
 from assistant.pipeline.citations import cited_sentences
@@ -116,19 +120,23 @@ class DraftingService:
     def run(self, request: DraftRequest) -> Iterator[Event]:
         started = time.perf_counter()
         draft_id = str(uuid.uuid4())
-        tracer = self.telemetry.tracer
-        with tracer.start_as_current_span("draft.pipeline") as root:
+        # Spans are started with an explicit parent and never attached to the current context: this
+        # generator is resumed from different threads by the SSE response, where attaching and
+        # detaching a context across a `yield` fails.
+        root = self.telemetry.tracer.start_span("draft.pipeline")
+        ctx = trace.set_span_in_context(root)
+        with _Ended(root):
             root.set_attribute("hra.draft_id", draft_id)
             masked = mask_pii(request.question)
             root.set_attribute("hra.pii.count", len(masked.entities))
-            with self._step("retrieve") as span:
+            with self._step("retrieve", ctx) as span:
                 searcher = self.knowledge.searcher()
                 filters = SearchFilters(audience=request.category)
                 hits = searcher.search(masked.text, filters, top_k=self.settings.drafting.passages)
                 passages = passages_from_hits(hits)
                 span.set_attribute("hra.passages", len(passages))
                 span.set_attribute("hra.kb_version", searcher.index.kb_version)
-            with self._step("decide") as span:
+            with self._step("decide", ctx) as span:
                 signals = retrieval_signals(
                     masked.text, hits, searcher.index, self.settings.decision.confidence
                 )
@@ -152,9 +160,9 @@ class DraftingService:
             draft: DraftText | None = None
             checked: CheckedDraft | None = None
             if decision.kind == "drafted":
-                draft = yield from self._draft(masked.text, passages, request.category)
+                draft = yield from self._draft(masked.text, passages, request.category, ctx)
                 assert draft is not None
-                with self._step("check") as span:
+                with self._step("check", ctx) as span:
                     checked = check_draft(draft.text, passages, self.settings.drafting.ai_mention or None)
                     span.set_attribute("hra.flags", len(checked.flags))
                     span.set_attribute("hra.citations", len(checked.cited))
@@ -182,9 +190,9 @@ class DraftingService:
         yield Event("final", public)
 
     def _draft(
-        self, question: str, passages: list[Passage], category: str | None
+        self, question: str, passages: list[Passage], category: str | None, ctx: Context
     ) -> Generator[Event, None, DraftText]:
-        with self._step("draft") as span:
+        with self._step("draft", ctx) as span:
             fallback: str | None = None
             if self.llm.is_configured:
                 span.set_attribute("gen_ai.operation.name", "chat")
@@ -214,8 +222,8 @@ class DraftingService:
                 yield Event("token", {"text": piece})
             return DraftText(offline.text, "offline", None, None, fallback_reason=fallback)
 
-    def _step(self, name: str) -> Any:
-        return _TimedSpan(self.telemetry, name)
+    def _step(self, name: str, ctx: Context) -> Any:
+        return _TimedSpan(self.telemetry, name, ctx)
 
     def _record(
         self,
@@ -293,15 +301,29 @@ def _pieces(text: str, size: int = 60) -> Iterator[str]:
         yield text[start : start + size]
 
 
-class _TimedSpan:
-    def __init__(self, telemetry: Telemetry, name: str) -> None:
-        self._telemetry, self._name = telemetry, name
+class _Ended:
+    """Ends a span on exit (recording an exception) without making it the current span."""
 
-    def __enter__(self) -> Any:
-        self._cm = self._telemetry.tracer.start_as_current_span(self._name)
-        self._started = time.perf_counter()
-        return self._cm.__enter__()
+    def __init__(self, span: Span) -> None:
+        self._span = span
 
-    def __exit__(self, *exc: object) -> None:
+    def __enter__(self) -> Span:
+        return self._span
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if isinstance(exc, BaseException) and not isinstance(exc, GeneratorExit):
+            self._span.record_exception(exc)
+            self._span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        self._span.end()
+
+
+class _TimedSpan(_Ended):
+    """A pipeline step: a child span of the draft's span, and its duration in the step histogram."""
+
+    def __init__(self, telemetry: Telemetry, name: str, ctx: Context) -> None:
+        super().__init__(telemetry.tracer.start_span(name, context=ctx))
+        self._telemetry, self._name, self._started = telemetry, name, time.perf_counter()
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
         self._telemetry.step_ms.record((time.perf_counter() - self._started) * 1000, {"step": self._name})
-        self._cm.__exit__(*exc)  # type: ignore[arg-type]
+        super().__exit__(kind, exc, tb)

@@ -1,0 +1,116 @@
+"""Browser tests of the side panel: Debian's Chromium (never `playwright install`) and a live app.
+
+The app runs once per session in a uvicorn thread on a free 127.0.0.1 port (the only host Chromium
+may resolve), on the small test corpus with the fake embedder and a SQLite store.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, cast
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from playwright.sync_api import Page, expect
+
+from assistant.app import create_app
+from assistant.panel import mount_panel
+from assistant.settings import Settings
+from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
+from tests.fixtures.app import TOKENS
+from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+AGENT_ID = "agent-e2e-01"
+
+# A source whose title, text and URL carry markup: the panel must show it as text, never run it.
+HOSTILE_DOC: dict[str, object] = {
+    "id": "t:preavis",
+    "title": "Préavis de démission <img src=x onerror=\"window.__xss='title'\">",
+    "source": "test-mt",
+    "url": "javascript:window.__xss='url'",
+    "license": "Licence Ouverte 2.0",
+    "text": "La durée du préavis de démission dépend de la convention collective. "
+    "<script>window.__xss='text'</script> Le salarié peut être dispensé de préavis par l'employeur.",
+}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 420, "height": 900}, "locale": "fr-FR"}
+
+
+@pytest.fixture(scope="session")
+def panel_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("panel")
+    (root / "sources").mkdir()
+    corpus = write_jsonl(
+        root / "sources" / "kb.jsonl", [*cast(list[dict[str, object]], SMALL_CORPUS), HOSTILE_DOC]
+    )
+    kb = KnowledgeBaseSettings(
+        sources=[corpus],
+        index_dir=root / "index",
+        embeddings=EmbeddingSettings(models=["fake"], shipped_vectors_dir=root / "no-vectors"),
+    )
+    return Settings(
+        env="test",
+        kb=kb,
+        database_url=f"sqlite:///{root}/hra.sqlite",
+        auth={"tokens": {role: [token] for role, token in TOKENS.items()}},  # type: ignore[arg-type]
+        decision={"min_confidence": 0.3},  # type: ignore[arg-type]  # the fake embedder agrees less
+        feedback={"pseudonym_key_file": root / "pseudonym.key", "audit_key_file": root / "audit.key"},  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="session")
+def panel_app(panel_settings: Settings) -> FastAPI:
+    app = create_app(panel_settings)
+    mount_panel(app)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(panel_app: FastAPI) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(panel_app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60  # the lifespan builds the small index first
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def panel(page: Page, live_server: str) -> Page:
+    """The panel, logged in as an agent."""
+    page.goto(f"{live_server}/")
+    page.get_by_label("Jeton agent").fill(TOKENS["agent"])
+    page.get_by_label("Identifiant agent").fill(AGENT_ID)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_label("Question reçue")).to_be_visible()
+    return page

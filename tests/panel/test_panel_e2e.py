@@ -1,0 +1,255 @@
+"""The side panel end to end: Debian's Chromium drives the real page against the live app."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback.models import DraftRecord, FeedbackEvent
+from tests.fixtures.app import TOKENS
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "panel"
+QUEUE_KEY = "hra.panel.queue"
+AI_MENTION = "Réponse préparée avec l'aide d'un outil d'IA"
+T = TypeVar("T")
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def wait_for(check: Callable[[], T | None], timeout: float = 10.0) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def events(app: FastAPI, draft_id: str, type_: str) -> list[FeedbackEvent]:
+    with Session(app.state.store.engine) as s:
+        query = select(FeedbackEvent).where(FeedbackEvent.draft_id == draft_id, FeedbackEvent.type == type_)
+        return list(s.scalars(query))
+
+
+def latest_draft_id(app: FastAPI) -> str:
+    with Session(app.state.store.engine) as s:
+        return s.scalars(select(DraftRecord.id).order_by(DraftRecord.created_at.desc()).limit(1)).one()
+
+
+def draft_record(page: Page, base: str, draft_id: str) -> dict[str, Any]:
+    res = page.request.get(
+        f"{base}/api/v1/drafts/{draft_id}", headers={"Authorization": f"Bearer {TOKENS['agent']}"}
+    )
+    assert res.ok
+    record: dict[str, Any] = res.json()
+    return record
+
+
+def ask(page: Page, question: str, *, shortcut: bool = False) -> None:
+    page.get_by_label("Question reçue").fill(question)
+    if shortcut:
+        page.get_by_label("Question reçue").press("Control+Enter")
+    else:
+        page.get_by_role("button", name="Proposer").click()
+    expect(page.locator("#status")).to_contain_text(re.compile("Brouillon prêt|Aucun brouillon"))
+
+
+def ask_drafted(page: Page) -> None:
+    ask(page, "Combien de jours de congés payés acquiert-on par mois ?")
+    expect(page.locator("#draft")).to_have_value(re.compile(r"\[1\]"))
+
+
+def queue(page: Page) -> list[dict[str, Any]]:
+    value: list[dict[str, Any]] = page.evaluate(f"JSON.parse(localStorage.getItem('{QUEUE_KEY}') || '[]')")
+    return value
+
+
+def test_question_streams_a_cited_draft(panel: Page, live_server: str, panel_app: FastAPI) -> None:
+    panel.evaluate(
+        """() => { const status = document.getElementById('status'); window.__statuses = [];
+        new MutationObserver(() => window.__statuses.push(status.textContent))
+          .observe(status, {childList: true, characterData: true, subtree: true}); }"""
+    )
+    ask(panel, "Combien de jours de congés payés acquiert-on par mois ?", shortcut=True)
+
+    assert "Rédaction en cours…" in panel.evaluate("window.__statuses")
+    expect(panel.locator("#draft")).to_have_value(re.compile(r"\[1\]"))
+    expect(panel.locator("#draft")).to_be_editable()
+    items = panel.locator("#citations > li")
+    expect(items.first.locator("button.toggle")).to_have_text(re.compile(r"^\[1\] .+ — \d{4}-\d{2}-\d{2}"))
+    link = items.first.get_by_role("link", name="Ouvrir la source")
+    expect(link).to_have_attribute("href", re.compile(r"^https://example\.test/"))
+    expect(link).to_have_attribute("rel", "noopener")
+    expect(link).to_have_attribute("target", "_blank")
+
+    draft_id = latest_draft_id(panel_app)
+    record = draft_record(panel, live_server, draft_id)
+    assert panel.locator("#draft").input_value() == record["text"]
+    assert items.count() == len(record["citations"]) >= 1
+    assert wait_for(lambda: events(panel_app, draft_id, "shown"))  # posted once displayed
+    shot(panel, "1-drafted")
+    (ROOT / "docs").mkdir(exist_ok=True)
+    panel.screenshot(path=str(ROOT / "docs" / "panel-draft.png"), full_page=True)
+
+
+def test_citation_expands_with_the_cited_sentence_marked(
+    panel: Page, live_server: str, panel_app: FastAPI
+) -> None:
+    ask_drafted(panel)
+    record = draft_record(panel, live_server, latest_draft_id(panel_app))
+    first = record["citations"][0]
+
+    expect(panel.locator("#passage-1")).to_be_hidden()
+    panel.locator("#citations button.toggle").first.click()
+    expect(panel.locator("#passage-1")).to_be_visible()
+    expect(panel.locator("#citations button.toggle").first).to_have_attribute("aria-expanded", "true")
+    expect(panel.locator("#passage-1 mark")).to_have_text(first["cited_sentence"])
+    panel.locator("#passage-1 summary").click()
+    why = panel.locator("#passage-1 details")
+    expect(why).to_contain_text("Termes trouvés")
+    expect(why).to_contain_text(str(first["ranks"][next(iter(first["ranks"]))]))
+    shot(panel, "2-citation-open")
+
+
+def test_edited_draft_used_is_stored_with_timings(panel: Page, panel_app: FastAPI) -> None:
+    ask_drafted(panel)
+    draft_id = latest_draft_id(panel_app)
+    draft = panel.locator("#draft")
+    panel.locator("#citations button.toggle").first.click()  # some time with a source open
+    draft.focus()
+    draft.press("Control+End")
+    draft.press_sequentially(" Bien cordialement.", delay=20)
+    edited = draft.input_value()
+    panel.get_by_role("button", name="Utiliser").click()
+
+    sent = wait_for(lambda: events(panel_app, draft_id, "sent"))
+    assert len(sent) == 1
+    payload = sent[0].payload
+    assert payload is not None
+    assert payload["final_text"] == edited and edited.endswith("Bien cordialement.")
+    assert payload["ai_mention_kept"] is (AI_MENTION in edited)
+    timings = payload["timings"]
+    assert set(timings) == {"ms_to_first_edit", "active_edit_ms", "sources_open_ms", "ms_to_send"}
+    assert all(isinstance(v, int) and v >= 0 for v in timings.values())
+    assert timings["ms_to_send"] >= timings["ms_to_first_edit"] and timings["active_edit_ms"] > 0
+    assert wait_for(lambda: events(panel_app, draft_id, "edit_started"))
+    expect(panel.get_by_role("button", name="Utiliser")).to_be_disabled()
+    shot(panel, "3-sent")
+
+
+def test_thumbs_down_stores_reasons_and_expected_answer(panel: Page, panel_app: FastAPI) -> None:
+    ask_drafted(panel)
+    draft_id = latest_draft_id(panel_app)
+    panel.keyboard.press("Alt+KeyN")
+    form = panel.locator("#down-form")
+    expect(form).to_be_visible()
+    form.get_by_role("button", name="Envoyer l'avis").click()
+    expect(panel.locator("#down-error")).to_have_text("Cochez au moins une raison.")
+    form.get_by_label("Information périmée").check()
+    form.get_by_label("Trop long").check()
+    form.get_by_label("Commentaire").fill("Le délai a changé.")
+    form.get_by_label("Réponse attendue").fill("Le salarié acquiert 2,5 jours ouvrables par mois.")
+    shot(panel, "4-thumbs-down-form")
+    form.get_by_role("button", name="Envoyer l'avis").click()
+
+    verdict = wait_for(lambda: events(panel_app, draft_id, "verdict"))
+    assert len(verdict) == 1 and verdict[0].payload is not None
+    payload = verdict[0].payload
+    assert payload["value"] == "down"
+    assert payload["reasons"] == ["outdated", "too_long"]
+    assert payload["comment"] == "Le délai a changé."
+    assert payload["expected_answer"] == "Le salarié acquiert 2,5 jours ouvrables par mois."
+    expect(form).to_be_hidden()
+
+
+def test_sensitive_question_shows_the_reason_and_no_draft(
+    panel: Page, live_server: str, panel_app: FastAPI
+) -> None:
+    ask(panel, "Je suis harcelée par mon responsable, que faire ?")
+    record = draft_record(panel, live_server, latest_draft_id(panel_app))
+    assert record["decision"]["kind"] == "routed_to_human" and record["text"] is None
+
+    decision = panel.locator("#decision")
+    expect(decision).to_be_visible()
+    expect(decision).to_contain_text("À traiter par une personne")
+    expect(decision).to_contain_text(record["decision"]["reason"])
+    expect(panel.locator("#draft")).to_be_hidden()
+    expect(panel.get_by_role("button", name="Utiliser")).to_be_hidden()
+    expect(panel.locator("#citations > li")).to_have_count(max(len(record["passages"]), 1))
+    shot(panel, "5-routed-to-human")
+
+
+def test_markup_in_questions_and_sources_stays_inert(
+    panel: Page, live_server: str, panel_app: FastAPI
+) -> None:
+    question = 'Préavis de démission <img src=x onerror="window.__xss=1">'
+    ask(panel, question)
+    record = draft_record(panel, live_server, latest_draft_id(panel_app))
+    for toggle in panel.locator("#citations button.toggle").all():
+        toggle.click()
+
+    expect(panel.locator("#question-echo")).to_have_text(record["question_masked"])
+    assert "<img" in panel.locator("#question-echo").inner_text()
+    hostile = panel.locator("#citations li", has_text="Préavis de démission <img")
+    expect(hostile).to_have_count(1)  # the title is shown as text, tags included
+    expect(hostile.get_by_role("link", name="Ouvrir la source")).to_have_attribute("href", "#")
+    expect(hostile.locator(".passage")).to_contain_text("<script>window.__xss='text'</script>")
+    assert panel.locator("#result img, #result script").count() == 0
+    panel.wait_for_timeout(300)  # time for any injected handler to have fired
+    assert panel.evaluate("typeof window.__xss") == "undefined"
+    shot(panel, "6-markup-inert")
+
+
+def test_events_queue_offline_and_are_sent_once_back_online(
+    panel: Page, context: BrowserContext, panel_app: FastAPI
+) -> None:
+    ask_drafted(panel)
+    draft_id = latest_draft_id(panel_app)
+    wait_for(lambda: events(panel_app, draft_id, "shown"))
+    wait_for(lambda: not queue(panel) or None)
+
+    context.set_offline(True)
+    panel.keyboard.press("Alt+KeyU")
+    queued = wait_for(lambda: [e for e in queue(panel) if e["type"] == "sent"] or None)
+    assert queued[0]["draft_id"] == draft_id and queued[0]["agent_id"]
+    panel.wait_for_timeout(500)  # a failed flush attempt has happened by now
+    assert [e for e in queue(panel) if e["type"] == "sent"] == queued
+    assert events(panel_app, draft_id, "sent") == []
+    expect(panel.locator("#queue-status")).to_contain_text("1 événement(s) en attente")
+    shot(panel, "7-offline-queued")
+
+    context.set_offline(False)
+    sent = wait_for(lambda: events(panel_app, draft_id, "sent"))
+    assert len(sent) == 1 and sent[0].event_id == queued[0]["event_id"]
+    wait_for(lambda: not queue(panel) or None)
+    panel.wait_for_timeout(3500)  # one more flusher tick: nothing is sent twice
+    assert len(events(panel_app, draft_id, "sent")) == 1
+    expect(panel.locator("#queue-status")).to_have_text("")
+
+
+def test_a_wrong_token_is_refused_with_a_clear_message(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/")
+    expect(page).to_have_url(f"{live_server}/panel/")
+    page.get_by_label("Jeton agent").fill("not-a-valid-token")
+    page.get_by_label("Identifiant agent").fill("agent-x")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("#login-status")).to_contain_text("Jeton refusé (401)")
+    expect(page.get_by_label("Question reçue")).to_be_hidden()
+    assert page.evaluate("sessionStorage.getItem('hra.panel.token')") is None
+    shot(page, "0-login-refused")
