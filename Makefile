@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export RAGAS_DO_NOT_TRACK := true
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test system-deps run ingest test test-fast lint format bench-retrieval bench-retrieval-scale bench-drafting bench-feedback bench-audit clean
+.PHONY: help install install-test system-deps run ingest test test-fast lint format bench-retrieval bench-retrieval-scale bench-drafting bench-feedback bench-panel bench-audit clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench-drafting: install ## Drafting latency, streaming overhead, quality, decisi
 bench-feedback: install ## Feedback ingestion over HTTP (Python clients and wrk), SQLite + PostgreSQL → bench/results/feedback.json
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.feedback
+
+bench-panel: install-test ## Side panel in Chromium: time to first text / full draft, page weight → bench/results/panel.json
+	$(BIN)/python -m bench.panel
 
 bench-audit: install ## `hra audit verify` on 100,000 events → bench/results/audit_verify.json
 	$(BIN)/python -m bench.audit_verify
