@@ -20,7 +20,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(
     audit_app, name="audit", help="Audit log: verify the hash chain, export a checkpoint, purge old payloads."
 )
-console = Console()
+console = Console(soft_wrap=True)  # never break a path or a command the operator will copy
 
 
 @kb_app.command("ingest")

@@ -36,7 +36,7 @@ audit_app = typer.Typer(
     "Feedback audit log: verify, sign a checkpoint, purge payloads.",
     no_args_is_help=True,
 )
-console = Console()
+console = Console(soft_wrap=True)  # reports are copied into tickets: never break a line
 
 DEFAULT_DATABASE_URL = "sqlite:///var/hra.sqlite"
 DatabaseUrl = Annotated[
