@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,20 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from sqlalchemy import func, select
 
-from bench.common import machine, percentiles_ms, write_result
+from bench.common import live_server, machine, percentiles_ms, write_result
 from bench.pg import postgres
 
 CLIENTS, PER_CLIENT, REPLAY_EVERY = 16, 250, 20
 TOKEN = "bench-agent-token-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -60,19 +52,8 @@ def serve(database_url: str, work: Path) -> Iterator[tuple[str, Any]]:
         feedback={"pseudonym_key_file": work / "p.key"},
     )  # type: ignore[arg-type]
     app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", limit_concurrency=256)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with live_server(app) as base:
+        yield base, app
 
 
 def seed_drafts(app: Any, n: int) -> list[str]:

@@ -20,8 +20,7 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from bench.common import machine, percentiles_ms, write_result
-from bench.feedback import free_port
+from bench.common import live_server, machine, percentiles_ms, write_result
 from tests.panel.conftest import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,10 +47,6 @@ MEASURE = """async () => {
 
 
 def main() -> None:
-    import threading
-
-    import uvicorn
-
     from assistant.app import create_app
     from assistant.settings import Settings
 
@@ -66,17 +61,10 @@ def main() -> None:
         auth={"tokens": {"agent": [TOKEN]}},  # type: ignore[arg-type]
         feedback={"pseudonym_key_file": work / "p.key"},
     )  # type: ignore[arg-type]
-    app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
     firsts, fulls, drafted = [], [], 0
     weight: dict[str, int] = {}
     try:
-        with sync_playwright() as p:
+        with live_server(create_app(settings)) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 420, "height": 900})
             page.on(
@@ -100,7 +88,6 @@ def main() -> None:
                 fulls.append(full / 1000)
             browser.close()
     finally:
-        server.should_exit = True
         shutil.rmtree(work, ignore_errors=True)
     result: dict[str, Any] = {
         "questions_timed": drafted,
