@@ -223,8 +223,9 @@ class HybridSearcher:
         query_words = self.index.bm25.analyzer.words(query)
         best_possible = sum(self.weight(lst.name) for lst in lists) / (self.settings.rrf_k + 1) or 1.0
         hits: list[Hit] = []
+        bm25: list[np.ndarray] = []  # computed at most once, and only if a document needs it
         for doc_rank, doc in enumerate(fusion.docs, start=1):
-            for pos in self._best_passages(doc, fusion, query):
+            for pos in self._best_passages(doc, fusion, query, bm25):
                 if len(hits) == top_k:
                     return hits
                 hits.append(
@@ -241,7 +242,7 @@ class HybridSearcher:
                 )
         return hits
 
-    def _best_passages(self, doc: int, fusion: Fusion, query: str) -> list[int]:
+    def _best_passages(self, doc: int, fusion: Fusion, query: str, bm25: list[np.ndarray]) -> list[int]:
         """A document's passages by fused passage score; when only document-level lists found it,
         its passages are ordered by BM25, then by position (the page's opening)."""
         positions = self.index.doc_chunks[doc]
@@ -249,8 +250,10 @@ class HybridSearcher:
             (p for p in positions if p in fusion.chunk_scores), key=lambda p: -fusion.chunk_scores[p]
         )
         if not ranked:
-            bm25 = self.index.bm25.scores(query)
-            ranked = sorted(positions, key=lambda p: (-float(bm25[p]), p))
+            if not bm25:
+                bm25.append(self.index.bm25.scores(query))
+            scores = bm25[0]
+            ranked = sorted(positions, key=lambda p: (-float(scores[p]), p))
         return ranked[: self.settings.max_chunks_per_doc]
 
     def matched_terms(self, query_words: list[str], position: int) -> list[str]:
