@@ -46,24 +46,32 @@ def lock_chain(session: Session | Connection) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
 
 
+def _head(conn: Session | Connection) -> tuple[int, str]:
+    last = conn.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+def entry_row(head: tuple[int, str], event_id: str, canonical: str, recorded_at: datetime) -> dict[str, Any]:
+    """The audit row that follows ``head`` (last seq, last entry hash)."""
+    digest = sha256_hex(canonical)
+    return {
+        "seq": head[0] + 1,
+        "event_id": event_id,
+        "canonical": canonical,
+        "content_digest": digest,
+        "prev_hash": head[1],
+        "entry_hash": chain_hash(head[1], digest),
+        "recorded_at": recorded_at,
+    }
+
+
 def append(
     session: Session, event_id: str, canonical: str, recorded_at: datetime | None = None
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (call with the chain locked)."""
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    digest = sha256_hex(canonical)
-    entry = AuditEntry(
-        seq=seq,
-        event_id=event_id,
-        canonical=canonical,
-        content_digest=digest,
-        prev_hash=prev,
-        entry_hash=chain_hash(prev, digest),
-        recorded_at=recorded_at or datetime.now(UTC),
-    )
+    entry = AuditEntry(**entry_row(_head(session), event_id, canonical, recorded_at or datetime.now(UTC)))
     session.add(entry)
     return entry
 
@@ -85,26 +93,10 @@ class ChainHead:
 
     def append(self, conn: Connection, event_id: str, canonical: str, recorded_at: datetime) -> None:
         if self._head is None:
-            last = conn.execute(
-                select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
-            ).first()
-            self._head = (last[0], last[1]) if last else (0, GENESIS)
-        seq, prev = self._head[0] + 1, self._head[1]
-        digest = sha256_hex(canonical)
-        entry_hash = chain_hash(prev, digest)
-        conn.execute(
-            insert(AuditEntry),
-            {
-                "seq": seq,
-                "event_id": event_id,
-                "canonical": canonical,
-                "content_digest": digest,
-                "prev_hash": prev,
-                "entry_hash": entry_hash,
-                "recorded_at": recorded_at,
-            },
-        )
-        self._pending = (seq, entry_hash)
+            self._head = _head(conn)
+        row = entry_row(self._head, event_id, canonical, recorded_at)
+        conn.execute(insert(AuditEntry), row)
+        self._pending = (row["seq"], row["entry_hash"])
 
     def committed(self) -> None:
         """Call after the transaction committed: the new head becomes the cached one."""
