@@ -18,10 +18,9 @@ from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from assistant.app import create_app
-from assistant.panel import mount_panel
 from assistant.settings import Settings
 from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
-from tests.fixtures.app import TOKENS
+from tests.fixtures.app import TOKENS, settings_for
 from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
 
 CHROMIUM_ARGS = [
@@ -71,21 +70,12 @@ def panel_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         index_dir=root / "index",
         embeddings=EmbeddingSettings(models=["fake"], shipped_vectors_dir=root / "no-vectors"),
     )
-    return Settings(
-        env="test",
-        kb=kb,
-        database_url=f"sqlite:///{root}/hra.sqlite",
-        auth={"tokens": {role: [token] for role, token in TOKENS.items()}},  # type: ignore[arg-type]
-        decision={"min_confidence": 0.3},  # type: ignore[arg-type]  # the fake embedder agrees less
-        feedback={"pseudonym_key_file": root / "pseudonym.key", "audit_key_file": root / "audit.key"},  # type: ignore[arg-type]
-    )
+    return settings_for(kb, root)
 
 
 @pytest.fixture(scope="session")
 def panel_app(panel_settings: Settings) -> FastAPI:
-    app = create_app(panel_settings)
-    mount_panel(app)
-    return app
+    return create_app(panel_settings)  # create_app mounts the panel
 
 
 @pytest.fixture(scope="session")
