@@ -30,6 +30,13 @@ class DraftingSettings(BaseModel):
         default="Réponse préparée avec l'aide d'un outil d'IA",
         description="Appended to every draft (the agent may remove it); empty disables it.",
     )
+    control_share: float = Field(
+        default=0.10,
+        ge=0.0,
+        le=1.0,
+        description="Share of questions drawn at random into the control arm: the agent sees the "
+        "passages but no draft, so the time saved can be measured against a real baseline.",
+    )
 
 
 class Settings(BaseSettings):

@@ -69,12 +69,12 @@ def latency(service: Any, questions: list[str]) -> dict[str, Any]:
     from assistant.services.drafting import DraftRequest
 
     for q in questions[:10]:
-        service.create(DraftRequest(q))
+        service.create(DraftRequest(q, arm="assisted"))
     durations, embed = [], []
     embedder = service.knowledge.searcher().index.dense[0].embedder
     for q in questions:
         t = time.perf_counter()
-        service.create(DraftRequest(q))
+        service.create(DraftRequest(q, arm="assisted"))
         durations.append(time.perf_counter() - t)
         t = time.perf_counter()
         embedder.embed_query_array(q)
@@ -94,7 +94,7 @@ def first_token_overhead(service: Any, questions: list[str]) -> dict[str, Any]:
     overheads = []
     for q in questions:
         t = time.perf_counter()
-        for event in service.run(DraftRequest(q)):
+        for event in service.run(DraftRequest(q, arm="assisted")):
             if event.kind == "token":
                 overheads.append(time.perf_counter() - t - FAKE_DELAY_S)
                 break
@@ -123,7 +123,7 @@ def quality(service: Any) -> dict[str, Any]:
     citations = valid = drafted = 0
     questions = [q for q in rows("questions-dev.jsonl") if q.get("reference_answer")]
     for q in questions:
-        draft = service.create(DraftRequest(q["question"]))
+        draft = service.create(DraftRequest(q["question"], arm="assisted"))
         retrieved = list(dict.fromkeys(p["doc_id"] for p in draft["passages"]))
         scores["id_based_context_recall"].append(
             recall.single_turn_score(

@@ -60,6 +60,7 @@ def main() -> None:
         kb={"index_dir": work / "kb"},  # type: ignore[arg-type]
         auth={"tokens": {"agent": [TOKEN]}},  # type: ignore[arg-type]
         feedback={"pseudonym_key_file": work / "p.key"},
+        drafting={"control_share": 0.0},  # the bench times drafts: no control-arm question
     )  # type: ignore[arg-type]
     firsts, fulls, drafted = [], [], 0
     weight: dict[str, int] = {}

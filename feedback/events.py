@@ -127,13 +127,17 @@ class EventService:
                     )
                 return Stored(row["event_id"], False, existing.outcome, existing.edit_distance_char)
             draft = conn.execute(
-                select(DraftRecord.draft_text).where(DraftRecord.id == row["draft_id"])
+                select(DraftRecord.draft_text, DraftRecord.arm).where(DraftRecord.id == row["draft_id"])
             ).first()
             if draft is None:
                 raise UnknownDraftError(f"no draft {row['draft_id']} / brouillon introuvable")
-            if sent:
+            if sent and draft.arm == "control":
+                row["outcome"] = "unassisted"  # the control arm's baseline: written without a draft
+            elif sent and draft.draft_text is None:
+                row["outcome"] = "no_draft"  # abstained or routed: nothing to compare the reply with
+            elif sent:
                 row["edit_distance_char"], row["edit_distance_word"] = edit_distances(
-                    draft.draft_text or "", row["payload"]["final_text"]
+                    draft.draft_text, row["payload"]["final_text"]
                 )
                 row["outcome"] = self.outcome(row["edit_distance_char"])
             conn.execute(insert(FeedbackEvent), row)

@@ -39,6 +39,10 @@ class DraftRecord(Base):
     fallback_reason: Mapped[str | None] = mapped_column(Text)
     latency_ms: Mapped[int] = mapped_column(Integer)
     ai_mention: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The randomised condition (time-saved measure): "control" questions are answered without a
+    # draft. Assigned by the server before retrieval, never chosen by the client.
+    arm: Mapped[str] = mapped_column(String(10), index=True, server_default="assisted")
+    regenerated_from: Mapped[str | None] = mapped_column(String(36))  # the draft "Régénérer" replaced
 
 
 class FeedbackEvent(Base):
@@ -58,7 +62,8 @@ class FeedbackEvent(Base):
     # Derived on `sent`: how far the final text is from the draft, and the outcome it implies.
     edit_distance_char: Mapped[float | None] = mapped_column(Float)
     edit_distance_word: Mapped[float | None] = mapped_column(Float)
-    outcome: Mapped[str | None] = mapped_column(String(20))  # accepted_as_is | edited | rewritten | discarded
+    # accepted_as_is | edited | rewritten | discarded | no_draft (nothing drafted) | unassisted (control arm)
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
 
 class AuditEntry(Base):

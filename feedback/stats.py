@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from feedback.models import DraftRecord, FeedbackEvent
 
 NO_TOPIC = "(sans thème)"
-OUTCOMES = ("accepted_as_is", "edited", "rewritten", "discarded")
+OUTCOMES = ("accepted_as_is", "edited", "rewritten", "discarded", "no_draft", "unassisted")
 
 
 @dataclass
@@ -30,7 +30,8 @@ class _Cell:
     verdicts: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     distances: list[float] = field(default_factory=list)
-    ms_to_send: list[int] = field(default_factory=list)
+    ms_to_send: list[int] = field(default_factory=list)  # assisted arm
+    ms_to_send_control: list[int] = field(default_factory=list)  # control arm: answered without a draft
 
 
 def _week(moment: datetime) -> str:
@@ -50,6 +51,7 @@ def weekly_stats(
         FeedbackEvent.edit_distance_char,
         FeedbackEvent.draft_id,
         DraftRecord.topic,
+        DraftRecord.arm,
     ).join(DraftRecord, DraftRecord.id == FeedbackEvent.draft_id)
     if since is not None:
         query = query.where(FeedbackEvent.occurred_at >= since)
@@ -57,7 +59,7 @@ def weekly_stats(
         query = query.where(FeedbackEvent.occurred_at < until)
     cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
     with Session(engine) as session:
-        for kind, agent, occurred, payload, outcome, distance, draft_id, topic in session.execute(query):
+        for kind, agent, occurred, payload, outcome, distance, draft_id, topic, arm in session.execute(query):
             cell = cells[(_week(occurred), topic or NO_TOPIC)]
             cell.agents.add(agent)
             payload = payload or {}
@@ -68,7 +70,8 @@ def weekly_stats(
             if distance is not None:
                 cell.distances.append(distance)
             if kind == "sent" and (payload.get("timings") or {}).get("ms_to_send") is not None:
-                cell.ms_to_send.append(payload["timings"]["ms_to_send"])
+                times = cell.ms_to_send_control if arm == "control" else cell.ms_to_send
+                times.append(payload["timings"]["ms_to_send"])
             if kind == "verdict":
                 cell.verdicts[payload.get("value", "?")] += 1
                 cell.reasons.update(payload.get("reasons", []))
@@ -89,8 +92,13 @@ def _row(week: str, topic: str, cell: _Cell, min_agents: int) -> dict[str, Any]:
         "thumbs_down_rate": round(cell.verdicts.get("down", 0) / verdicts, 4) if verdicts else None,
         "down_reasons": dict(sorted(cell.reasons.items())),
         "median_edit_distance": round(statistics.median(cell.distances), 4) if cell.distances else None,
-        "median_ms_to_send": int(statistics.median(cell.ms_to_send)) if cell.ms_to_send else None,
+        "median_ms_to_send": _median_int(cell.ms_to_send),
+        "median_ms_to_send_control": _median_int(cell.ms_to_send_control),
     }
+
+
+def _median_int(values: list[int]) -> int | None:
+    return int(statistics.median(values)) if values else None
 
 
 CSV_COLUMNS = [
@@ -102,6 +110,7 @@ CSV_COLUMNS = [
     "thumbs_down_rate",
     "median_edit_distance",
     "median_ms_to_send",
+    "median_ms_to_send_control",
     "down_reasons",
 ]
 

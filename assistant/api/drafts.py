@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
@@ -25,6 +26,11 @@ class DraftCreate(BaseModel):
         default=None, description="The employee's category: restricts the sources to that audience."
     )
     topic: str | None = Field(default=None, max_length=120, description="Optional topic label (stored).")
+    regenerate_of: UUID | None = Field(
+        default=None,
+        description="The draft this request replaces (the panel's 'Régénérer'): the new draft stays in "
+        "the assisted arm; a control-arm draft cannot be regenerated (409).",
+    )
 
     @field_validator("question")
     @classmethod
@@ -34,7 +40,12 @@ class DraftCreate(BaseModel):
         return value
 
     def to_request(self) -> DraftRequest:
-        return DraftRequest(self.question, self.category, self.topic)
+        return DraftRequest(
+            self.question,
+            self.category,
+            self.topic,
+            str(self.regenerate_of) if self.regenerate_of else None,
+        )
 
 
 class Decision(BaseModel):
@@ -75,7 +86,9 @@ class DraftPublic(BaseModel):
     category: str | None
     topic: str | None
     decision: Decision
-    text: str | None = Field(description="The draft with [n] citations (null when abstained or routed).")
+    text: str | None = Field(
+        description="The draft with [n] citations (null when abstained, routed, or in the control arm)."
+    )
     citations: list[PassagePublic] = Field(
         description="Cited passages, with the sentence that backs each one."
     )
@@ -88,6 +101,11 @@ class DraftPublic(BaseModel):
     fallback_reason: str | None
     latency_ms: int
     ai_mention: bool
+    arm: Literal["assisted", "control"] = Field(
+        description="Drawn by the server: 'control' questions get the passages but no draft, so the "
+        "time saved is measured against agents answering unaided (share: HRA_DRAFTING__CONTROL_SHARE)."
+    )
+    regenerated_from: str | None = Field(description="The draft this one replaced ('Régénérer').")
 
 
 @router.post("", summary="Draft a cited French reply (or abstain / route to a human).", status_code=201)
@@ -107,8 +125,10 @@ def create_draft(body: DraftCreate, drafting: Drafting, _: AgentAccess) -> Draft
     },
 )
 def stream_draft(body: DraftCreate, drafting: Drafting, _: AgentAccess) -> StreamingResponse:
+    pipeline = drafting.run(body.to_request())  # refusals (404, 409) raise here, before the stream starts
+
     def events() -> Iterator[str]:
-        for event in drafting.run(body.to_request()):
+        for event in pipeline:
             yield f"event: {event.kind}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
 
     return StreamingResponse(

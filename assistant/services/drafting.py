@@ -8,6 +8,7 @@ final record — so the JSON endpoint (which keeps only the final record) and th
 from __future__ import annotations
 
 import logging
+import random
 import time
 import uuid
 from collections.abc import Generator, Iterator, Sequence
@@ -19,7 +20,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, Status, StatusCode
 
-from assistant.errors import NotFoundError
+from assistant.errors import ConflictError, NotFoundError
 from assistant.pipeline.checks import CheckedDraft, check_draft
 from assistant.pipeline.citations import cited_sentences
 from assistant.pipeline.confidence import retrieval_signals
@@ -37,6 +38,7 @@ from knowledge_base.search import Hit, SearchFilters
 
 log = logging.getLogger(__name__)
 Category = Literal["private-sector", "civil-service"]
+Arm = Literal["assisted", "control"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class DraftRequest:
     question: str
     category: Category | None = None
     topic: str | None = None
+    regenerate_of: str | None = None  # the draft the agent asked to replace ("Régénérer")
+    arm: Arm | None = None  # None: drawn at random; set only by internal callers (benches, evals)
 
 
 @dataclass
@@ -98,9 +102,11 @@ class DraftingService:
         store: DraftStore,
         telemetry: Telemetry,
         llm: LlmDrafter | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self.settings, self.knowledge, self.store, self.telemetry = settings, knowledge, store, telemetry
         self.llm = llm if llm is not None else LlmDrafter(settings.llm)
+        self._rng = rng if rng is not None else random.SystemRandom()
 
     # -- public API ------------------------------------------------------------------------------
     def create(self, request: DraftRequest) -> dict[str, Any]:
@@ -116,8 +122,33 @@ class DraftingService:
             raise NotFoundError(f"no draft {draft_id} / brouillon introuvable")
         return record_public(record)
 
+    def assign_arm(self, request: DraftRequest) -> Arm:
+        """The condition of this question, decided here and only here (never by the panel).
+
+        A regeneration keeps its question in the assisted arm; a control question cannot be
+        regenerated, since asking again must not be a way out of the draw."""
+        if request.regenerate_of is not None:
+            original = self.store.get(request.regenerate_of)
+            if original is None:
+                raise NotFoundError(f"no draft {request.regenerate_of} / brouillon introuvable")
+            if original.arm == "control":
+                raise ConflictError(
+                    "a control-arm question is answered without a draft "
+                    "/ question tirée au sort pour mesurer le temps gagné : pas de brouillon à régénérer"
+                )
+            return "assisted"
+        if request.arm is not None:
+            return request.arm
+        return "control" if self._rng.random() < self.settings.drafting.control_share else "assisted"
+
     # -- the pipeline ----------------------------------------------------------------------------
     def run(self, request: DraftRequest) -> Iterator[Event]:
+        """Checks the request and draws the arm now (so a refusal is an HTTP error, not a broken
+        stream), then returns the events of the pipeline."""
+        arm = self.assign_arm(request)
+        return self._run(request, arm)
+
+    def _run(self, request: DraftRequest, arm: Arm) -> Iterator[Event]:
         started = time.perf_counter()
         draft_id = str(uuid.uuid4())
         # Spans are started with an explicit parent and never attached to the current context: this
@@ -127,6 +158,7 @@ class DraftingService:
         ctx = trace.set_span_in_context(root)
         with _Ended(root):
             root.set_attribute("hra.draft_id", draft_id)
+            root.set_attribute("hra.arm", arm)
             masked = mask_pii(request.question)
             root.set_attribute("hra.pii.count", len(masked.entities))
             with self._step("retrieve", ctx) as span:
@@ -151,6 +183,7 @@ class DraftingService:
                 "passages",
                 {
                     "draft_id": draft_id,
+                    "arm": arm,
                     "decision": decision.kind,
                     "reason": decision.reason,
                     "confidence": decision.confidence,
@@ -159,7 +192,7 @@ class DraftingService:
             )
             draft: DraftText | None = None
             checked: CheckedDraft | None = None
-            if decision.kind == "drafted":
+            if decision.kind == "drafted" and arm == "assisted":
                 draft = yield from self._draft(masked.text, passages, request.category, ctx)
                 assert draft is not None
                 with self._step("check", ctx) as span:
@@ -178,11 +211,12 @@ class DraftingService:
                 checked,
                 searcher.index.kb_version,
                 latency_ms,
+                arm,
             )
             self.store.add(record)
             root.set_attribute("hra.decision", decision.kind)
             self.telemetry.request_ms.record(
-                latency_ms, {"decision": decision.kind, "drafter": record.drafter}
+                latency_ms, {"decision": decision.kind, "drafter": record.drafter, "arm": arm}
             )
         public = record_public(record)
         if public["text"]:  # the agent sees the real names and numbers; the store keeps placeholders
@@ -237,6 +271,7 @@ class DraftingService:
         checked: CheckedDraft | None,
         kb_version: str,
         latency_ms: int,
+        arm: Arm,
     ) -> DraftRecord:
         cited = set(checked.cited) if checked else set()
         citations = [
@@ -265,6 +300,8 @@ class DraftingService:
             fallback_reason=draft.fallback_reason if draft else None,
             latency_ms=latency_ms,
             ai_mention=bool(checked and checked.ai_mention),
+            arm=arm,
+            regenerated_from=request.regenerate_of,
         )
 
 
@@ -292,6 +329,8 @@ def record_public(record: DraftRecord) -> dict[str, Any]:
         "fallback_reason": record.fallback_reason,
         "latency_ms": record.latency_ms,
         "ai_mention": record.ai_mention,
+        "arm": record.arm,
+        "regenerated_from": record.regenerated_from,
     }
 
 

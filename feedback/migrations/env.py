@@ -26,8 +26,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url
-    engine = make_engine(url)
-    engine.pool = pool.NullPool(engine.pool._creator)  # type: ignore[attr-defined]  # no lingering connection
+    engine = make_engine(url, poolclass=pool.NullPool)  # no connection lingers after the migration
     with engine.connect() as connection:
         # batch mode: SQLite cannot ALTER most things in place.
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)

@@ -23,7 +23,11 @@ DRAFTS = Base.metadata.tables["drafts"]  # Core: the test must not depend on ORM
 FEEDBACK_TABLES = {"feedback_events", "audit_log", "audit_checkpoints"}
 ALL_TABLES = {"drafts"} | FEEDBACK_TABLES
 EXPECTED_INDEXES = {  # table → {index name: columns}; named by SQLAlchemy's ix_<table>_<column>
-    "drafts": {"ix_drafts_created_at": ["created_at"], "ix_drafts_decision": ["decision"]},
+    "drafts": {
+        "ix_drafts_created_at": ["created_at"],
+        "ix_drafts_decision": ["decision"],
+        "ix_drafts_arm": ["arm"],
+    },
     "feedback_events": {
         "ix_feedback_events_draft_id": ["draft_id"],
         "ix_feedback_events_type": ["type"],
@@ -92,7 +96,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0002_feedback_audit"
+    assert _current(engine) == head == "0003_control_arm"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -120,7 +124,8 @@ def test_downgrade_to_drafts_keeps_drafts_and_their_rows(db_url: str, engine: En
     assert _tables(engine) == {"drafts"}
     assert _current(engine) == "0001_drafts"
     with engine.connect() as connection:
-        rows = connection.execute(select(DRAFTS)).mappings().all()
+        # Only the 0001 columns: the later ones are gone after the downgrade.
+        rows = connection.execute(select(*(DRAFTS.c[name] for name in _draft_row()))).mappings().all()
     assert len(rows) == 1
     row = dict(rows[0])
     expected = _draft_row()
@@ -148,7 +153,7 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0002_feedback_audit"
+    assert _current(engine) == "0003_control_arm"
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -172,3 +177,37 @@ def test_models_match_the_migrated_schema(db_url: str, engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         checkpoint = {c["name"]: c for c in inspect(engine).get_columns("audit_checkpoints")}
         assert "nextval" in str(checkpoint["id"]["default"])
+
+
+def test_the_control_arm_migration_keeps_drafts_and_events_both_ways(db_url: str, engine: Engine) -> None:
+    migrate(db_url, "0002_feedback_audit")
+    events = Base.metadata.tables["feedback_events"]
+    moment = datetime(2026, 11, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        # Core fills only the columns given (plus Python-side defaults): none of the 0003 columns.
+        connection.execute(insert(DRAFTS), [_draft_row()])
+        connection.execute(
+            insert(events),
+            [
+                {
+                    "event_id": "e-1",
+                    "draft_id": _draft_row()["id"],
+                    "type": "shown",
+                    "agent_pseudonym": "p" * 64,
+                    "occurred_at": moment,
+                    "received_at": moment,
+                    "payload": {},
+                    "payload_digest": "d" * 64,
+                }
+            ],
+        )
+
+    migrate(db_url)  # 0003: the drafts written before it were all shown to the agent
+    with engine.connect() as connection:
+        assert connection.execute(select(DRAFTS.c.arm, DRAFTS.c.regenerated_from)).one() == ("assisted", None)
+
+    downgrade(db_url, "0002_feedback_audit")  # an event still references the draft
+    assert "arm" not in {c["name"] for c in inspect(engine).get_columns("drafts")}
+    with engine.connect() as connection:
+        assert connection.execute(select(DRAFTS.c.id)).scalar_one() == _draft_row()["id"]
+        assert connection.execute(select(events.c.event_id)).scalar_one() == "e-1"

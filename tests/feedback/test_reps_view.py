@@ -81,10 +81,13 @@ def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, 
         "edited": 0,
         "rewritten": 3,
         "discarded": 0,
+        "no_draft": 0,
+        "unassisted": 0,
         "thumbs_down_rate": round(1 / 6, 4),
         "down_reasons": {"too_long": 1},
         "median_edit_distance": week_a["median_edit_distance"],
         "median_ms_to_send": 32_500,
+        "median_ms_to_send_control": None,
     }
     assert 0 < week_a["median_edit_distance"] < 1
 
