@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from assistant.api import drafts, health, search
+from assistant.api import changelog, drafts, health, search
 from assistant.api import feedback as feedback_routes
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
 from assistant.panel import mount_panel
 from assistant.pipeline.drafting.llm import LlmDrafter
 from assistant.pipeline.pii import mask_pii
+from assistant.services.changelog import ChangelogService
 from assistant.services.drafting import DraftingService
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
@@ -61,10 +62,11 @@ def create_app(
     app.state.drafting = drafting
     app.state.store = store
     app.state.events = events
+    app.state.changelog = ChangelogService(settings.changelog)
     app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
     install_error_handlers(app)
     mount_panel(app)
-    for router in (health.router, search.router, drafts.router, feedback_routes.router):
+    for router in (health.router, search.router, drafts.router, feedback_routes.router, changelog.router):
         app.include_router(router, prefix="/api/v1")
     FastAPIInstrumentor.instrument_app(
         app,

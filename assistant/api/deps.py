@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assistant.services.changelog import ChangelogService
 from assistant.services.drafting import DraftingService
 from assistant.services.knowledge import KnowledgeService
 
@@ -18,5 +19,10 @@ def _drafting(request: Request) -> DraftingService:
     return request.app.state.drafting  # type: ignore[no-any-return]
 
 
+def _changelog(request: Request) -> ChangelogService:
+    return request.app.state.changelog  # type: ignore[no-any-return]
+
+
 Knowledge = Annotated[KnowledgeService, Depends(_knowledge)]
 Drafting = Annotated[DraftingService, Depends(_drafting)]
+Changelog = Annotated[ChangelogService, Depends(_changelog)]
