@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export RAGAS_DO_NOT_TRACK := true
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test system-deps run ingest test test-fast lint format bench-retrieval bench-retrieval-scale bench-drafting bench-feedback bench-panel bench-audit clean
+.PHONY: help install install-test system-deps run ingest test test-fast lint format bench-retrieval bench-retrieval-scale bench-drafting bench-feedback bench-panel bench-audit screenshots clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -86,3 +86,8 @@ bench-audit: install ## `hra audit verify` on 100,000 events → bench/results/a
 
 clean: ## Remove the local index and caches (not the venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+screenshots: install-test ## Browser tests, then copy their screenshots of each panel state into docs/panel/
+	$(BIN)/pytest -q -m browser tests/panel
+	mkdir -p docs/panel
+	cp test-artifacts/panel/*.png docs/panel/

@@ -6,6 +6,7 @@ may resolve), on the small test corpus with the fake embedder and a SQLite store
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -78,29 +79,74 @@ def panel_app(panel_settings: Settings) -> FastAPI:
     return create_app(panel_settings)  # create_app mounts the panel
 
 
-@pytest.fixture(scope="session")
-def live_server(panel_app: FastAPI) -> Iterator[str]:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(panel_app, host="127.0.0.1", port=port, log_level="warning"))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(app: FastAPI, port: int) -> Iterator[str]:
+    """The app in a uvicorn thread on ``port`` until the block ends (then it stops for real)."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60  # the lifespan builds the small index first
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        assert not thread.is_alive(), "the app did not stop"
 
 
-@pytest.fixture
-def panel(page: Page, live_server: str) -> Page:
-    """The panel, logged in as an agent."""
-    page.goto(f"{live_server}/")
+@pytest.fixture(scope="session")
+def live_server(panel_app: FastAPI) -> Iterator[str]:
+    with serving(panel_app, free_port()) as base:
+        yield base
+
+
+def with_drafting(settings: Settings, **changes: Any) -> Settings:
+    return settings.model_copy(update={"drafting": settings.drafting.model_copy(update=changes)})
+
+
+@pytest.fixture(scope="session")
+def control_server(panel_settings: Settings) -> Iterator[tuple[str, FastAPI]]:
+    """A second app on the same store whose every question falls in the control arm."""
+    app = create_app(with_drafting(panel_settings, control_share=1.0))
+    with serving(app, free_port()) as base:
+        yield base, app
+
+
+# What the fake LLM answers: a figure and a web address that no passage contains (flagged).
+FLAGGED_ANSWER = (
+    "Bonjour,\n\nVous acquérez 2,5 jours ouvrables par mois [1]. Le délai de prévenance est de "
+    "45 jours, voir https://intranet.example/conges [2].\n\nCordialement,"
+)
+
+
+@pytest.fixture(scope="session")
+def llm_server(panel_settings: Settings) -> Iterator[tuple[str, FastAPI]]:
+    """A second app whose drafter is LangChain's fake chat model (a provider mode, real LLM path)."""
+    llm = panel_settings.llm.model_copy(update={"provider": "fake", "fake_response": FLAGGED_ANSWER})
+    app = create_app(panel_settings.model_copy(update={"llm": llm}))
+    with serving(app, free_port()) as base:
+        yield base, app
+
+
+def login(page: Page, base: str) -> Page:
+    page.goto(f"{base}/")
     page.get_by_label("Jeton agent").fill(TOKENS["agent"])
     page.get_by_label("Identifiant agent").fill(AGENT_ID)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_label("Question reçue")).to_be_visible()
     return page
+
+
+@pytest.fixture
+def panel(page: Page, live_server: str) -> Page:
+    """The panel, logged in as an agent."""
+    return login(page, live_server)

@@ -14,8 +14,11 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.app import create_app
+from assistant.settings import Settings
 from feedback.models import DraftRecord, FeedbackEvent
 from tests.fixtures.app import TOKENS
+from tests.panel.conftest import free_port, login, serving, with_drafting
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +70,8 @@ def ask(page: Page, question: str, *, shortcut: bool = False) -> None:
         page.get_by_label("Question reçue").press("Control+Enter")
     else:
         page.get_by_role("button", name="Proposer").click()
-    expect(page.locator("#status")).to_contain_text(re.compile("Brouillon prêt|Aucun brouillon"))
+    done = re.compile("Brouillon prêt|Aucun brouillon|Sources prêtes")  # drafted | none | control arm
+    expect(page.locator("#status")).to_contain_text(done)
 
 
 def ask_drafted(page: Page) -> None:
@@ -91,6 +95,9 @@ def test_question_streams_a_cited_draft(panel: Page, live_server: str, panel_app
     assert "Rédaction en cours…" in panel.evaluate("window.__statuses")
     expect(panel.locator("#draft")).to_have_value(re.compile(r"\[1\]"))
     expect(panel.locator("#draft")).to_be_editable()
+    expect(panel.locator("#arm-note")).to_be_hidden()
+    for action in ("Utiliser", "Régénérer", "Écarter", "Utile", "Pas utile"):
+        expect(panel.get_by_role("button", name=action, exact=False).first).to_be_visible()
     items = panel.locator("#citations > li")
     expect(items.first.locator("button.toggle")).to_have_text(re.compile(r"^\[1\] .+ — \d{4}-\d{2}-\d{2}"))
     link = items.first.get_by_role("link", name="Ouvrir la source")
@@ -104,8 +111,6 @@ def test_question_streams_a_cited_draft(panel: Page, live_server: str, panel_app
     assert items.count() == len(record["citations"]) >= 1
     assert wait_for(lambda: events(panel_app, draft_id, "shown"))  # posted once displayed
     shot(panel, "1-drafted")
-    (ROOT / "docs").mkdir(exist_ok=True)
-    panel.screenshot(path=str(ROOT / "docs" / "panel-draft.png"), full_page=True)
 
 
 def test_citation_expands_with_the_cited_sentence_marked(
@@ -127,7 +132,10 @@ def test_citation_expands_with_the_cited_sentence_marked(
     shot(panel, "2-citation-open")
 
 
-def test_edited_draft_used_is_stored_with_timings(panel: Page, panel_app: FastAPI) -> None:
+def test_edited_draft_used_is_stored_with_timings(
+    panel: Page, context: BrowserContext, live_server: str, panel_app: FastAPI
+) -> None:
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     ask_drafted(panel)
     draft_id = latest_draft_id(panel_app)
     draft = panel.locator("#draft")
@@ -150,6 +158,8 @@ def test_edited_draft_used_is_stored_with_timings(panel: Page, panel_app: FastAP
     assert timings["ms_to_send"] >= timings["ms_to_first_edit"] and timings["active_edit_ms"] > 0
     assert wait_for(lambda: events(panel_app, draft_id, "edit_started"))
     expect(panel.get_by_role("button", name="Utiliser")).to_be_disabled()
+    expect(panel.locator("#status")).to_contain_text("copiée dans le presse-papiers")
+    assert panel.evaluate("navigator.clipboard.readText()") == edited
     shot(panel, "3-sent")
 
 
@@ -253,3 +263,156 @@ def test_a_wrong_token_is_refused_with_a_clear_message(page: Page, live_server: 
     expect(page.get_by_label("Question reçue")).to_be_hidden()
     assert page.evaluate("sessionStorage.getItem('hra.panel.token')") is None
     shot(page, "0-login-refused")
+
+
+def test_a_citation_in_the_text_shows_its_sentence_on_click_and_on_hover(
+    panel: Page, live_server: str, panel_app: FastAPI
+) -> None:
+    ask_drafted(panel)
+    draft_id = latest_draft_id(panel_app)
+    record = draft_record(panel, live_server, draft_id)
+    sentence = {str(c["n"]): c["cited_sentence"] for c in record["citations"]}
+    cites = panel.locator("#draft-backdrop .cite")
+    expect(cites.first).to_have_text("[1]")
+
+    box = cites.first.bounding_box()
+    assert box is not None
+    panel.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # lands in the textarea
+    preview = panel.locator("#cite-preview")
+    expect(preview).to_be_visible()
+    expect(preview.locator("mark")).to_have_text(sentence["1"])
+    expect(preview).to_contain_text(record["citations"][0]["title"])
+    shot(panel, "2b-citation-preview")
+
+    other = panel.locator("#draft-backdrop .cite:not([data-n='1'])")
+    if other.count():  # hovering another [n] shows that one
+        n = other.first.get_attribute("data-n")
+        assert n is not None
+        spot = other.first.bounding_box()
+        assert spot is not None  # the mouse moves over the textarea, above the [n] of the backdrop
+        panel.mouse.move(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
+        expect(preview).to_contain_text(f"[{n}]")
+        expect(preview.locator("mark")).to_have_text(sentence[n])
+
+    panel.wait_for_timeout(400)
+    panel.locator("#draft").press("End")
+    panel.locator("#draft").type(" Merci.")  # editing closes the preview: its time is recorded
+    expect(preview).to_be_hidden()
+    opened = wait_for(lambda: events(panel_app, draft_id, "sources_opened"))
+    assert opened[-1].payload is not None and opened[-1].payload["duration_ms"] >= 300
+
+
+def test_flags_from_the_checks_are_highlighted_in_the_text(
+    page: Page, llm_server: tuple[str, FastAPI]
+) -> None:
+    base, _ = llm_server
+    login(page, base)
+    ask(page, "Combien de jours de congés payés acquiert-on par mois ?")
+
+    expect(page.locator("#draft")).to_have_value(re.compile("45 jours"))
+    marked = page.locator("#draft-backdrop mark.flag")
+    expect(marked.first).to_be_attached()
+    texts = marked.all_inner_texts()
+    assert "45" in " ".join(texts) and "https://intranet.example/conges" in " ".join(texts)
+    flags = page.locator("#flags li")
+    expect(flags.first).to_be_visible()
+    assert flags.count() >= 2
+    shot(page, "8-flags-highlighted")
+
+
+def test_control_arm_shows_passages_only_and_records_the_same_timings(
+    page: Page, control_server: tuple[str, FastAPI]
+) -> None:
+    base, app = control_server
+    login(page, base)
+    ask(page, "Combien de jours de congés payés acquiert-on par mois ?")
+    draft_id = latest_draft_id(app)
+    record = draft_record(page, base, draft_id)
+    assert record["arm"] == "control" and record["text"] is None
+
+    expect(page.locator("#arm-note")).to_be_visible()
+    expect(page.locator("#arm-note")).to_contain_text("tirée au sort pour mesurer le temps gagné")
+    reply = page.get_by_label("Votre réponse (à rédiger)")
+    expect(reply).to_have_value("")
+    expect(reply).to_be_editable()
+    for hidden in ("#regenerate", "#discard", "#thumb-up", "#thumb-down"):
+        expect(page.locator(hidden)).to_be_hidden()
+    expect(page.locator("#citations > li")).to_have_count(len(record["passages"]))
+    wait_for(lambda: events(app, draft_id, "shown"))
+
+    page.locator("#citations button.toggle").first.click()
+    reply.click()
+    reply.press_sequentially("Bonjour, vous acquérez 2,5 jours ouvrables par mois.", delay=15)
+    shot(page, "9-control-arm")
+    page.get_by_role("button", name="Utiliser").click()
+
+    sent = wait_for(lambda: events(app, draft_id, "sent"))
+    assert len(sent) == 1 and sent[0].payload is not None and sent[0].outcome == "unassisted"
+    payload = sent[0].payload
+    assert payload["final_text"] == "Bonjour, vous acquérez 2,5 jours ouvrables par mois."
+    assert "ai_mention_kept" not in payload
+    timings = payload["timings"]
+    assert timings["ms_to_first_edit"] is not None and timings["active_edit_ms"] > 0
+    assert timings["sources_open_ms"] > 0 and timings["ms_to_send"] >= timings["ms_to_first_edit"]
+    assert wait_for(lambda: events(app, draft_id, "edit_started"))
+
+
+def test_regenerate_asks_again_and_links_the_new_draft_to_the_old(
+    panel: Page, live_server: str, panel_app: FastAPI
+) -> None:
+    ask_drafted(panel)
+    first = latest_draft_id(panel_app)
+    wait_for(lambda: events(panel_app, first, "shown"))
+
+    panel.keyboard.press("Alt+KeyR")
+    second = wait_for(lambda: (d := latest_draft_id(panel_app)) != first and d)
+    expect(panel.locator("#status")).to_contain_text("Brouillon prêt")
+    regenerated = wait_for(lambda: events(panel_app, first, "regenerated"))
+    assert regenerated[0].payload is not None and "ms_to_send" in regenerated[0].payload["timings"]
+    record = draft_record(panel, live_server, second)
+    assert record["regenerated_from"] == first and record["arm"] == "assisted"
+    expect(panel.locator("#draft")).to_have_value(record["text"])
+    expect(panel.get_by_role("button", name="Utiliser")).to_be_enabled()
+
+
+def test_out_of_scope_question_shows_why_there_is_no_draft(
+    panel: Page, live_server: str, panel_app: FastAPI
+) -> None:
+    ask(panel, "Quelle est la meilleure recette de tarte tatin aux pommes caramélisées ?")
+    record = draft_record(panel, live_server, latest_draft_id(panel_app))
+    assert record["decision"]["kind"] == "abstained" and record["text"] is None
+
+    decision = panel.locator("#decision")
+    expect(decision).to_contain_text("Pas de brouillon : les sources ne suffisent pas.")
+    expect(decision).to_contain_text(record["decision"]["reason"])
+    expect(panel.locator("#draft")).to_be_hidden()
+    shot(panel, "5b-abstained")
+
+
+def test_server_down_during_use_the_event_waits_and_arrives_once_after_restart(
+    page: Page, panel_settings: Settings
+) -> None:
+    port = free_port()  # the same origin before and after the restart: the queue is per origin
+    settings = with_drafting(panel_settings, control_share=0.0)
+    with serving(create_app(settings), port) as base:
+        login(page, base)
+        ask_drafted(page)
+        app_draft = page.evaluate("document.getElementById('draft').value")
+        assert app_draft
+        wait_for(lambda: not queue(page) or None)  # "shown" is delivered
+    # The server is stopped now.
+    page.get_by_role("button", name="Utiliser").click()
+    queued = wait_for(lambda: [e for e in queue(page) if e["type"] == "sent"] or None)
+    page.wait_for_timeout(3500)  # at least one retry has failed
+    assert [e for e in queue(page) if e["type"] == "sent"] == queued
+    expect(page.locator("#queue-status")).to_contain_text("en attente")
+    shot(page, "7b-server-down-queued")
+
+    restarted = create_app(settings)
+    with serving(restarted, port):
+        sent = wait_for(lambda: events(restarted, queued[0]["draft_id"], "sent"), timeout=15)
+        wait_for(lambda: not queue(page) or None)
+        page.wait_for_timeout(3500)  # another flusher tick: nothing is sent twice
+        sent = events(restarted, queued[0]["draft_id"], "sent")
+    assert len(sent) == 1 and sent[0].event_id == queued[0]["event_id"]
+    assert sent[0].payload is not None and sent[0].payload["final_text"] == queued[0]["final_text"]

@@ -6,7 +6,11 @@ const AI_MENTION = "Réponse préparée avec l'aide d'un outil d'IA";
 const QUEUE_KEY = "hra.panel.queue";
 const TOKEN_KEY = "hra.panel.token";
 const AGENT_KEY = "hra.panel.agent_id";
+const NEWS_SEEN_KEY = "hra.panel.news_seen";
 const DROP_STATUSES = new Set([404, 409, 422]);
+const IDLE_MS = 30000; // a pause longer than this is not editing time
+const CITE = /\[(\d{1,2})\]/g;
+const IN_TEXT_FLAGS = new Set(["url", "phone", "amount", "duration", "article"]);
 
 const $ = (id) => document.getElementById(id);
 
@@ -40,6 +44,7 @@ async function errorMessage(response) {
   const s = response.status;
   if (s === 401) return `Jeton refusé (401) : vérifiez votre jeton agent. ${detail}`;
   if (s === 403) return `Accès refusé (403) : ce jeton n'a pas le rôle agent. ${detail}`;
+  if (s === 409) return `Action impossible (409) : ${detail}`;
   if (s === 422) return `Demande invalide (422) : ${detail || "vérifiez les champs."}`;
   if (s >= 500) return `Le service est indisponible (${s}) : ${detail || "réessayez dans un instant."}`;
   return `Erreur ${s} : ${detail}`;
@@ -57,6 +62,32 @@ function showWorkspace() {
   $("login").hidden = true;
   $("workspace").hidden = false;
   $("question").focus();
+  loadNews();
+}
+
+// ---------------------------------------------------------------- "Nouveautés"
+
+async function loadNews() {
+  let entries;
+  try {
+    const r = await fetch(`${API}/changelog`, { headers: authHeaders() });
+    if (!r.ok) return;
+    entries = await r.json();
+  } catch { return; }
+  if (!Array.isArray(entries) || !entries.length) return;
+  $("news-list").replaceChildren(...entries.map((e) => {
+    const article = el("article");
+    article.append(el("h2", e.date ? `${e.date} — ${e.title}` : e.title));
+    if (e.items && e.items.length) article.append(el("ul", null));
+    for (const item of e.items || []) article.lastChild.append(el("li", item));
+    return article;
+  }));
+  const newest = entries[0].placeholder ? "" : entries[0].date || "";
+  $("news-badge").hidden = !newest || newest <= (localStorage.getItem(NEWS_SEEN_KEY) || "");
+  $("news").hidden = false;
+  $("news").ontoggle = () => {
+    if ($("news").open && newest) { localStorage.setItem(NEWS_SEEN_KEY, newest); $("news-badge").hidden = true; }
+  };
 }
 
 async function login(event) {
@@ -149,22 +180,24 @@ function record(type, extra = {}) {
 // ---------------------------------------------------------------- draft state and timings
 
 const state = {
-  draftId: null, decision: null, shownAt: null, firstEditAt: null, lastInputAt: null,
-  activeEditMs: 0, sourcesOpenMs: 0, openSince: new Map(), streaming: false, done: false,
+  draftId: null, decision: null, arm: null, shownAt: null, firstEditAt: null, lastInputAt: null,
+  activeEditMs: 0, sourcesOpenMs: 0, openSince: new Map(), anyOpenSince: 0, streaming: false, done: false,
+  passages: new Map(), flags: [], question: null,
 };
 
 function resetState() {
+  closeAllSources();
   Object.assign(state, {
-    draftId: null, decision: null, shownAt: null, firstEditAt: null, lastInputAt: null,
-    activeEditMs: 0, sourcesOpenMs: 0, openSince: new Map(), done: false,
+    draftId: null, decision: null, arm: null, shownAt: null, firstEditAt: null, lastInputAt: null,
+    activeEditMs: 0, sourcesOpenMs: 0, openSince: new Map(), done: false, passages: new Map(), flags: [],
   });
 }
 
+// Time with at least one passage open: the union of the open intervals, so a passage open in the
+// list while the preview shows another is not counted twice.
 function sourcesOpenMs() {
-  const now = performance.now();
-  let total = state.sourcesOpenMs;
-  for (const since of state.openSince.values()) total += now - since;
-  return Math.round(total);
+  const running = state.openSince.size ? performance.now() - state.anyOpenSince : 0;
+  return Math.round(state.sourcesOpenMs + running);
 }
 
 function timings() {
@@ -179,15 +212,42 @@ function timings() {
 }
 
 function onDraftInput() {
+  renderEditor();
+  closePreview();
   if (state.shownAt === null) return;
   const now = performance.now();
   if (state.firstEditAt === null) {
     state.firstEditAt = now;
     record("edit_started", { timings: { ms_to_first_edit: Math.round(now - state.shownAt) } });
   } else {
-    state.activeEditMs += Math.min(now - state.lastInputAt, 5000); // pauses over 5 s are not editing
+    const gap = now - state.lastInputAt;
+    if (gap <= IDLE_MS) state.activeEditMs += gap; // a longer pause is idle time, not editing
   }
   state.lastInputAt = now;
+}
+
+// A source counts as "open" (verification time) from opening to closing; each closing is an event.
+function sourceOpened(key) {
+  if (state.openSince.has(key)) return;
+  const now = performance.now();
+  if (!state.openSince.size) state.anyOpenSince = now;
+  state.openSince.set(key, now);
+}
+
+function sourceClosed(key, n) {
+  if (!state.openSince.has(key)) return;
+  const now = performance.now();
+  const duration = now - state.openSince.get(key);
+  state.openSince.delete(key);
+  if (!state.openSince.size) state.sourcesOpenMs += now - state.anyOpenSince;
+  if (duration >= 300 && state.draftId) {
+    record("sources_opened", { passage: Number(n) || null, duration_ms: Math.round(duration) });
+  }
+}
+
+function closeAllSources() {
+  for (const item of document.querySelectorAll("#citations > li[data-n]")) setOpen(item, false);
+  closePreview();
 }
 
 // ---------------------------------------------------------------- rendering
@@ -241,16 +301,115 @@ function setOpen(item, open) {
   panel.hidden = !open;
   button.setAttribute("aria-expanded", String(open));
   const n = item.dataset.n;
-  if (open) state.openSince.set(n, performance.now());
-  else if (state.openSince.has(n)) {
-    state.sourcesOpenMs += performance.now() - state.openSince.get(n);
-    state.openSince.delete(n);
+  if (open) sourceOpened(`list-${n}`);
+  else sourceClosed(`list-${n}`, n);
+}
+
+// ---------------------------------------------------------------- the editor: [n] links and flags
+
+function highlightRanges(text) {
+  const ranges = [];
+  for (const m of text.matchAll(CITE)) {
+    ranges.push({ start: m.index, end: m.index + m[0].length, kind: "cite", n: m[1] });
   }
+  for (const f of state.flags) {
+    // Only values that are in the text: a removed citation's number would match any digit.
+    if (!f.value || !IN_TEXT_FLAGS.has(f.kind)) continue;
+    for (let at = text.indexOf(f.value); at >= 0; at = text.indexOf(f.value, at + f.value.length)) {
+      ranges.push({ start: at, end: at + f.value.length, kind: "flag", message: f.message });
+    }
+  }
+  ranges.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept = [];
+  for (const r of ranges) if (!kept.length || r.start >= kept[kept.length - 1].end) kept.push(r);
+  return kept;
+}
+
+// The textarea stays a plain textarea (natural editing, undo, paste); a backdrop behind it, with the
+// same text, font and wrapping, carries the highlights. Its text is transparent: only colours show.
+function renderEditor() {
+  const area = $("draft");
+  const text = area.value;
+  const parts = [];
+  let at = 0;
+  for (const r of highlightRanges(text)) {
+    parts.push(text.slice(at, r.start));
+    const node = el(r.kind === "cite" ? "span" : "mark", text.slice(r.start, r.end), { class: r.kind });
+    if (r.kind === "cite") node.dataset.n = r.n;
+    parts.push(node);
+    at = r.end;
+  }
+  parts.push(text.slice(at) + "\u200b"); // a trailing newline still takes a line
+  $("draft-backdrop").replaceChildren(...parts);
+  area.style.height = "auto";
+  area.style.height = `${area.scrollHeight + 2}px`; // grows with the text: one scrollbar, the page's
+}
+
+function citeAt(text, position) {
+  for (const m of text.matchAll(CITE)) {
+    if (position >= m.index && position <= m.index + m[0].length) return m[1];
+  }
+  return null;
+}
+
+function onDraftCaret() {
+  const area = $("draft");
+  if (area.selectionStart !== area.selectionEnd) return;
+  const n = citeAt(area.value, area.selectionStart);
+  if (n) showPreview(n);
+}
+
+function onDraftHover(event) {
+  const under = document.elementsFromPoint(event.clientX, event.clientY);
+  const cite = under.find((node) => node.classList && node.classList.contains("cite"));
+  $("draft").classList.toggle("over-cite", Boolean(cite));
+  if (cite && cite.dataset.n !== $("cite-preview").dataset.n) showPreview(cite.dataset.n);
+}
+
+function showPreview(n) {
+  const box = $("cite-preview");
+  if (!box.hidden && box.dataset.n === n) return;
+  closePreview();
+  const p = state.passages.get(n);
+  box.dataset.n = n;
+  const close = el("button", "Fermer", { type: "button", class: "link close", "aria-label": "Fermer l'aperçu de la source" });
+  close.addEventListener("click", () => { closePreview(); $("draft").focus(); });
+  if (!p) {
+    box.replaceChildren(el("p", `Source [${n}] introuvable parmi les passages proposés.`), close);
+  } else {
+    const head = el("p", null, { class: "preview-head" });
+    head.append(el("strong", `[${n}] ${p.title}`), ` — ${p.updated || "date inconnue"}`);
+    const quote = el("blockquote", null);
+    quote.append(p.cited_sentence ? el("mark", p.cited_sentence) : el("span", (p.text || "").slice(0, 400)));
+    const more = el("button", "Voir le passage entier", { type: "button", class: "link" });
+    more.addEventListener("click", () => openInList(n));
+    box.replaceChildren(head, quote, more, " ", close);
+  }
+  box.hidden = false;
+  sourceOpened("preview");
+}
+
+function closePreview() {
+  const box = $("cite-preview");
+  if (box.hidden) return;
+  box.hidden = true;
+  sourceClosed("preview", box.dataset.n);
+  delete box.dataset.n;
+}
+
+function openInList(n) {
+  const item = document.querySelector(`#citations > li[data-n="${CSS.escape(String(n))}"]`);
+  if (!item) return;
+  setOpen(item, true);
+  item.scrollIntoView({ block: "nearest" });
+  item.querySelector("button.toggle").focus({ preventScroll: true });
 }
 
 function renderCitations(passages) {
   const list = $("citations");
+  for (const item of list.querySelectorAll("li[data-n]")) setOpen(item, false);
   list.replaceChildren();
+  state.passages = new Map(passages.map((p) => [String(p.n), p]));
   if (!passages.length) { list.append(el("li", "Aucune source trouvée.")); return; }
   for (const p of passages) {
     const item = el("li", null, { "data-n": String(p.n) });
@@ -274,14 +433,17 @@ function renderCitations(passages) {
 }
 
 function renderFlags(flags) {
-  $("flags").replaceChildren(...(flags || []).map((f) => {
+  state.flags = flags || [];
+  renderEditor();
+  $("flags").replaceChildren(...state.flags.map((f) => {
     const li = el("li");
-    li.append(el("strong", f.kind), ` : ${f.message}`);
+    if (f.value && IN_TEXT_FLAGS.has(f.kind)) li.append(el("strong", `« ${f.value} »`), " : ");
+    li.append(f.message);
     return li;
   }));
 }
 
-function renderDecision(kind, reason) {
+function renderDecision(kind, reason, arm) {
   const box = $("decision");
   if (kind === "drafted") { box.hidden = true; box.replaceChildren(); return; }
   const title = kind === "routed_to_human"
@@ -289,25 +451,41 @@ function renderDecision(kind, reason) {
     : "Pas de brouillon : les sources ne suffisent pas.";
   box.replaceChildren(el("strong", title), el("span", reason || ""));
   box.hidden = false;
-  $("draft-block").hidden = true;
+  $("draft-block").hidden = arm !== "control"; // in the control arm the agent writes the reply here
+}
+
+// The control arm: the same page without a draft; the agent writes, the same timings are taken.
+function renderArm(arm) {
+  const control = arm === "control";
+  $("arm-note").hidden = !control;
+  $("draft-label").textContent = control ? "Votre réponse (à rédiger)" : "Brouillon (modifiable)";
+  $("draft").placeholder = control ? "Rédigez votre réponse ici…" : "";
+  $("draft-help").hidden = control;
+  for (const id of ["regenerate", "discard", "verdict-actions"]) $(id).hidden = control;
 }
 
 function setActionsEnabled(enabled) {
-  for (const id of ["use", "discard"]) $(id).disabled = !enabled;
+  for (const id of ["use", "discard", "regenerate"]) $(id).disabled = !enabled;
 }
 
 // ---------------------------------------------------------------- asking (SSE over fetch)
 
-async function ask(event) {
-  if (event) event.preventDefault();
-  if (state.streaming) return;
-  const question = $("question").value;
-  if (!question.trim()) { showError("Saisissez la question reçue."); return; }
-  const body = { question };
+function questionFromForm() {
+  const body = { question: $("question").value };
   if ($("category").value) body.category = $("category").value;
   if ($("topic").value.trim()) body.topic = $("topic").value.trim();
+  return body;
+}
+
+async function ask(event, regenerate = null) {
+  if (event) event.preventDefault();
+  if (state.streaming) return;
+  const body = regenerate ? { ...regenerate.body, regenerate_of: regenerate.draftId } : questionFromForm();
+  const question = body.question;
+  if (!question.trim()) { showError("Saisissez la question reçue."); return; }
 
   resetState();
+  state.question = body;
   state.streaming = true;
   showError("");
   hideForms();
@@ -318,10 +496,11 @@ async function ask(event) {
   $("draft-block").hidden = false;
   $("draft").value = "";
   $("draft").readOnly = true;
+  renderArm(null);
   renderFlags([]);
   $("citations").replaceChildren();
   setActionsEnabled(false);
-  setStatus("Rédaction en cours…", true);
+  setStatus(regenerate ? "Nouveau brouillon en cours…" : "Rédaction en cours…", true);
   try {
     const response = await fetch(`${API}/drafts/stream`, {
       method: "POST", headers: authHeaders(), body: JSON.stringify(body),
@@ -376,13 +555,17 @@ function onStreamEvent(type, data) {
   if (type === "passages") {
     state.draftId = data.draft_id;
     state.decision = data.decision;
+    state.arm = data.arm;
+    renderArm(data.arm);
     renderCitations(data.passages || []);
-    renderDecision(data.decision, data.reason);
-    if (data.decision !== "drafted") setStatus("Analyse terminée…", true);
+    renderDecision(data.decision, data.reason, data.arm);
+    if (data.decision !== "drafted" || data.arm === "control") setStatus("Analyse terminée…", true);
   } else if (type === "token") {
     $("draft").value += data.text;
+    renderEditor();
   } else if (type === "reset") {
     $("draft").value = "";
+    renderEditor();
     setStatus(`Rédaction reprise hors ligne : ${data.reason}`, true);
   } else if (type === "final") {
     onFinal(data);
@@ -394,10 +577,20 @@ function onStreamEvent(type, data) {
 function onFinal(final) {
   state.draftId = final.draft_id;
   state.decision = final.decision.kind;
+  state.arm = final.arm;
+  renderArm(final.arm);
   const passages = final.citations && final.citations.length ? final.citations : final.passages;
   renderCitations(passages || []);
-  renderDecision(final.decision.kind, final.decision.reason);
-  if (final.decision.kind === "drafted" && final.text) {
+  renderDecision(final.decision.kind, final.decision.reason, final.arm);
+  if (final.arm === "control") {
+    $("draft").value = "";
+    $("draft").readOnly = false;
+    renderFlags([]);
+    setActionsEnabled(true);
+    state.shownAt = performance.now();
+    record("shown");
+    setStatus("Sources prêtes : rédigez votre réponse, puis « Utiliser ».");
+  } else if (final.decision.kind === "drafted" && final.text) {
     $("draft").value = final.text;
     $("draft").readOnly = false;
     renderFlags(final.flags);
@@ -405,7 +598,9 @@ function onFinal(final) {
     state.shownAt = performance.now();
     record("shown");
     const note = final.fallback_reason ? ` (brouillon hors ligne : ${final.fallback_reason})` : "";
-    setStatus(`Brouillon prêt : relisez-le et vérifiez les sources${note}.`);
+    const again = final.regenerated_from && final.text === state.previousText
+      ? " Même texte qu'avant : les sources n'ont pas changé." : "";
+    setStatus(`Brouillon prêt : relisez-le et vérifiez les sources${note}.${again}`);
   } else {
     $("draft").value = "";
     setStatus("Aucun brouillon : voir la raison ci-dessous.");
@@ -420,16 +615,28 @@ function hideForms() {
 }
 
 function finish(message) {
+  const times = timings();
+  closeAllSources(); // before "done": the last verification time is recorded with this draft
   state.done = true;
   setActionsEnabled(false);
   setStatus(message);
+  return times;
 }
 
+const canAct = () => state.draftId && !state.done && state.shownAt !== null && !state.streaming;
+const assistedDraft = () => canAct() && state.arm !== "control" && state.decision === "drafted";
+
 async function useDraft() {
-  if (!state.draftId || state.done || state.decision !== "drafted") return;
+  if (!canAct()) return;
   const text = $("draft").value;
-  if (!text.trim()) { showError("Le brouillon est vide."); return; }
-  record("sent", { final_text: text, ai_mention_kept: text.includes(AI_MENTION), timings: timings() });
+  if (!text.trim()) {
+    showError(state.arm === "control" ? "Rédigez la réponse avant de l'utiliser." : "Le brouillon est vide.");
+    return;
+  }
+  showError("");
+  const extra = { final_text: text, timings: timings() };
+  if (state.arm !== "control") extra.ai_mention_kept = text.includes(AI_MENTION);
+  record("sent", extra);
   finish("Réponse marquée comme utilisée.");
   try {
     await navigator.clipboard.writeText(text);
@@ -439,8 +646,16 @@ async function useDraft() {
   }
 }
 
+function regenerate() {
+  if (!assistedDraft()) return;
+  const previous = { draftId: state.draftId, body: state.question };
+  record("regenerated", { timings: finish("Nouveau brouillon demandé.") });
+  state.previousText = $("draft").value;
+  ask(null, previous);
+}
+
 function openDiscard() {
-  if (!state.draftId || state.done || state.decision !== "drafted") return;
+  if (!assistedDraft()) return;
   hideForms();
   $("discard-form").hidden = false;
   $("discard-reason").focus();
@@ -450,21 +665,21 @@ function submitDiscard(event) {
   event.preventDefault();
   const reason = $("discard-reason").value.trim();
   if (!reason) return;
-  record("discarded", { reason, timings: timings() });
+  const times = finish("Brouillon écarté.");
+  record("discarded", { reason, timings: times });
   $("discard-form").reset();
   hideForms();
-  finish("Brouillon écarté.");
 }
 
 function thumbUp() {
-  if (!state.draftId) return;
+  if (!state.draftId || state.arm === "control") return;
   record("verdict", { value: "up", timings: timings() });
   hideForms();
-  setStatus("Merci pour votre avis 👍");
+  setStatus("Merci pour votre avis.");
 }
 
 function openDown() {
-  if (!state.draftId) return;
+  if (!state.draftId || state.arm === "control") return;
   hideForms();
   $("down-form").hidden = false;
   $("down-form").querySelector("input[type=checkbox]").focus();
@@ -494,13 +709,18 @@ function submitDown(event) {
 // ---------------------------------------------------------------- wiring
 
 function onKey(event) {
+  if (event.key === "Escape" && event.target.closest && event.target.closest(".inline-form")) {
+    hideForms();
+    $("draft").focus();
+    return;
+  }
   if (event.ctrlKey && event.key === "Enter" && !$("workspace").hidden) {
     event.preventDefault();
     ask();
     return;
   }
   if (!event.altKey || event.ctrlKey || event.metaKey || $("result").hidden) return;
-  const actions = { KeyU: useDraft, KeyE: openDiscard, KeyP: thumbUp, KeyN: openDown };
+  const actions = { KeyU: useDraft, KeyR: regenerate, KeyE: openDiscard, KeyP: thumbUp, KeyN: openDown };
   const action = actions[event.code];
   if (action) { event.preventDefault(); action(); }
 }
@@ -510,12 +730,20 @@ function init() {
   $("logout").addEventListener("click", () => { session.clear(); showLogin(); });
   $("ask-form").addEventListener("submit", ask);
   $("draft").addEventListener("input", onDraftInput);
+  $("draft").addEventListener("click", onDraftCaret);
+  $("draft").addEventListener("keyup", (e) => { if (e.key.startsWith("Arrow")) onDraftCaret(); });
+  $("draft").addEventListener("mousemove", onDraftHover);
+  $("draft").addEventListener("keydown", (e) => { if (e.key === "Escape") closePreview(); });
   $("use").addEventListener("click", useDraft);
+  $("regenerate").addEventListener("click", regenerate);
   $("discard").addEventListener("click", openDiscard);
   $("thumb-up").addEventListener("click", thumbUp);
   $("thumb-down").addEventListener("click", openDown);
   $("discard-form").addEventListener("submit", submitDiscard);
   $("down-form").addEventListener("submit", submitDown);
+  $("down-form").addEventListener("change", () => {
+    if ($("down-form").querySelector("input[name=reason]:checked")) $("down-error").hidden = true;
+  });
   for (const b of document.querySelectorAll(".inline-form .cancel")) b.addEventListener("click", hideForms);
   document.addEventListener("keydown", onKey);
   window.addEventListener("online", flush);

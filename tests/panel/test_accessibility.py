@@ -1,0 +1,99 @@
+"""Accessibility of each state of the panel, checked with axe-core (bundled, run in Debian's Chromium),
+plus what axe cannot see: the keyboard path through the page and the shortcuts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from fastapi import FastAPI
+from playwright.sync_api import Page, expect
+
+from tests.panel.conftest import login
+from tests.panel.test_panel_e2e import ARTIFACTS, ask, ask_drafted, shot
+
+pytestmark = pytest.mark.browser
+
+# WCAG 2.1 A/AA and axe's best practices; nothing is switched off.
+AXE_OPTIONS: dict[str, Any] = {"resultTypes": ["violations"]}
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    results = Axe().run(page, options=AXE_OPTIONS)
+    violations = [
+        {"rule": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+        for v in results.response["violations"]
+    ]
+    if violations:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / f"axe-{state}.json").write_text(json.dumps(results.response["violations"], indent=1))
+    assert violations == [], f"{state}: {violations}"
+
+
+def test_login_page(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/")
+    expect(page.get_by_label("Jeton agent")).to_be_visible()
+    assert_accessible(page, "login")
+    page.get_by_label("Jeton agent").fill("wrong")
+    page.get_by_label("Identifiant agent").fill("agent-x")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("#login-status")).to_contain_text("401")
+    assert_accessible(page, "login-refused")
+
+
+def test_draft_with_a_source_and_the_preview_open(panel: Page) -> None:
+    ask_drafted(panel)
+    panel.locator("#citations button.toggle").first.click()
+    panel.locator("#passage-1 summary").click()
+    cite = panel.locator("#draft-backdrop .cite").first.bounding_box()
+    assert cite is not None
+    panel.mouse.click(cite["x"] + cite["width"] / 2, cite["y"] + cite["height"] / 2)
+    expect(panel.locator("#cite-preview")).to_be_visible()
+    assert_accessible(panel, "drafted")
+
+
+def test_feedback_forms_and_news(panel: Page) -> None:
+    ask_drafted(panel)
+    panel.keyboard.press("Alt+KeyN")
+    expect(panel.locator("#down-form")).to_be_visible()
+    panel.get_by_role("button", name="Envoyer l'avis").click()  # the error message shows too
+    expect(panel.locator("#down-error")).to_be_visible()
+    assert_accessible(panel, "thumbs-down")
+    panel.keyboard.press("Alt+KeyE")
+    expect(panel.locator("#discard-form")).to_be_visible()
+    panel.locator("#news summary").click()
+    expect(panel.locator("#news-list")).to_contain_text("Bientôt ici")  # no release notes yet
+    shot(panel, "10-news-and-discard")
+    assert_accessible(panel, "discard-and-news")
+
+
+def test_routed_and_control_states(panel: Page, control_server: tuple[str, FastAPI]) -> None:
+    ask(panel, "Je suis harcelée par mon responsable, que faire ?")
+    expect(panel.locator("#decision")).to_be_visible()
+    assert_accessible(panel, "routed")
+    base, _ = control_server
+    login(panel, base)
+    ask(panel, "Combien de jours de congés payés acquiert-on par mois ?")
+    expect(panel.locator("#arm-note")).to_be_visible()
+    assert_accessible(panel, "control")
+
+
+def test_the_keyboard_reaches_everything_in_reading_order(panel: Page) -> None:
+    ask_drafted(panel)
+    panel.get_by_label("Question reçue").focus()
+    order = []
+    for _ in range(14):
+        panel.keyboard.press("Tab")
+        order.append(panel.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+    expected = ["category", "topic", "ask", "draft", "use", "regenerate", "discard", "thumb-up", "thumb-down"]
+    assert order[: len(expected)] == expected
+    assert any(str(o).startswith("[1]") for o in order[len(expected) :])  # then the sources
+
+    panel.locator("#draft").focus()
+    panel.keyboard.press("Alt+KeyE")  # a shortcut works from inside the draft
+    expect(panel.get_by_label("Pourquoi écarter ce brouillon ?")).to_be_focused()
+    panel.keyboard.press("Escape")  # closes the form, back to the draft
+    expect(panel.locator("#discard-form")).to_be_hidden()
+    expect(panel.locator("#draft")).to_be_focused()
