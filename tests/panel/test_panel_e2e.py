@@ -416,3 +416,37 @@ def test_server_down_during_use_the_event_waits_and_arrives_once_after_restart(
         sent = events(restarted, queued[0]["draft_id"], "sent")
     assert len(sent) == 1 and sent[0].event_id == queued[0]["event_id"]
     assert sent[0].payload is not None and sent[0].payload["final_text"] == queued[0]["final_text"]
+
+
+def test_pauses_over_thirty_seconds_are_not_editing_time(
+    page: Page, live_server: str, panel_app: FastAPI
+) -> None:
+    page.clock.install()  # the page's clock (Date, timers, performance.now) is the test's to move
+    login(page, live_server)
+    ask_drafted(page)
+    draft_id = latest_draft_id(panel_app)
+    draft = page.locator("#draft")
+    draft.focus()
+    draft.press("Control+End")
+
+    draft.type("A")  # first edit
+    page.clock.fast_forward(10_000)
+    draft.type("B")  # 10 s later: editing
+    page.clock.fast_forward(45_000)
+    draft.type("C")  # 45 s later: the agent was away, not editing
+    page.clock.fast_forward(20_000)
+    draft.type("D")  # 20 s later: editing
+    page.get_by_role("button", name="Utiliser").click()
+
+    timings = wait_for(lambda: events(panel_app, draft_id, "sent"))[0].payload["timings"]  # type: ignore[index]
+    assert 30_000 <= timings["active_edit_ms"] < 31_000  # 10 s + 20 s, not the 45 s pause
+    assert timings["ms_to_send"] >= 75_000 + timings["ms_to_first_edit"]
+
+
+def test_a_token_without_the_agent_role_is_told_so(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/")
+    page.get_by_label("Jeton agent").fill(TOKENS["rep"])  # a representative's token: read-only views
+    page.get_by_label("Identifiant agent").fill("rep-1")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("#login-status")).to_contain_text("Accès refusé (403)")
+    expect(page.get_by_label("Question reçue")).to_be_hidden()
