@@ -282,6 +282,9 @@ def test_a_citation_in_the_text_shows_its_sentence_on_click_and_on_hover(
     expect(preview).to_be_visible()
     expect(preview.locator("mark")).to_have_text(sentence["1"])
     expect(preview).to_contain_text(record["citations"][0]["title"])
+    expect(preview.get_by_role("link", name="Ouvrir la source")).to_have_attribute(
+        "href", record["citations"][0]["url"]
+    )
     shot(panel, "2b-citation-preview")
 
     other = panel.locator("#draft-backdrop .cite:not([data-n='1'])")

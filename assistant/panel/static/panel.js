@@ -383,7 +383,7 @@ function showPreview(n) {
     quote.append(p.cited_sentence ? el("mark", p.cited_sentence) : el("span", (p.text || "").slice(0, 400)));
     const more = el("button", "Voir le passage entier", { type: "button", class: "link" });
     more.addEventListener("click", () => openInList(n));
-    box.replaceChildren(head, quote, more, " ", close);
+    box.replaceChildren(head, quote, more, " ", sourceLink(p), " ", close);
   }
   box.hidden = false;
   sourceOpened("preview");
@@ -405,6 +405,12 @@ function openInList(n) {
   item.querySelector("button.toggle").focus({ preventScroll: true });
 }
 
+function sourceLink(p) {
+  const link = el("a", "Ouvrir la source", { rel: "noopener", target: "_blank" });
+  link.href = /^https?:\/\//i.test(p.url || "") ? p.url : "#"; // never javascript: or data:
+  return link;
+}
+
 function renderCitations(passages) {
   const list = $("citations");
   for (const item of list.querySelectorAll("li[data-n]")) setOpen(item, false);
@@ -422,8 +428,7 @@ function renderCitations(passages) {
       if (performance.now() - focusedAt < 400) return; // the focus that came with this click opened it
       setOpen(item, item.querySelector(".passage-panel").hidden);
     });
-    const link = el("a", "Ouvrir la source", { rel: "noopener", target: "_blank" });
-    link.href = /^https?:\/\//i.test(p.url || "") ? p.url : "#";
+    const link = sourceLink(p);
     const panel = el("div", null, { id: panelId, class: "passage-panel" });
     panel.hidden = true;
     panel.append(passageBody(p), whyDetails(p));
