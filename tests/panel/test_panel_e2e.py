@@ -188,21 +188,38 @@ def test_thumbs_down_stores_reasons_and_expected_answer(panel: Page, panel_app: 
     expect(form).to_be_hidden()
 
 
-def test_sensitive_question_shows_the_reason_and_no_draft(
-    panel: Page, live_server: str, panel_app: FastAPI
+@pytest.mark.parametrize(
+    ("question", "kind", "title", "screenshot"),
+    [
+        (
+            "Je suis harcelée par mon responsable, que faire ?",
+            "routed_to_human",
+            "À traiter par une personne",
+            "5-routed-to-human",
+        ),
+        (
+            "Quelle est la meilleure recette de tarte tatin aux pommes caramélisées ?",
+            "abstained",
+            "Pas de brouillon : les sources ne suffisent pas.",
+            "5b-abstained",
+        ),
+    ],
+)
+def test_no_draft_shows_the_reason_and_the_passages(
+    panel: Page, live_server: str, panel_app: FastAPI, question: str, kind: str, title: str, screenshot: str
 ) -> None:
-    ask(panel, "Je suis harcelée par mon responsable, que faire ?")
+    ask(panel, question)
     record = draft_record(panel, live_server, latest_draft_id(panel_app))
-    assert record["decision"]["kind"] == "routed_to_human" and record["text"] is None
+    assert record["decision"]["kind"] == kind and record["text"] is None
 
     decision = panel.locator("#decision")
     expect(decision).to_be_visible()
-    expect(decision).to_contain_text("À traiter par une personne")
+    expect(decision).to_contain_text(title)
     expect(decision).to_contain_text(record["decision"]["reason"])
     expect(panel.locator("#draft")).to_be_hidden()
     expect(panel.get_by_role("button", name="Utiliser")).to_be_hidden()
     expect(panel.locator("#citations > li")).to_have_count(max(len(record["passages"]), 1))
-    shot(panel, "5-routed-to-human")
+    shot(panel, screenshot)
 
 
 def test_markup_in_questions_and_sources_stays_inert(
@@ -376,20 +393,6 @@ def test_regenerate_asks_again_and_links_the_new_draft_to_the_old(
     assert record["regenerated_from"] == first and record["arm"] == "assisted"
     expect(panel.locator("#draft")).to_have_value(record["text"])
     expect(panel.get_by_role("button", name="Utiliser")).to_be_enabled()
-
-
-def test_out_of_scope_question_shows_why_there_is_no_draft(
-    panel: Page, live_server: str, panel_app: FastAPI
-) -> None:
-    ask(panel, "Quelle est la meilleure recette de tarte tatin aux pommes caramélisées ?")
-    record = draft_record(panel, live_server, latest_draft_id(panel_app))
-    assert record["decision"]["kind"] == "abstained" and record["text"] is None
-
-    decision = panel.locator("#decision")
-    expect(decision).to_contain_text("Pas de brouillon : les sources ne suffisent pas.")
-    expect(decision).to_contain_text(record["decision"]["reason"])
-    expect(panel.locator("#draft")).to_be_hidden()
-    shot(panel, "5b-abstained")
 
 
 def test_server_down_during_use_the_event_waits_and_arrives_once_after_restart(
