@@ -393,6 +393,9 @@ def test_regenerate_asks_again_and_links_the_new_draft_to_the_old(
     assert record["regenerated_from"] == first and record["arm"] == "assisted"
     expect(panel.locator("#draft")).to_have_value(record["text"])
     expect(panel.get_by_role("button", name="Utiliser")).to_be_enabled()
+    # The offline drafter is deterministic: the agent is told why nothing changed.
+    assert record["text"] == draft_record(panel, live_server, first)["text"]
+    expect(panel.locator("#status")).to_contain_text("Même texte qu'avant")
 
 
 def test_server_down_during_use_the_event_waits_and_arrives_once_after_restart(

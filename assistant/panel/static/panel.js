@@ -182,7 +182,7 @@ function record(type, extra = {}) {
 const state = {
   draftId: null, decision: null, arm: null, shownAt: null, firstEditAt: null, lastInputAt: null,
   activeEditMs: 0, sourcesOpenMs: 0, openSince: new Map(), anyOpenSince: 0, streaming: false, done: false,
-  passages: new Map(), flags: [], question: null,
+  passages: new Map(), flags: [], question: null, draftText: null, replacing: null,
 };
 
 function resetState() {
@@ -190,6 +190,7 @@ function resetState() {
   Object.assign(state, {
     draftId: null, decision: null, arm: null, shownAt: null, firstEditAt: null, lastInputAt: null,
     activeEditMs: 0, sourcesOpenMs: 0, openSince: new Map(), done: false, passages: new Map(), flags: [],
+    draftText: null, replacing: null,
   });
 }
 
@@ -491,6 +492,7 @@ async function ask(event, regenerate = null) {
 
   resetState();
   state.question = body;
+  state.replacing = regenerate; // { draftId, body, text } of the draft being replaced, or null
   state.streaming = true;
   showError("");
   hideForms();
@@ -603,7 +605,8 @@ function onFinal(final) {
     state.shownAt = performance.now();
     record("shown");
     const note = final.fallback_reason ? ` (brouillon hors ligne : ${final.fallback_reason})` : "";
-    const again = final.regenerated_from && final.text === state.previousText
+    state.draftText = final.text;
+    const again = state.replacing && final.text === state.replacing.text
       ? " Même texte qu'avant : les sources n'ont pas changé." : "";
     setStatus(`Brouillon prêt : relisez-le et vérifiez les sources${note}.${again}`);
   } else {
@@ -653,9 +656,8 @@ async function useDraft() {
 
 function regenerate() {
   if (!assistedDraft()) return;
-  const previous = { draftId: state.draftId, body: state.question };
+  const previous = { draftId: state.draftId, body: state.question, text: state.draftText };
   record("regenerated", { timings: finish("Nouveau brouillon demandé.") });
-  state.previousText = $("draft").value;
   ask(null, previous);
 }
 
