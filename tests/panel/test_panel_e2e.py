@@ -459,3 +459,30 @@ def test_a_token_without_the_agent_role_is_told_so(page: Page, live_server: str)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator("#login-status")).to_contain_text("Accès refusé (403)")
     expect(page.get_by_label("Question reçue")).to_be_hidden()
+
+
+def test_time_with_the_page_hidden_is_not_counted_as_reading_a_source(
+    page: Page, live_server: str, panel_app: FastAPI
+) -> None:
+    page.clock.install()
+    login(page, live_server)
+    ask_drafted(page)
+    draft_id = latest_draft_id(panel_app)
+    page.locator("#citations button.toggle").first.click()
+    page.clock.fast_forward(5_000)  # reading the passage
+    page.evaluate(
+        """() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
+        document.dispatchEvent(new Event('visibilitychange')); }"""
+    )
+    page.clock.fast_forward(60_000)  # the agent is in another tab
+    page.evaluate(
+        """() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
+        document.dispatchEvent(new Event('visibilitychange')); }"""
+    )
+    page.clock.fast_forward(3_000)  # reading again
+    page.get_by_role("button", name="Utiliser").click()
+
+    timings = wait_for(lambda: events(panel_app, draft_id, "sent"))[0].payload["timings"]  # type: ignore[index]
+    assert 8_000 <= timings["sources_open_ms"] < 9_000  # 5 s + 3 s, not the minute away
+    opened = wait_for(lambda: events(panel_app, draft_id, "sources_opened"))
+    assert opened[0].payload is not None and 8_000 <= opened[0].payload["duration_ms"] < 9_000

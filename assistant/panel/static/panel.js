@@ -182,7 +182,7 @@ function record(type, extra = {}) {
 const state = {
   draftId: null, decision: null, arm: null, shownAt: null, firstEditAt: null, lastInputAt: null,
   activeEditMs: 0, sourcesOpenMs: 0, openSince: new Map(), anyOpenSince: 0, streaming: false, done: false,
-  passages: new Map(), flags: [], question: null, draftText: null, replacing: null,
+  passages: new Map(), flags: [], question: null, draftText: null, replacing: null, hiddenAt: null,
 };
 
 function resetState() {
@@ -244,6 +244,18 @@ function sourceClosed(key, n) {
   if (duration >= 300 && state.draftId) {
     record("sources_opened", { passage: Number(n) || null, duration_ms: Math.round(duration) });
   }
+}
+
+// While the page is hidden (another tab in front) nobody is reading a passage: the open intervals
+// are shifted by the hidden time, so it is not counted as verification time.
+function onVisibility() {
+  const now = performance.now();
+  if (document.hidden) { state.hiddenAt = now; return; }
+  if (state.hiddenAt === null) return;
+  const away = now - state.hiddenAt;
+  state.hiddenAt = null;
+  if (state.openSince.size) state.anyOpenSince += away;
+  for (const [key, since] of state.openSince) state.openSince.set(key, since + away);
 }
 
 function closeAllSources() {
@@ -754,6 +766,7 @@ function init() {
   for (const b of document.querySelectorAll(".inline-form .cancel")) b.addEventListener("click", hideForms);
   document.addEventListener("keydown", onKey);
   window.addEventListener("online", flush);
+  document.addEventListener("visibilitychange", onVisibility);
   setInterval(flush, 3000);
   writeQueue(readQueue());
   if (session.token && session.agentId) { showWorkspace(); flush(); } else showLogin();
