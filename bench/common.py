@@ -7,10 +7,7 @@ import json
 import os
 import platform
 import resource
-import socket
 import statistics
-import threading
-import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -63,31 +60,13 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def live_server(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a thread on a free loopback port; stop gracefully after
-    (in-flight requests finish), so what the app stored can be counted once the block exits."""
-    import uvicorn
+    """The app on a free loopback port (see tests.fixtures.server), with room for many clients."""
+    from tests.fixtures.server import serving
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", limit_concurrency=256)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(app, limit_concurrency=256) as base:
+        yield base
 
 
 def write_result(name: str, payload: dict[str, Any]) -> Path:

@@ -6,7 +6,6 @@ and checks the server's side with a raw chromadb client rather than trusting our
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,17 +24,12 @@ from knowledge_base.ingest import IngestError, IngestReport, ingest
 from knowledge_base.search import HybridSearcher, SearchFilters
 from knowledge_base.settings import ChromaSettings, KnowledgeBaseSettings, RetrievalSettings
 from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
+from tests.fixtures.server import free_port
 
 pytestmark = pytest.mark.chroma_server
 
 SettingsFactory = Callable[..., KnowledgeBaseSettings]
 Ingested = tuple[KnowledgeBaseSettings, IngestReport]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _client(url: str) -> Any:
@@ -149,7 +143,7 @@ def test_server_down_fails_fast_and_keeps_the_live_pointer(
     # Nothing listens there; the shared server keeps running for the other tests.
     down = kb_settings_factory(
         chroma=ChromaSettings(
-            url=f"http://127.0.0.1:{_free_port()}", collection_prefix=settings.chroma.collection_prefix
+            url=f"http://127.0.0.1:{free_port()}", collection_prefix=settings.chroma.collection_prefix
         )
     )
 

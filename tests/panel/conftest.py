@@ -6,15 +6,10 @@ may resolve), on the small test corpus with the fake embedder and a SQLite store
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
@@ -23,6 +18,7 @@ from assistant.settings import Settings
 from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
 from tests.fixtures.app import TOKENS, settings_for
 from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
+from tests.fixtures.server import serving
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -79,33 +75,9 @@ def panel_app(panel_settings: Settings) -> FastAPI:
     return create_app(panel_settings)  # create_app mounts the panel
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serving(app: FastAPI, port: int) -> Iterator[str]:
-    """The app in a uvicorn thread on ``port`` until the block ends (then it stops for real)."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60  # the lifespan builds the small index first
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        assert not thread.is_alive(), "the app did not stop"
-
-
 @pytest.fixture(scope="session")
 def live_server(panel_app: FastAPI) -> Iterator[str]:
-    with serving(panel_app, free_port()) as base:
+    with serving(panel_app) as base:
         yield base
 
 
@@ -117,7 +89,7 @@ def with_drafting(settings: Settings, **changes: Any) -> Settings:
 def control_server(panel_settings: Settings) -> Iterator[tuple[str, FastAPI]]:
     """A second app on the same store whose every question falls in the control arm."""
     app = create_app(with_drafting(panel_settings, control_share=1.0))
-    with serving(app, free_port()) as base:
+    with serving(app) as base:
         yield base, app
 
 
@@ -133,7 +105,7 @@ def llm_server(panel_settings: Settings) -> Iterator[tuple[str, FastAPI]]:
     """A second app whose drafter is LangChain's fake chat model (a provider mode, real LLM path)."""
     llm = panel_settings.llm.model_copy(update={"provider": "fake", "fake_response": FLAGGED_ANSWER})
     app = create_app(panel_settings.model_copy(update={"llm": llm}))
-    with serving(app, free_port()) as base:
+    with serving(app) as base:
         yield base, app
 
 

@@ -18,7 +18,8 @@ from assistant.app import create_app
 from assistant.settings import Settings
 from feedback.models import DraftRecord, FeedbackEvent
 from tests.fixtures.app import TOKENS
-from tests.panel.conftest import free_port, login, serving, with_drafting
+from tests.fixtures.server import free_port, serving
+from tests.panel.conftest import login, with_drafting
 
 pytestmark = pytest.mark.browser
 
