@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from tests.panel.conftest import login
-from tests.panel.test_panel_e2e import ARTIFACTS, ask, ask_drafted, shot
+from tests.panel.test_panel_e2e import ARTIFACTS, ask, ask_drafted, center, shot
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +47,7 @@ def test_draft_with_a_source_and_the_preview_open(panel: Page) -> None:
     ask_drafted(panel)
     panel.locator("#citations button.toggle").first.click()
     panel.locator("#passage-1 summary").click()
-    cite = panel.locator("#draft-backdrop .cite").first.bounding_box()
-    assert cite is not None
-    panel.mouse.click(cite["x"] + cite["width"] / 2, cite["y"] + cite["height"] / 2)
+    panel.mouse.click(*center(panel.locator("#draft-backdrop .cite").first))
     expect(panel.locator("#cite-preview")).to_be_visible()
     assert_accessible(panel, "drafted")
 

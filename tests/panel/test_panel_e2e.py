@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -78,6 +78,22 @@ def ask(page: Page, question: str, *, shortcut: bool = False) -> None:
 def ask_drafted(page: Page) -> None:
     ask(page, "Combien de jours de congés payés acquiert-on par mois ?")
     expect(page.locator("#draft")).to_have_value(re.compile(r"\[1\]"))
+
+
+def center(locator: Locator) -> tuple[float, float]:
+    """Where to point the mouse at a [n] of the backdrop: the textarea above it gets the event."""
+    box = locator.bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def set_hidden(page: Page, hidden: bool) -> None:
+    """As if the agent switched to another tab (True) and back (False)."""
+    page.evaluate(
+        """(hidden) => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
+        document.dispatchEvent(new Event('visibilitychange')); }""",
+        hidden,
+    )
 
 
 def queue(page: Page) -> list[dict[str, Any]]:
@@ -293,9 +309,7 @@ def test_a_citation_in_the_text_shows_its_sentence_on_click_and_on_hover(
     cites = panel.locator("#draft-backdrop .cite")
     expect(cites.first).to_have_text("[1]")
 
-    box = cites.first.bounding_box()
-    assert box is not None
-    panel.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # lands in the textarea
+    panel.mouse.click(*center(cites.first))  # lands in the textarea, caret inside the [1]
     preview = panel.locator("#cite-preview")
     expect(preview).to_be_visible()
     expect(preview.locator("mark")).to_have_text(sentence["1"])
@@ -309,9 +323,7 @@ def test_a_citation_in_the_text_shows_its_sentence_on_click_and_on_hover(
     if other.count():  # hovering another [n] shows that one
         n = other.first.get_attribute("data-n")
         assert n is not None
-        spot = other.first.bounding_box()
-        assert spot is not None  # the mouse moves over the textarea, above the [n] of the backdrop
-        panel.mouse.move(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
+        panel.mouse.move(*center(other.first))
         expect(preview).to_contain_text(f"[{n}]")
         expect(preview.locator("mark")).to_have_text(sentence[n])
 
@@ -471,15 +483,9 @@ def test_time_with_the_page_hidden_is_not_counted_as_reading_a_source(
     draft_id = latest_draft_id(panel_app)
     page.locator("#citations button.toggle").first.click()
     page.clock.fast_forward(5_000)  # reading the passage
-    page.evaluate(
-        """() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
-        document.dispatchEvent(new Event('visibilitychange')); }"""
-    )
+    set_hidden(page, True)
     page.clock.fast_forward(60_000)  # the agent is in another tab
-    page.evaluate(
-        """() => { Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
-        document.dispatchEvent(new Event('visibilitychange')); }"""
-    )
+    set_hidden(page, False)
     page.clock.fast_forward(3_000)  # reading again
     page.get_by_role("button", name="Utiliser").click()
 
