@@ -20,6 +20,7 @@ class Passage:
     heading_path: tuple[str, ...]
     updated: str
     text: str
+    audience: str = "all"  # private-sector / civil-service / all, from the document's metadata
     scores: dict[str, float] = field(default_factory=dict)
     ranks: dict[str, int] = field(default_factory=dict)
     doc_ranks: dict[str, int] = field(default_factory=dict)
