@@ -43,6 +43,9 @@ class DraftRecord(Base):
     # draft. Assigned by the server before retrieval, never chosen by the client.
     arm: Mapped[str] = mapped_column(String(10), index=True, server_default="assisted")
     regenerated_from: Mapped[str | None] = mapped_column(String(36))  # the draft "Régénérer" replaced
+    # What the panel shows on every draft: élevée / moyenne / faible, and why, in one French line.
+    confidence_level: Mapped[str | None] = mapped_column(String(10))
+    confidence_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class FeedbackEvent(Base):

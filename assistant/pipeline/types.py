@@ -21,6 +21,7 @@ class Passage:
     updated: str
     text: str
     audience: str = "all"  # private-sector / civil-service / all, from the document's metadata
+    chunk_ids: tuple[str, ...] = ()  # every chunk of the document merged into this passage
     scores: dict[str, float] = field(default_factory=dict)
     ranks: dict[str, int] = field(default_factory=dict)
     doc_ranks: dict[str, int] = field(default_factory=dict)

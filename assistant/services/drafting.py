@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 import uuid
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ from assistant.pipeline.confidence import retrieval_signals
 from assistant.pipeline.decide import Decision, decide
 from assistant.pipeline.drafting.llm import LlmDrafter
 from assistant.pipeline.drafting.offline import OfflineDrafter
+from assistant.pipeline.drafting.style import LEVEL_REASONS, level_from_confidence, lower_level
 from assistant.pipeline.pii import mask_pii, unmask
 from assistant.pipeline.types import DrafterUnavailableError, DraftText, Passage
 from assistant.services.knowledge import KnowledgeService
@@ -57,30 +59,70 @@ class Event:
 
 
 def passages_from_hits(hits: list[Hit]) -> list[Passage]:
-    return [
-        Passage(
-            n=i,
-            chunk_id=h.chunk.id,
-            doc_id=h.chunk.doc_id,
-            title=str(h.chunk.metadata.get("title", "")),
-            url=str(h.chunk.metadata.get("url", "")),
-            heading_path=h.chunk.heading_path,
-            updated=str(h.chunk.metadata.get("updated", "")),
-            text=h.chunk.text,
-            audience=str(h.chunk.metadata.get("audience", "all")),
-            scores=h.scores,
-            ranks=h.ranks,
-            doc_ranks=h.doc_ranks,
-            matched_terms=tuple(h.matched_terms),
+    """One passage per document, numbered 1..k in rank order: the chunks of a document are merged
+    in their page order, so the agent sees one source per page and the numbering has no gaps."""
+    by_doc: dict[str, list[Hit]] = {}
+    for h in hits:
+        by_doc.setdefault(h.chunk.doc_id, []).append(h)
+    passages = []
+    for i, group in enumerate(by_doc.values(), start=1):
+        best = group[0]  # hits come best first: the document's scores are its best chunk's
+        in_page_order = sorted(group, key=lambda h: h.chunk.index)
+        first = in_page_order[0]
+        passages.append(
+            Passage(
+                n=i,
+                chunk_id=best.chunk.id,
+                doc_id=best.chunk.doc_id,
+                title=str(best.chunk.metadata.get("title", "")),
+                url=str(best.chunk.metadata.get("url", "")),
+                heading_path=first.chunk.heading_path,
+                updated=str(best.chunk.metadata.get("updated", "")),
+                text=_merged_text(in_page_order),
+                audience=str(best.chunk.metadata.get("audience", "all")),
+                chunk_ids=tuple(h.chunk.id for h in in_page_order),
+                scores=best.scores,
+                ranks=best.ranks,
+                doc_ranks=best.doc_ranks,
+                matched_terms=tuple(dict.fromkeys(t for h in group for t in h.matched_terms)),
+            )
         )
-        for i, h in enumerate(hits, start=1)
-    ]
+    return passages
+
+
+def _merged_text(chunks: list[Hit]) -> str:
+    """Contiguous chunks run on; a gap is marked « --- » and the next chunk's heading restated, so
+    that a sentence never inherits the condition of the section before the gap."""
+    parts: list[str] = []
+    for previous, h in zip([None, *chunks[:-1]], chunks, strict=True):
+        if previous is not None and h.chunk.index != previous.chunk.index + 1:
+            parts.append("---")
+            if h.chunk.heading_path:
+                parts.append(h.chunk.heading_path[-1])
+        parts.append(h.chunk.text)
+    return "\n".join(parts)
+
+
+_CITED = re.compile(r"\[(\d{1,2})\]")
+
+
+def renumber(text: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
+    """Cited sources become [1]..[m] in order of first citation, the others follow: the agent reads
+    [1][2][3], not [1][2][4][5]. Numbers naming no passage are left for the checks to remove."""
+    known = {p.n for p in passages}
+    order = list(dict.fromkeys(int(n) for n in _CITED.findall(text) if int(n) in known))
+    order += [p.n for p in passages if p.n not in order]
+    new = {old: i for i, old in enumerate(order, start=1)}
+    text = _CITED.sub(lambda m: f"[{new.get(int(m.group(1)), int(m.group(1)))}]", text)
+    by_n = {p.n: p for p in passages}
+    return text, [replace(by_n[old], n=new[old]) for old in order]
 
 
 def passage_public(p: Passage, cited_sentence: str | None = None) -> dict[str, Any]:
     return {
         "n": p.n,
         "chunk_id": p.chunk_id,
+        "chunk_ids": list(p.chunk_ids or (p.chunk_id,)),
         "doc_id": p.doc_id,
         "title": p.title,
         "url": p.url,
@@ -197,10 +239,13 @@ class DraftingService:
             if decision.kind == "drafted" and arm == "assisted":
                 draft = yield from self._draft(masked.text, passages, request.category, ctx)
                 assert draft is not None
+                renumbered, passages = renumber(draft.text, passages)
+                draft = replace(draft, text=renumbered)
                 with self._step("check", ctx) as span:
                     checked = check_draft(draft.text, passages, self.settings.drafting.ai_mention or None)
                     span.set_attribute("hra.flags", len(checked.flags))
                     span.set_attribute("hra.citations", len(checked.cited))
+            level, level_reason = confidence_level(decision, arm, draft)
             latency_ms = int((time.perf_counter() - started) * 1000)
             record = self._record(
                 draft_id,
@@ -214,6 +259,7 @@ class DraftingService:
                 searcher.index.kb_version,
                 latency_ms,
                 arm,
+                (level, level_reason),
             )
             self.store.add(record)
             root.set_attribute("hra.decision", decision.kind)
@@ -252,11 +298,13 @@ class DraftingService:
                     log.warning("llm drafter unavailable, falling back to offline: %s", exc)
                     if chunks:
                         yield Event("reset", {"reason": fallback})
-            offline = OfflineDrafter(self.knowledge.searcher().index.bm25).draft(question, passages)
+            offline = OfflineDrafter(self.knowledge.searcher().index.bm25).draft(question, passages, category)
             span.set_attribute("hra.drafter", "offline")
             for piece in _pieces(offline.text):
                 yield Event("token", {"text": piece})
-            return DraftText(offline.text, "offline", None, None, fallback_reason=fallback)
+            return DraftText(
+                offline.text, "offline", None, None, fallback_reason=fallback, extra=offline.extra
+            )
 
     def _step(self, name: str, ctx: Context) -> Any:
         return _TimedSpan(self.telemetry, name, ctx)
@@ -274,6 +322,7 @@ class DraftingService:
         kb_version: str,
         latency_ms: int,
         arm: Arm,
+        level: tuple[str | None, str],
     ) -> DraftRecord:
         cited = set(checked.cited) if checked else set()
         citations = [
@@ -304,7 +353,31 @@ class DraftingService:
             ai_mention=bool(checked and checked.ai_mention),
             arm=arm,
             regenerated_from=request.regenerate_of,
+            confidence_level=level[0],
+            confidence_reason=level[1],
         )
+
+
+def confidence_level(decision: Decision, arm: Arm, draft: DraftText | None) -> tuple[str | None, str]:
+    """The level shown on every draft, with its reason: the lower of what retrieval says (the
+    decision's confidence) and what the drafter found (a matching FAQ, partial coverage…)."""
+    if decision.kind == "routed_to_human":
+        return None, LEVEL_REASONS["routed"]
+    if decision.kind == "abstained":
+        return "faible", LEVEL_REASONS["abstained"]
+    retrieval = level_from_confidence(decision.confidence)
+    retrieval_reason = (
+        LEVEL_REASONS["low_retrieval"] if retrieval != "élevée" else LEVEL_REASONS["extract_high"]
+    )
+    if draft is None or arm == "control":
+        return retrieval, retrieval_reason
+    if draft.drafter == "llm":
+        return retrieval, LEVEL_REASONS["llm"] if retrieval == "élevée" else retrieval_reason
+    drafted = draft.extra.get("level")
+    if drafted not in ("élevée", "moyenne", "faible"):
+        return retrieval, retrieval_reason
+    lowest = lower_level(drafted, retrieval)
+    return lowest, (str(draft.extra.get("level_reason")) if lowest == drafted else retrieval_reason)
 
 
 def record_public(record: DraftRecord) -> dict[str, Any]:
@@ -319,6 +392,8 @@ def record_public(record: DraftRecord) -> dict[str, Any]:
             "kind": record.decision,
             "reason": record.decision_reason,
             "confidence": record.confidence,
+            "level": record.confidence_level,
+            "level_reason": record.confidence_reason,
         },
         "text": record.draft_text,
         "citations": record.citations,

@@ -89,8 +89,7 @@ def fragment_start(paragraphs: Iterable[str]) -> list[str]:
                 found.append(line[:60])
             elif is_item and (
                 _FRAGMENT_START.match(line)
-                or not previous.endswith((":", ";", ","))
-                and not _BULLET.match(previous)
+                or (not previous.endswith((":", ";", ",")) and not _BULLET.match(previous))
             ):
                 found.append(line[:60])  # a list item without the sentence that introduces it
             previous = line
@@ -129,9 +128,9 @@ def dangling_reference(paragraphs: Iterable[str]) -> list[str]:
     for p in paragraphs:
         for i, sentence in enumerate(_sentences(p)):
             bare = CITATION.sub("", sentence).strip()
-            if m := _DANGLING_ANYWHERE.search(bare):
-                found.append(m.group(0))
-            elif i == 0 and (m := _DANGLING_OPENING.match(_CONNECTIVE.sub("", bare))):
+            if (m := _DANGLING_ANYWHERE.search(bare)) or (
+                i == 0 and (m := _DANGLING_OPENING.match(_CONNECTIVE.sub("", bare)))
+            ):
                 found.append(m.group(0))
     return found
 

@@ -96,7 +96,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0003_control_arm"
+    assert _current(engine) == head == "0004_confidence_level"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -153,7 +153,7 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0003_control_arm"
+    assert _current(engine) == "0004_confidence_level"
 
 
 def _diff(connection: Connection) -> list[Any]:

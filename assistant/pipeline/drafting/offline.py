@@ -1,9 +1,19 @@
 """The offline extractive drafter: the embedded default, no model, no key.
 
-It writes nothing of its own beyond a greeting, connectives and a closing: the body is 2–5
-sentences taken verbatim from the top passages, chosen for the query terms they share (weighted
-by rarity), each followed by its citation. Sentences keep their passage order so the reply reads
-as a text, not as a ranked list of snippets.
+It invents nothing: the body is text taken from the retrieved passages, each piece cited. What it
+adds is the composition an agent would do (see DESIGN §5 and DRAFT-RUBRIC.md):
+
+1. **Answer first.** When a top passage is a question/answer document whose question matches the
+   employee's, its answer block is the core of the draft (scaffolding stripped, lists kept); an
+   entry written for one collective agreement is used only when the question names that sector,
+   and then says so. Otherwise the best sentences of the best document are the core.
+2. **Conditions travel with the sentence.** A sentence under a heading such as « Au moins 2 ans »
+   is quoted with it; a rule for a population the question does not mention (under 18, apprentice,
+   Alsace-Moselle…) or for the other audience (civil service / private sector) is not used.
+3. **At most two extra points**, each clearing a relevance bar against the question itself.
+4. **Short keyword queries** get a short reply listing the likely topics and asking what the
+   employee wants to know, rather than an arbitrary answer.
+5. **Honest opening**, depending on how well the sources match (the level is also returned).
 """
 
 from __future__ import annotations
@@ -11,99 +21,443 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from assistant.pipeline.sentences import split_sentences
+from assistant.pipeline.drafting.question import QuestionProfile, audience_of, populations_of, profile
+from assistant.pipeline.drafting.reader import Unit, read_passage
+from assistant.pipeline.drafting.style import LEVEL_REASONS, OPENINGS, Level, assumption_line, typography
 from assistant.pipeline.types import DraftText, Passage
 from knowledge_base.bm25_index import Bm25Index
 
 GREETING = "Bonjour,"
-OPENING = "Voici les éléments qui répondent à votre question."
-LINK = "Par ailleurs, "
 CLOSING = "N'hésitez pas à revenir vers nous si vous avez besoin de précisions.\n\nCordialement,"
-MIN_WORDS, MAX_WORDS = 6, 70
-MAX_SENTENCES, MIN_SENTENCES, MAX_PER_PASSAGE = 5, 2, 2
-_TRUNCATED = re.compile(r"\b(?:[A-Z]|art|n°)\.$")
-KEEP_RATIO = 0.35  # a sentence scoring below this share of the best one is not worth the agent's reading
+MIN_WORDS, MAX_WORDS = 5, 90
+CORE_MAX_UNITS, CORE_MAX_WORDS = 6, 170
+MAX_EXTRAS = 2
+EXTRA_MIN_COVERAGE = 0.6  # share of the question's weighted terms an extra sentence must contain
+EXTRA_MIN_SCORE = 0.7  # … and its score relative to the core's best sentence
+FAQ_MIN_QUESTION_COVERAGE, FAQ_MIN_TITLE_COVERAGE = 0.55, 0.45
+FAQ_RANKS = 3  # a Q/A document further down the list is not "the" answer
 _LOWERABLE = re.compile(
-    r"^(Le|La|Les|L'|L’|Un|Une|Des|Il|Elle|Ils|Elles|Ce|Cette|Ces|Cet|En|Dans|Pour|Si|"
-    r"Lorsque|Lorsqu'|Lorsqu’|Tout|Toute|Tous|Chaque|Sauf|Avant|Après|Pendant|Au|Aux|Du|"
-    r"Depuis|Quand|Cependant|Toutefois|Sous|Sur|À)\b"
+    r"^(?:Le|La|Les|L'|L’|Un|Une|Des|Il|Elle|Ils|Elles|Ce|Cette|Ces|Cet|En|Dans|Pour|Si|Lorsque|Lorsqu'|"
+    r"Lorsqu’|Tout|Toute|Tous|Chaque|Sauf|Avant|Après|Pendant|Au|Aux|Du|Depuis|Quand|Sous|Sur|À)\b"
+)
+_ANAPHORA = re.compile(
+    r"^(?:Dans ce cas|Dans cette (?:hypothèse|situation)|Ce dernier|Cette dernière|Celui-ci|Celle-ci|Ceux-ci|"
+    r"Par conséquent|En l['’]espèce|Dans ces conditions|Cette (?:durée|somme|indemnité|période|règle)|"
+    r"Il en est de même|De même|Ils|Elles?|Il)\b"
+)
+_DANGLING = re.compile(
+    r"ci-dessous|ci-dessus|ci-après|\bce modèle\b|\bces modèles\b|voir précisions|télécharg|\bcliquez\b|"
+    r"\btableau suivant\b|\bsimulateur\b|\bprécité|pour consulter l['’]intégralité|\bvoir\s?:",
+    re.I,
+)
+_LEADING_CONNECTIVE = re.compile(
+    r"^(?:Toutefois|Cependant|En revanche|Néanmoins|Mais|Ainsi|En outre|De plus|Également|Enfin|Aussi|Or),\s+"
+)
+_FIRST_PERSON = re.compile(r"\b(?:je|j['’]|m['’]|moi)\b|\bmon (?!compte\b)|\bma\b|\bmes\b", re.I)
+_IDCC = re.compile(r"IDCC\)?\s*(?:est le|:|n°)?\s*(\d{1,4})", re.I)
+_AGREEMENT = re.compile(
+    r"convention collective (?:nationale )?(?:des?|du|de la|de l['’])\s?[^,;.()«»:]{3,80}", re.I
+)
+_GENERIC_AGREEMENT = re.compile(
+    r"^convention collective (?:nationale )?(?:de travail|applicable|de branche)", re.I
 )
 
 
-@dataclass(frozen=True)
-class Candidate:
+@dataclass
+class Piece:
+    """Text going into the draft, with the passage it is cited from."""
+
     passage: Passage
-    position: int  # in the passage
-    text: str
+    units: list[Unit]
     score: float
-    terms: frozenset[str]
+    coverage: float
+    terms: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def doc_id(self) -> str:
+        return self.passage.doc_id
 
 
 class OfflineDrafter:
     def __init__(self, bm25: Bm25Index) -> None:
         self._bm25 = bm25  # its analyzer and idf give term weights consistent with retrieval
 
-    def draft(self, question: str, passages: Sequence[Passage]) -> DraftText:
-        chosen = self.select(question, passages)
-        return DraftText(text=self.compose(chosen), drafter="offline", extra={"sentences": len(chosen)})
+    # -- entry point -------------------------------------------------------------------------
+    def draft(self, question: str, passages: Sequence[Passage], category: str | None = None) -> DraftText:
+        q = profile(question)
+        audience = category or q.audience or _majority_audience(passages)
+        usable = self._usable(q, audience, passages)
+        weights = self._weights(question)
+        if q.vague:
+            level: Level = "moyenne"
+            reason = LEVEL_REASONS["vague"]
+            body = self._clarify(usable or list(passages))
+            answer = "clarify"
+        else:
+            core, answer = self._faq_core(question, q, usable, weights), "faq"
+            if core is None:
+                core, answer = self._extract_core(q, usable, weights), "extract"
+            extras = self._extras(core, usable, weights) if core else []
+            level, reason = _level(core, answer)
+            body = self._compose(core, extras) if core else ""
+        opening = OPENINGS[level] if body and answer != "clarify" else ""
+        assumption = assumption_line(audience) if category is None and body else ""
+        text = "\n\n".join(p for p in (assumption, GREETING, opening, body, CLOSING) if p)
+        return DraftText(
+            text=typography(text),
+            drafter="offline",
+            extra={"level": level, "level_reason": reason, "answer": answer, "audience": audience},
+        )
 
-    def select(self, question: str, passages: Sequence[Passage]) -> list[Candidate]:
-        analyzer = self._bm25.analyzer
-        weights = {t: self._bm25.idf(t) for t in set(analyzer.terms(question))}
-        candidates = []
-        for rank, passage in enumerate(passages):
-            for position, sentence in enumerate(split_sentences(passage.text)):
-                words = len(sentence.split())
-                # Statements only: a question, a heading, a list item or a list intro is not an answer.
-                if not MIN_WORDS <= words <= MAX_WORDS or not sentence.endswith((".", "!", "…", ".»", ".)")):
-                    continue
-                if _TRUNCATED.search(sentence):  # cut after "article L." by the chunker's size split
-                    continue
-                terms = frozenset(analyzer.terms(sentence))
-                overlap = sum(w for t, w in weights.items() if t in terms)
-                if overlap <= 0:
-                    continue
-                # Favour better-ranked passages and a passage's opening (definitions come first),
-                # and do not let long sentences win by sheer length.
-                score = overlap / math.sqrt(words) / (1 + 0.35 * rank) / (1 + 0.05 * position)
-                candidates.append(Candidate(passage, position, sentence, score, terms))
-        return self._pick(candidates)
-
+    # -- which passages may be quoted ------------------------------------------------------------
     @staticmethod
-    def _pick(candidates: list[Candidate]) -> list[Candidate]:
-        picked: list[Candidate] = []
-        per_passage: dict[int, int] = {}
-        best = max((c.score for c in candidates), default=0.0)
-        for c in sorted(candidates, key=lambda c: -c.score):
-            if len(picked) == MAX_SENTENCES:
-                break
-            if len(picked) >= MIN_SENTENCES and c.score < KEEP_RATIO * best:
-                break
-            if per_passage.get(c.passage.n, 0) == MAX_PER_PASSAGE:
+    def _usable(q: QuestionProfile, audience: str | None, passages: Sequence[Passage]) -> list[Passage]:
+        """Passages for the question's audience and populations; if none is left, all of them
+        (the soft filter never leaves the agent with nothing)."""
+        kept = []
+        for p in passages:
+            if audience and p.audience not in (audience, "all"):
                 continue
-            if any(len(c.terms & p.terms) / max(1, len(c.terms | p.terms)) > 0.6 for p in picked):
-                continue  # near-repeat of a chosen sentence (fiches repeat themselves across cases)
-            picked.append(c)
-            per_passage[c.passage.n] = per_passage.get(c.passage.n, 0) + 1
-        return sorted(picked, key=lambda c: (c.passage.n, c.position))
+            if populations_of(p.title) - q.populations:
+                continue
+            kept.append(p)
+        return kept or list(passages)
 
+    def _weights(self, question: str) -> dict[str, float]:
+        return {t: self._bm25.idf(t) for t in set(self._bm25.analyzer.terms(question))}
+
+    def _coverage(self, text: str, weights: dict[str, float]) -> tuple[float, frozenset[str]]:
+        terms = frozenset(self._bm25.analyzer.terms(text))
+        total = sum(weights.values()) or 1.0
+        return sum(w for t, w in weights.items() if t in terms) / total, terms
+
+    # -- 1. answer first: a matching question/answer document ---------------------------------
+    def _faq_core(
+        self, question: str, q: QuestionProfile, passages: list[Passage], weights: dict[str, float]
+    ) -> list[Piece] | None:
+        for rank, p in enumerate(passages[:FAQ_RANKS]):
+            if not _is_qa(p):
+                continue
+            title_terms = set(self._bm25.analyzer.terms(p.title))
+            covered, _ = self._coverage(p.title, weights)
+            title_weight = sum(self._bm25.idf(t) for t in title_terms) or 1.0
+            title_covered = sum(self._bm25.idf(t) for t in title_terms if t in weights) / title_weight
+            if covered < FAQ_MIN_QUESTION_COVERAGE or title_covered < FAQ_MIN_TITLE_COVERAGE:
+                continue
+            scope = _agreement_scope(p.text)
+            if scope and not self._names_scope(question, scope):
+                continue  # an answer for one collective agreement, asked as a general question
+            if any(h.startswith("Fiche ") for h in p.heading_path) or p.text.lstrip().startswith("Fiche "):
+                continue  # a contribution whose answer is an embedded fiche not in the text
+            units = [u for u in read_passage(p.text, p.heading_path, p.title) if u.in_answer and _clean(u, q)]
+            # The employee's question is the antecedent of the answer's first sentence (« Cette durée… »).
+            units = _trim(units[:1] + _with_antecedents(units[1:], units))
+            if not units:
+                continue
+            piece = Piece(p, units, 1.0 / (1 + rank), covered)
+            if scope:
+                piece.units.insert(0, Unit("sentence", _scope_sentence(scope), (), -1, True))
+            return [piece]
+        return None
+
+    def _names_scope(self, question: str, scope: str) -> bool:
+        name = _AGREEMENT.search(scope)
+        words = set(self._bm25.analyzer.terms(name.group(0) if name else scope)) - set(
+            self._bm25.analyzer.terms("convention collective nationale")
+        )
+        return bool(words & set(self._bm25.analyzer.terms(question)))
+
+    # -- 2. otherwise the best sentences, with their conditions -------------------------------
+    def _candidates(
+        self, q: QuestionProfile, passages: list[Passage], weights: dict[str, float]
+    ) -> list[Piece]:
+        out = []
+        for rank, p in enumerate(passages):
+            if _is_personal_qa(p):
+                continue  # another person's case (or one collective agreement): only as a matching FAQ
+            units = [u for u in read_passage(p.text, p.heading_path, p.title) if u.in_answer]
+            for block in _blocks(units):
+                if not all(_clean(u, q) for u in block):
+                    continue
+                text = " ".join(u.text for u in block)
+                words = len(block[0].text.split())
+                if not MIN_WORDS <= words <= MAX_WORDS:
+                    continue
+                coverage, terms = self._coverage(text + " " + " ".join(block[0].conditions), weights)
+                if coverage <= 0:
+                    continue
+                score = coverage / math.sqrt(1 + len(text.split()) / 20) / (1 + 0.35 * rank)
+                score /= 1 + 0.03 * block[0].position
+                if q.kind == "quantity" and re.search(r"\d", text):
+                    score *= 1.3  # a figure is what "combien / quelle durée" asks for
+                out.append(Piece(p, block, score, coverage, terms))
+        return sorted(out, key=lambda c: -c.score)
+
+    def _extract_core(
+        self, q: QuestionProfile, passages: list[Passage], weights: dict[str, float]
+    ) -> list[Piece]:
+        candidates = self._candidates(q, passages, weights)
+        if not candidates:
+            return []
+        best = candidates[0]
+        core = [best]
+        for c in candidates[1:]:
+            if len(core) == 3:
+                break
+            if c.doc_id == best.doc_id and c.score >= 0.5 * best.score and not _near_repeat(c, core):
+                core.append(c)
+        core.sort(key=lambda c: c.units[0].position)
+        for piece in core:
+            all_units = read_passage(piece.passage.text, piece.passage.heading_path, piece.passage.title)
+            piece.units = _with_antecedents(piece.units, all_units)
+        return core
+
+    def _extras(self, core: list[Piece], passages: list[Passage], weights: dict[str, float]) -> list[Piece]:
+        q = QuestionProfile("open", False, None, frozenset())  # populations already filtered per passage
+        core_docs = {c.doc_id for c in core}
+        best = max(c.score for c in core)
+        extras: list[Piece] = []
+        for c in self._candidates(q, passages, weights):
+            if len(extras) == MAX_EXTRAS:
+                break
+            if c.doc_id in core_docs or any(c.doc_id == e.doc_id for e in extras):
+                continue
+            if c.coverage < EXTRA_MIN_COVERAGE or c.score < EXTRA_MIN_SCORE * best:
+                continue
+            if _ANAPHORA.match(c.units[0].text) or _near_repeat(c, core + extras):
+                continue
+            extras.append(c)
+        return extras
+
+    # -- 4. a vague query: ask, with the likely topics -----------------------------------------
     @staticmethod
-    def compose(chosen: Sequence[Candidate]) -> str:
-        paragraphs: list[str] = []
-        current_n: int | None = None
-        for c in chosen:
-            sentence = cite(c.text, c.passage.n)
-            if current_n is None or c.passage.n != current_n:
-                if paragraphs and _LOWERABLE.match(sentence):
-                    sentence = LINK + sentence[0].lower() + sentence[1:]
-                paragraphs.append(sentence)
+    def _clarify(passages: Sequence[Passage]) -> str:
+        seen: list[Passage] = []
+        for p in passages:
+            if all(p.doc_id != s.doc_id for s in seen) and not _FIRST_PERSON.search(p.title):
+                seen.append(p)
+        if not seen:
+            return ""
+        topics = [f"- {_topic(p.title)}" for p in seen[:3]]
+        topics[-1] += "."
+        lines = [
+            f"{t} [{p.n}]" if not t.endswith(".") else f"{t[:-1]} [{p.n}]."
+            for t, p in zip(topics, seen, strict=False)
+        ]
+        return (
+            "Pour vous répondre précisément, pourriez-vous nous préciser ce que vous souhaitez savoir ?\n\n"
+            "Les informations dont nous disposons sur ce sujet portent notamment sur :\n" + "\n".join(lines)
+        )
+
+    # -- composition ---------------------------------------------------------------------------
+    @staticmethod
+    def _compose(core: list[Piece], extras: list[Piece]) -> str:
+        plain = [c for c in core if not c.units[0].conditions]
+        conditioned = [c for c in core if c.units[0].conditions]
+        paragraphs = [_render(piece) for piece in plain]
+        if len(conditioned) > 1:
+            paragraphs.append(_conditional_list(conditioned))
+        else:
+            paragraphs += [_render(piece) for piece in conditioned]
+        if paragraphs:
+            paragraphs[0] = _drop_leading_connective(paragraphs[0])
+        for i, extra in enumerate(extras):
+            text = _render(extra)
+            link = "Par ailleurs, " if i == 0 else "À noter : "
+            if i == 0 and _LOWERABLE.match(text):
+                text = link + text[0].lower() + text[1:]
             else:
-                paragraphs[-1] += " " + sentence
-            current_n = c.passage.n
-        body = "\n\n".join(paragraphs) if paragraphs else ""
-        return "\n\n".join(part for part in (GREETING, OPENING, body, CLOSING) if part)
+                text = "À noter : " + text
+            paragraphs.append(text)
+        return "\n\n".join(paragraphs)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _is_qa(p: Passage) -> bool:
+    return "Réponse :" in p.text or "Réponse:" in p.text or p.doc_id.startswith("contrib:")
+
+
+def _is_personal_qa(p: Passage) -> bool:
+    """A question/answer entry written for one asker or one collective agreement."""
+    if not _is_qa(p) or p.doc_id.startswith("contrib:"):
+        return False
+    return bool(_FIRST_PERSON.search(p.title) or "convention collective" in p.text.lower())
+
+
+def _agreement_scope(text: str) -> str | None:
+    """« convention collective nationale des entreprises de propreté (IDCC 3043) » when the text is
+    written for one collective agreement (it names its IDCC), else None."""
+    idcc = _IDCC.search(text)
+    if not idcc:
+        return None
+    names = [
+        m.group(0).strip() for m in _AGREEMENT.finditer(text) if not _GENERIC_AGREEMENT.match(m.group(0))
+    ]
+    name = names[0] if names else "convention collective concernée"
+    return f"{name} (IDCC {idcc.group(1)})"
+
+
+def _scope_sentence(scope: str) -> str:
+    return f"Cette réponse vaut pour les salariés relevant de la {scope}."
+
+
+def _majority_audience(passages: Sequence[Passage]) -> str | None:
+    """The audience retrieval points to: the first passage's, when the question does not say."""
+    for p in passages[:1]:
+        if p.audience in ("private-sector", "civil-service"):
+            return p.audience
+    return None
+
+
+def _clean(u: Unit, q: QuestionProfile) -> bool:
+    text = u.text
+    if u.kind == "sentence" and not text.endswith((".", "!", "…", ".»", ".)", ")")):
+        return False  # a title or a heading run into the text, not a statement
+    if text.endswith("?") or _FIRST_PERSON.search(text) or _DANGLING.search(text):
+        return False
+    if re.search(r"\b(?:Question|Réponse)\s?:", text):
+        return False
+    special = populations_of(text + " " + " ".join(u.conditions)) - q.populations
+    if special:
+        return False  # a rule for a population the question does not mention
+    side = audience_of(" ".join(u.conditions))
+    return not (side and q.audience and side != q.audience)
+
+
+def _blocks(units: list[Unit]) -> list[list[Unit]]:
+    """Sentences alone; a list introduction together with its items."""
+    blocks: list[list[Unit]] = []
+    for u in units:
+        if (
+            u.kind == "item"
+            and blocks
+            and blocks[-1][0].kind == "intro"
+            and blocks[-1][-1].position == u.position - 1
+        ):
+            blocks[-1].append(u)
+        elif u.kind == "item":
+            continue  # an item whose introduction is not in this passage
+        else:
+            blocks.append([u])
+    return [b for b in blocks if b[0].kind == "sentence" or len(b) > 1]
+
+
+def _with_antecedents(chosen: list[Unit], all_units: list[Unit]) -> list[Unit]:
+    """A sentence opening on « Dans ce cas » / « Par conséquent » brings the sentence before it, or goes."""
+    by_position = {u.position: u for u in all_units}
+    out: list[Unit] = []
+    for u in chosen:
+        if (
+            u.kind == "sentence"
+            and _ANAPHORA.match(u.text)
+            and not any(o.position == u.position - 1 for o in out)
+        ):
+            before = by_position.get(u.position - 1)
+            if before is None or before.kind != "sentence" or before.conditions != u.conditions:
+                continue
+            out.append(before)
+        if u.kind == "item" and not out:
+            continue
+        out.append(u)
+    return out
+
+
+def _trim(units: list[Unit]) -> list[Unit]:
+    """At most CORE_MAX_UNITS units / CORE_MAX_WORDS words, never ending on a list introduction."""
+    out: list[Unit] = []
+    words = 0
+    for u in units:
+        n = len(u.text.split())
+        if out and (len(out) >= CORE_MAX_UNITS or words + n > CORE_MAX_WORDS) and u.kind != "item":
+            break
+        if out and u.kind == "item" and words + n > CORE_MAX_WORDS + 60:
+            break
+        out.append(u)
+        words += n
+    while out and out[-1].kind == "intro":
+        out.pop()
+    return out
+
+
+def _near_repeat(c: Piece, chosen: list[Piece]) -> bool:
+    """The same sentence again (fiches repeat themselves across cases) — unless under another
+    condition, where « 1 mois » and « 2 mois » are the answer's two branches."""
+    return any(
+        c.units[0].conditions == p.units[0].conditions
+        and len(c.terms & p.terms) / max(1, len(c.terms | p.terms)) > 0.6
+        for p in chosen
+    )
+
+
+def _level(core: list[Piece] | None, answer: str) -> tuple[Level, str]:
+    if not core:
+        return "faible", LEVEL_REASONS["nothing"]
+    if answer == "faq":
+        return "élevée", LEVEL_REASONS["faq"]
+    coverage = max(c.coverage for c in core)
+    if coverage >= 0.7:
+        return "élevée", LEVEL_REASONS["extract_high"]
+    if coverage >= 0.45:
+        return "moyenne", LEVEL_REASONS["extract_medium"]
+    return "faible", LEVEL_REASONS["extract_low"]
+
+
+def _render(piece: Piece) -> str:
+    """The piece's units as text: sentences run on, a list introduction keeps its items below it."""
+    n = piece.passage.n
+    parts: list[str] = []
+    condition = piece.units[0].conditions[0] if piece.units[0].conditions else None
+    for u in piece.units:
+        if u.kind == "item":
+            parts.append("\n- " + u.text.rstrip(" ,;."))
+        else:
+            sep = "\n" if parts and parts[-1].startswith("\n- ") else (" " if parts else "")
+            parts.append(sep + u.text)
+    text = "".join(parts).strip()
+    if "\n- " in text:
+        head, *items = text.split("\n- ")
+        items = [i + " ;" for i in items[:-1]] + [items[-1]]
+        text = head + "\n- " + "\n- ".join(items)
+    text = cite(text, n)
+    if condition:
+        text = _with_condition(condition, text)
+    return text
+
+
+def _with_condition(condition: str, text: str) -> str:
+    condition = condition.rstrip(" :")
+    if _LOWERABLE.match(text):
+        return f"Dans le cas « {condition} », {text[0].lower()}{text[1:]}"
+    return f"Dans le cas « {condition} » : {text}"
+
+
+def _drop_leading_connective(text: str) -> str:
+    """« Toutefois, dès que… » cannot open a reply: the sentence it qualifies is not there."""
+    m = _LEADING_CONNECTIVE.match(text)
+    return text[m.end()].upper() + text[m.end() + 1 :] if m and len(text) > m.end() else text
+
+
+def _conditional_list(core: list[Piece]) -> str:
+    lines = []
+    for piece in core:
+        cond = piece.units[0].conditions[0]
+        body = _render_plain(piece)
+        lines.append(
+            f"- {cond.rstrip(' :')} : {body[0].lower() + body[1:] if _LOWERABLE.match(body) else body}"
+        )
+    return "La règle dépend de votre situation :\n" + "\n".join(lines)
+
+
+def _render_plain(piece: Piece) -> str:
+    text = " ".join(u.text.rstrip(" ,;") if u.kind == "item" else u.text for u in piece.units)
+    return cite(text, piece.passage.n)
+
+
+def _topic(title: str) -> str:
+    title = title.strip().rstrip("?").strip()
+    return title[0].upper() + title[1:] if title else title
 
 
 def cite(sentence: str, n: int) -> str:
