@@ -126,6 +126,8 @@ def glued_sentence(paragraphs: Iterable[str]) -> list[str]:
 def dangling_reference(paragraphs: Iterable[str]) -> list[str]:
     found = []
     for p in paragraphs:
+        # « … les conditions suivantes : » is not dangling when its list follows on the next lines.
+        p = re.sub(r"(suivant(?:e|es|s)?\s?:)(?=\n[-•*–] )", "suivants (liste)", p)
         for i, sentence in enumerate(_sentences(p)):
             bare = CITATION.sub("", sentence).strip()
             if (m := _DANGLING_ANYWHERE.search(bare)) or (

@@ -54,7 +54,7 @@ def test_mistral_draft_is_checked_and_reports_model_and_usage(
     draft = client.post("/api/v1/drafts", json=QUESTION).json()
     assert route.call_count == 1
     assert draft["drafter"] == "llm" and draft["model"] == "mistral-small-latest"
-    assert draft["prompt_version"] == "draft-fr-v1" and draft["fallback_reason"] is None
+    assert draft["prompt_version"] == "draft-fr-v2" and draft["fallback_reason"] is None
     assert "[1]" in draft["text"] and "[9]" not in draft["text"]  # [9] was never retrieved: removed, flagged
     assert any(f["kind"] == "invalid_citation" and f["value"] == "9" for f in draft["flags"])
     draft_span = next(s for s in spans.get_finished_spans() if s.name == "draft")

@@ -111,7 +111,7 @@ def test_draft_collects_the_answer_and_maps_usage(mistral: LlmDrafter, respx_moc
     assert (draft.drafter, draft.model, draft.prompt_version) == (
         "llm",
         "mistral-small-latest",
-        "draft-fr-v1",
+        "draft-fr-v2",
     )
     assert draft.usage == {"input_tokens": 120, "output_tokens": 42}
     request = route.calls.last.request
@@ -337,9 +337,23 @@ def test_passage_cannot_break_out_of_its_block() -> None:
 
 def test_prompt_is_versioned_and_validated() -> None:
     prompt = load_prompt()
-    assert prompt.version == "draft-fr-v1"
+    assert prompt.version == "draft-fr-v2"
     for rule in ("Bonjour,", "Cordialement,", "Vouvoyez", "[NOM_1]", "[n]"):
         assert rule in prompt.system
+    # v2: the offline drafter's composition rules, for the model too.
+    for rule in ("RÉPONDRE D'ABORD", "garde sa condition", "Au plus deux points", "IDCC", "public"):
+        assert rule in prompt.system
+    assert load_prompt("draft_fr_v1").version == "draft-fr-v1"  # kept, so old drafts can be replayed
+
+
+def test_passages_tell_the_model_their_audience() -> None:
+    from dataclasses import replace
+
+    rendered = [
+        m.content
+        for m in load_prompt().messages("Question ?", [replace(PASSAGES[0], audience="civil-service")])
+    ]
+    assert 'public="fonction publique"' in str(rendered[1])
     with pytest.raises(ValueError, match="placeholders"):
         parse_prompt(
             "x", "---\nversion: x\n---\n<!-- role: system -->\nS\n<!-- role: user -->\n{{question}}\n"

@@ -212,7 +212,7 @@ class OfflineDrafter:
         for piece in core:
             all_units = read_passage(piece.passage.text, piece.passage.heading_path, piece.passage.title)
             piece.units = _with_antecedents(piece.units, all_units)
-        return core
+        return [piece for piece in core if piece.units]
 
     def _extras(self, core: list[Piece], passages: list[Passage], weights: dict[str, float]) -> list[Piece]:
         q = QuestionProfile("open", False, None, frozenset())  # populations already filtered per passage
@@ -456,7 +456,7 @@ def _render_plain(piece: Piece) -> str:
 
 
 def _topic(title: str) -> str:
-    title = title.strip().rstrip("?").strip()
+    title = title.split("?")[0].strip(" :")  # a topic, not a question quoted to the employee
     return title[0].upper() + title[1:] if title else title
 
 

@@ -29,6 +29,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from assistant.pipeline.types import Passage
 
+AUDIENCE_NAMES = {"private-sector": "secteur privé", "civil-service": "fonction publique"}
 PLACEHOLDERS = frozenset({"question", "category_line", "passages"})
 _NAME = re.compile(r"[a-z0-9_]+")
 _FRONT_MATTER = re.compile(r"\A---\n(?P<meta>.*?)\n---\n", re.DOTALL)
@@ -69,6 +70,8 @@ def neutralise(text: str) -> str:
 
 def render_passage(passage: Passage) -> str:
     attrs = {"n": str(passage.n), "titre": passage.title, "date": passage.updated}
+    if passage.audience in AUDIENCE_NAMES:
+        attrs["public"] = AUDIENCE_NAMES[passage.audience]
     if passage.heading_path:
         attrs["section"] = " › ".join(passage.heading_path)
     # quote=True also escapes '"', so a title cannot end its attribute either.
@@ -77,7 +80,7 @@ def render_passage(passage: Passage) -> str:
 
 
 @lru_cache(maxsize=8)
-def load_prompt(name: str = "draft_fr_v1") -> DraftPrompt:
+def load_prompt(name: str = "draft_fr_v2") -> DraftPrompt:
     """Read and validate ``prompts/<name>.md``; raises ``ValueError`` on a malformed file."""
     if not _NAME.fullmatch(name):  # the name becomes a file name: no paths
         raise ValueError(f"invalid prompt name {name!r}")

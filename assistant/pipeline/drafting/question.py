@@ -68,7 +68,7 @@ CIVIL_SERVICE = re.compile(
     r"disponibilite|mise a disposition|corps|grade|echelon|indice (?:majore|brut)|categorie [abc]\b|"
     r"administration|ministere|rectorat|academie|collectivite|hospitali\w+|cgos|cnracl|"
     r"conge de longue (?:maladie|duree)|\bclm\b|\bcld\b|\bcitis\b|traitement indiciaire|nbi|rifseep|"
-    r"concours|mutation|cap\b|comite social d'administration|fpe|fpt|fph)\b"
+    r"concours|cap\b|comite social d'administration|fpe|fpt|fph)\b"
 )
 PRIVATE_SECTOR = re.compile(
     r"\b(?:salaries?|employeurs?|entreprises?|cdi|cdd|interim\w*|convention collective|prud'?hom\w*|"

@@ -22,7 +22,7 @@ UnitKind = Literal["sentence", "intro", "item"]
 _CUT_ABBREVIATION = re.compile(r"(?:\b[LRDp]|\bart|\bArt|n°|\bal|\bcf|\bch|\bchap|\btit|\bliv)\.$")
 _GLUED_LOWER = re.compile(r"\b([a-zà-öø-ÿ]{3,}\.)([a-zà-öø-ÿ]{2,})\b")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
-_BULLET = re.compile(r"^[-•*–]\s+")
+_BULLET = re.compile(r"^(?:[-•*–]\s*)+(?=\S)")
 _GLUED = re.compile(r"([a-zà-öø-ÿ)]{2,}[.!?])([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ])")
 _GLUED_ELLIPSIS = re.compile(r"…(?=[A-ZÀ-ÖØ-Þ])")
 _TERMINAL = (".", "!", "?", "…", ":", ";", ",", "»", ")", '"')
