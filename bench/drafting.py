@@ -108,11 +108,62 @@ def first_token_overhead(service: Any, questions: list[str]) -> dict[str, Any]:
     }
 
 
-def quality(service: Any) -> dict[str, Any]:
+def own_documents(question: dict[str, Any]) -> set[str]:
+    """The question's own KB document and its near-duplicates (same entry under another id)."""
+    own = question.get("meta", {}).get("self_document")
+    if not own:
+        return set(question["relevant_ids"][:1])
+    near = _kb_meta().get(own, {}).get("near_duplicates") or []
+    return {own, *near}
+
+
+def _kb_meta() -> dict[str, dict[str, Any]]:
+    global _KB_META
+    if _KB_META is None:
+        path = ROOT / "knowledge_base" / "sources" / "kb.jsonl"
+        _KB_META = {
+            r["id"]: r.get("meta") or {}
+            for r in (json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip())
+        }
+    return _KB_META
+
+
+_KB_META: dict[str, dict[str, Any]] | None = None
+
+
+class _LeaveOut:
+    """A searcher that never returns the given documents: leave-one-out without rebuilding the
+    index (the other documents' ranks are what they would be; BM25 statistics barely move)."""
+
+    def __init__(self, searcher: Any, excluded: set[str]) -> None:
+        self._searcher, self._excluded = searcher, excluded
+        self.index = searcher.index
+
+    def search(self, query: str, filters: Any = None, top_k: int | None = None) -> list[Any]:
+        k = top_k or 5
+        hits = self._searcher.search(query, filters, top_k=k + 12)
+        return [h for h in hits if h.chunk.doc_id not in self._excluded][:k]
+
+
+class _LeaveOutKnowledge:
+    def __init__(self, knowledge: Any) -> None:
+        self._knowledge, self.excluded = knowledge, set[str]()
+
+    def searcher(self) -> Any:
+        return _LeaveOut(self._knowledge.searcher(), self.excluded)
+
+
+def quality(service: Any, leave_one_out: bool = False) -> dict[str, Any]:
     from ragas import SingleTurnSample
     from ragas.metrics import IDBasedContextRecall, NonLLMStringSimilarity, RougeScore
 
     from assistant.services.drafting import DraftRequest
+
+    knowledge = service.knowledge
+    held_out: _LeaveOutKnowledge | None = None
+    if leave_one_out:
+        held_out = _LeaveOutKnowledge(knowledge)
+        service.knowledge = held_out
 
     similarity, rouge, recall = NonLLMStringSimilarity(), RougeScore(), IDBasedContextRecall()
     scores: dict[str, list[float]] = {
@@ -123,17 +174,22 @@ def quality(service: Any) -> dict[str, Any]:
     citations = valid = drafted = 0
     questions = [q for q in rows("questions-dev.jsonl") if q.get("reference_answer")]
     for q in questions:
+        reference_ids = q["relevant_ids"]
+        if held_out is not None:  # the question is the title of its own document: take it out
+            held_out.excluded = own_documents(q)
+            reference_ids = [d for d in reference_ids if d not in held_out.excluded]
         draft = service.create(DraftRequest(q["question"], arm="assisted"))
         retrieved = list(dict.fromkeys(p["doc_id"] for p in draft["passages"]))
-        scores["id_based_context_recall"].append(
-            recall.single_turn_score(
-                SingleTurnSample(
-                    user_input=q["question"],
-                    retrieved_context_ids=retrieved,
-                    reference_context_ids=q["relevant_ids"],
+        if reference_ids:  # leave-one-out: undefined when the question's only document was taken out
+            scores["id_based_context_recall"].append(
+                recall.single_turn_score(
+                    SingleTurnSample(
+                        user_input=q["question"],
+                        retrieved_context_ids=retrieved,
+                        reference_context_ids=reference_ids,
+                    )
                 )
             )
-        )
         if not draft["text"]:
             continue
         drafted += 1
@@ -150,7 +206,9 @@ def quality(service: Any) -> dict[str, Any]:
             user_input=q["question"], response=fold(body), reference=fold(q["reference_answer"])
         )
         scores["rouge_l_f1_folded"].append(rouge.single_turn_score(folded))
+    service.knowledge = knowledge
     return {
+        "leave_one_out": leave_one_out,
         "questions_with_reference": len(questions),
         "drafted": drafted,
         **{k: round(statistics.mean(v), 4) for k, v in scores.items() if v},
@@ -241,10 +299,19 @@ def main() -> None:
     )
     parser.add_argument("--latency-n", type=int, default=200)
     parser.add_argument("--decision-n", type=int, default=0, help="dev questions for decisions (0 = all)")
+    parser.add_argument("--quality-only", action="store_true", help="answer quality only (both modes)")
+    parser.add_argument("--name", default="drafting", help="result file name in bench/results/")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hra-drafting-"))
     try:
         offline = build(work)
+        if args.quality_only:
+            both = {
+                "quality_offline": quality(offline),
+                "quality_offline_leave_one_out": quality(offline, True),
+            }
+            write_result(args.name, {**both, "machine": machine()})
+            return
         in_kb = [q["question"] for q in rows("questions-dev.jsonl") if q["relevant_ids"]]
         sample = random.Random(0).sample(in_kb, args.latency_n)
         result: dict[str, Any] = {"latency": latency(offline, sample)}
@@ -254,10 +321,12 @@ def main() -> None:
         print(result["streaming"], file=sys.stderr)
         result["quality_offline"] = quality(offline)
         print(result["quality_offline"], file=sys.stderr)
+        result["quality_offline_leave_one_out"] = quality(offline, leave_one_out=True)
+        print(result["quality_offline_leave_one_out"], file=sys.stderr)
         result["decisions"] = decisions(offline, args.decision_n)
         print(json.dumps(result["decisions"], indent=1), file=sys.stderr)
         result.update(machine=machine(), finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        write_result("drafting", result)
+        write_result(args.name, result)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

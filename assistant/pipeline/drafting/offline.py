@@ -32,7 +32,7 @@ from knowledge_base.bm25_index import Bm25Index
 GREETING = "Bonjour,"
 CLOSING = "N'hésitez pas à revenir vers nous si vous avez besoin de précisions.\n\nCordialement,"
 MIN_WORDS, MAX_WORDS = 5, 90
-CORE_MAX_UNITS, CORE_MAX_WORDS = 6, 170
+CORE_MAX_UNITS, CORE_MAX_WORDS = 10, 260
 MAX_EXTRAS = 2
 EXTRA_MIN_COVERAGE = 0.6  # share of the question's weighted terms an extra sentence must contain
 EXTRA_MIN_SCORE = 0.7  # … and its score relative to the core's best sentence
@@ -50,6 +50,12 @@ _ANAPHORA = re.compile(
 _DANGLING = re.compile(
     r"ci-dessous|ci-dessus|ci-après|\bce modèle\b|\bces modèles\b|voir précisions|télécharg|\bcliquez\b|"
     r"\btableau suivant\b|\bsimulateur\b|\bprécité|pour consulter l['’]intégralité|\bvoir\s?:",
+    re.I,
+)
+# « Article L1251-16 du code du travail (https://…) »: a reference line, not a statement.
+_REFERENCE_ONLY = re.compile(
+    r"^(?:Articles?|Art\.|Code|Décret|Loi|Circulaire|Arrêté|Ordonnance|Source|Références?)\b[^.]{0,160}"
+    r"(?:\(https?://\S+\)|code [\w ]+)\W*$",
     re.I,
 )
 _LEADING_CONNECTIVE = re.compile(
@@ -87,15 +93,16 @@ class OfflineDrafter:
     # -- entry point -------------------------------------------------------------------------
     def draft(self, question: str, passages: Sequence[Passage], category: str | None = None) -> DraftText:
         q = profile(question)
-        audience = category or q.audience or _majority_audience(passages)
-        usable = self._usable(q, audience, passages)
         weights = self._weights(question)
-        if q.vague:
+        if q.vague:  # no guess from the passages: the topics themselves may differ in audience
+            audience = category or q.audience
             level: Level = "moyenne"
             reason = LEVEL_REASONS["vague"]
-            body = self._clarify(usable or list(passages))
+            body = self._clarify(self._usable(q, audience, passages), weights)
             answer = "clarify"
         else:
+            audience = category or q.audience or _majority_audience(passages)
+            usable = self._usable(q, audience, passages)
             core, answer = self._faq_core(question, q, usable, weights), "faq"
             if core is None:
                 core, answer = self._extract_core(q, usable, weights), "extract"
@@ -153,7 +160,7 @@ class OfflineDrafter:
                 continue  # a contribution whose answer is an embedded fiche not in the text
             units = [u for u in read_passage(p.text, p.heading_path, p.title) if u.in_answer and _clean(u, q)]
             # The employee's question is the antecedent of the answer's first sentence (« Cette durée… »).
-            units = _trim(units[:1] + _with_antecedents(units[1:], units))
+            units = _trim(_with_antecedents(units, units, q, first_is_answer=True))
             if not units:
                 continue
             piece = Piece(p, units, 1.0 / (1 + rank), covered)
@@ -211,7 +218,7 @@ class OfflineDrafter:
         core.sort(key=lambda c: c.units[0].position)
         for piece in core:
             all_units = read_passage(piece.passage.text, piece.passage.heading_path, piece.passage.title)
-            piece.units = _with_antecedents(piece.units, all_units)
+            piece.units = _with_antecedents(piece.units, all_units, q)
         return [piece for piece in core if piece.units]
 
     def _extras(self, core: list[Piece], passages: list[Passage], weights: dict[str, float]) -> list[Piece]:
@@ -232,20 +239,23 @@ class OfflineDrafter:
         return extras
 
     # -- 4. a vague query: ask, with the likely topics -----------------------------------------
-    @staticmethod
-    def _clarify(passages: Sequence[Passage]) -> str:
-        seen: list[Passage] = []
+    def _clarify(self, passages: Sequence[Passage], weights: dict[str, float]) -> str:
+        """Topics whose title shares the query's words, best covered first, each once."""
+        scored = []
         for p in passages:
-            if all(p.doc_id != s.doc_id for s in seen) and not _FIRST_PERSON.search(p.title):
+            covered, _ = self._coverage(p.title, weights)
+            if covered > 0 and not _FIRST_PERSON.search(p.title):
+                scored.append((covered, -p.n, p))
+        seen: list[Passage] = []
+        for _, _, p in sorted(scored, key=lambda x: (-x[0], -x[1])):
+            key = re.sub(r"\W+", " ", _topic(p.title).lower())[:40]
+            if all(key != re.sub(r"\W+", " ", _topic(s.title).lower())[:40] for s in seen):
                 seen.append(p)
         if not seen:
             return ""
         topics = [f"- {_topic(p.title)}" for p in seen[:3]]
-        topics[-1] += "."
-        lines = [
-            f"{t} [{p.n}]" if not t.endswith(".") else f"{t[:-1]} [{p.n}]."
-            for t, p in zip(topics, seen, strict=False)
-        ]
+        lines = [f"{t} [{p.n}]" for t, p in zip(topics, seen, strict=False)]
+        lines = [line + (" ;" if i < len(lines) - 1 else ".") for i, line in enumerate(lines)]
         return (
             "Pour vous répondre précisément, pourriez-vous nous préciser ce que vous souhaitez savoir ?\n\n"
             "Les informations dont nous disposons sur ce sujet portent notamment sur :\n" + "\n".join(lines)
@@ -315,14 +325,19 @@ def _clean(u: Unit, q: QuestionProfile) -> bool:
     text = u.text
     if u.kind == "sentence" and not text.endswith((".", "!", "…", ".»", ".)", ")")):
         return False  # a title or a heading run into the text, not a statement
-    if text.endswith("?") or _FIRST_PERSON.search(text) or _DANGLING.search(text):
+    if (
+        text.endswith("?")
+        or _FIRST_PERSON.search(text)
+        or _DANGLING.search(text)
+        or _REFERENCE_ONLY.match(text)
+    ):
         return False
     if re.search(r"\b(?:Question|Réponse)\s?:", text):
         return False
-    special = populations_of(text + " " + " ".join(u.conditions)) - q.populations
+    special = populations_of(f"{text} {u.section} {' '.join(u.conditions)}") - q.populations
     if special:
         return False  # a rule for a population the question does not mention
-    side = audience_of(" ".join(u.conditions))
+    side = audience_of(f"{u.section} {' '.join(u.conditions)}")
     return not (side and q.audience and side != q.audience)
 
 
@@ -344,41 +359,67 @@ def _blocks(units: list[Unit]) -> list[list[Unit]]:
     return [b for b in blocks if b[0].kind == "sentence" or len(b) > 1]
 
 
-def _with_antecedents(chosen: list[Unit], all_units: list[Unit]) -> list[Unit]:
-    """A sentence opening on « Dans ce cas » / « Par conséquent » brings the sentence before it, or goes."""
+def _with_antecedents(
+    chosen: list[Unit], all_units: list[Unit], q: QuestionProfile, first_is_answer: bool = False
+) -> list[Unit]:
+    """A sentence opening on « Dans ce cas » / « Par conséquent » brings the sentence before it (if
+    that one may be quoted), or goes; a list item never stands without its introduction."""
     by_position = {u.position: u for u in all_units}
     out: list[Unit] = []
-    for u in chosen:
+    for i, u in enumerate(chosen):
+        # The employee's question is the antecedent of an FAQ answer's first sentence (« Cette durée… »).
+        answers_question = first_is_answer and i == 0
         if (
             u.kind == "sentence"
+            and not answers_question
             and _ANAPHORA.match(u.text)
             and not any(o.position == u.position - 1 for o in out)
         ):
             before = by_position.get(u.position - 1)
             if before is None or before.kind != "sentence" or before.conditions != u.conditions:
                 continue
+            if not _clean(before, q) or _ANAPHORA.match(before.text):
+                continue
             out.append(before)
-        if u.kind == "item" and not out:
+        if u.kind == "item" and not (out and out[-1].kind in ("intro", "item")):
             continue
         out.append(u)
     return out
 
 
 def _trim(units: list[Unit]) -> list[Unit]:
-    """At most CORE_MAX_UNITS units / CORE_MAX_WORDS words, never ending on a list introduction."""
+    """At most CORE_MAX_UNITS sentences / CORE_MAX_WORDS words. A list goes in whole or not at all
+    (half a list of conditions misleads), and the text never ends on an announcement or inside a
+    quotation."""
     out: list[Unit] = []
-    words = 0
-    for u in units:
-        n = len(u.text.split())
-        if out and (len(out) >= CORE_MAX_UNITS or words + n > CORE_MAX_WORDS) and u.kind != "item":
+    words = sentences = 0
+    for block in _runs(units):
+        n = sum(len(u.text.split()) for u in block)
+        if out and (
+            sentences >= CORE_MAX_UNITS or words + n > CORE_MAX_WORDS + (80 if len(block) > 1 else 0)
+        ):
             break
-        if out and u.kind == "item" and words + n > CORE_MAX_WORDS + 60:
-            break
-        out.append(u)
+        out.extend(block)
         words += n
-    while out and out[-1].kind == "intro":
-        out.pop()
+    while out and (out[-1].kind == "intro" or out[-1].text.endswith(":") or _open_quote(out)):
+        out.pop()  # a list announced without its items, or a quotation cut before its end
     return out
+
+
+def _runs(units: list[Unit]) -> list[list[Unit]]:
+    """Units grouped so that an introduction and its items stay together."""
+    runs: list[list[Unit]] = []
+    for u in units:
+        if u.kind == "item" and runs and runs[-1][-1].kind in ("intro", "item"):
+            runs[-1].append(u)
+        else:
+            runs.append([u])
+    return runs
+
+
+def _open_quote(units: list[Unit]) -> bool:
+    text = " ".join(u.text for u in units)
+    return text.count("«") > text.count("»")
 
 
 def _near_repeat(c: Piece, chosen: list[Piece]) -> bool:
@@ -405,25 +446,36 @@ def _level(core: list[Piece] | None, answer: str) -> tuple[Level, str]:
 
 
 def _render(piece: Piece) -> str:
-    """The piece's units as text: sentences run on, a list introduction keeps its items below it."""
-    n = piece.passage.n
-    parts: list[str] = []
-    condition = piece.units[0].conditions[0] if piece.units[0].conditions else None
-    for u in piece.units:
+    """The piece's units as text: sentences run on, list items one per line (« ; » between them)."""
+    lines: list[str] = []
+    last_kind = ""
+    for u in _unique(piece.units):
         if u.kind == "item":
-            parts.append("\n- " + u.text.rstrip(" ,;."))
+            lines.append("- " + u.text.rstrip(" ,;."))
+        elif lines and last_kind != "item":
+            lines[-1] += " " + u.text
         else:
-            sep = "\n" if parts and parts[-1].startswith("\n- ") else (" " if parts else "")
-            parts.append(sep + u.text)
-    text = "".join(parts).strip()
-    if "\n- " in text:
-        head, *items = text.split("\n- ")
-        items = [i + " ;" for i in items[:-1]] + [items[-1]]
-        text = head + "\n- " + "\n- ".join(items)
-    text = cite(text, n)
-    if condition:
-        text = _with_condition(condition, text)
-    return text
+            lines.append(u.text)
+        last_kind = u.kind
+    for i, line in enumerate(lines):
+        if line.startswith("- ") and not line.endswith(":"):
+            more = i + 1 < len(lines) and lines[i + 1].startswith("- ")
+            lines[i] = line + (" ;" if more else ".")
+    text = cite("\n".join(lines), piece.passage.n)
+    condition = piece.units[0].conditions[0] if piece.units[0].conditions else None
+    return _with_condition(condition, text) if condition else text
+
+
+def _unique(units: list[Unit]) -> list[Unit]:
+    """Fiches repeat a sentence under each case: say it once."""
+    seen: set[str] = set()
+    out = []
+    for u in units:
+        key = re.sub(r"\W+", " ", u.text.lower()).strip()
+        if key not in seen:
+            seen.add(key)
+            out.append(u)
+    return out
 
 
 def _with_condition(condition: str, text: str) -> str:
@@ -456,7 +508,8 @@ def _render_plain(piece: Piece) -> str:
 
 
 def _topic(title: str) -> str:
-    title = title.split("?")[0].strip(" :")  # a topic, not a question quoted to the employee
+    topic = title.split("?")[0].strip(" :")  # a topic, not a question quoted to the employee
+    title = topic if len(topic.split()) >= 2 else title.strip()
     return title[0].upper() + title[1:] if title else title
 
 

@@ -49,8 +49,8 @@ _CASE_HEADING = re.compile(
 # A heading glued to the sentence after it by the extraction (« …au moment du départ en congés Le
 # salarié peut… »): a lower-case word, a space, then a capitalised determiner or conjunction.
 _GLUED_HEADING = re.compile(
-    r"(?<=[a-zà-öø-ÿ]) (?=(?:Le|La|Les|L['’]|Un|Une|Il|Elle|Ils|Elles|Lorsque|Lorsqu['’]|Si|Pour|Dans|Ce|"
-    r"Cette|Depuis|Sauf|Chaque|Tout|Toute)\b)"
+    r"(?<=[a-zà-öø-ÿ]) (?=(?:Le|La|Les|L['’]|Un|Une|Des|Il|Elle|Ils|Elles|Lorsque|Lorsqu['’]|Si|Pour|Dans|Ce|"
+    r"Cet|Ces|Cette|Depuis|Sauf|Chaque|Tout|Toute|Tous|Aucun|Aucune|Son|Sa|Ses|Leur|Leurs|En|À|Seul|Seuls)\b)"
 )
 
 
@@ -61,6 +61,7 @@ class Unit:
     conditions: tuple[str, ...]  # heading lines it sits under, outermost first (may be empty)
     position: int  # order in the passage
     in_answer: bool  # inside the « Réponse » block of a question/answer document (or no Q/A structure)
+    section: str = ""  # the heading it sits under, condition or not (for population/audience checks)
 
 
 def repair(text: str) -> list[str]:
@@ -142,6 +143,7 @@ def read_passage(text: str, heading_path: tuple[str, ...] = (), title: str = "")
     in_answer = not qa or not any(_QUESTION_LINE.match(line) for line in lines)
     base = tuple(h for h in heading_path[-1:] if is_condition(h, title))
     condition: tuple[str, ...] = base
+    section = heading_path[-1] if heading_path else ""
     units: list[Unit] = []
     list_open = False  # the previous unit introduced a list (ended with « : »)
     first_item: str | None = None  # the list's first item, whose shape the next items share
@@ -149,7 +151,7 @@ def read_passage(text: str, heading_path: tuple[str, ...] = (), title: str = "")
         if not line or line.startswith("… "):
             continue  # blank, or the repeated tail of the previous chunk
         if line == "---":
-            condition, list_open = (), False  # a new conditional fragment: its own heading follows
+            condition, section, list_open = (), "", False  # a new conditional fragment: its heading follows
             continue
         if line.startswith("|"):
             list_open = False  # a flattened table cannot be quoted sentence by sentence
@@ -168,26 +170,27 @@ def read_passage(text: str, heading_path: tuple[str, ...] = (), title: str = "")
         if _BULLET.match(line):
             item = _BULLET.sub("", line)
             if item and (list_open or (units and units[-1].kind == "item")):
-                units.append(Unit("item", item, condition, len(units), in_answer))
+                units.append(Unit("item", item, condition, len(units), in_answer, section))
             continue  # a bullet without the sentence that introduces it is a fragment
         nxt = next((x for x in lines[i + 1 :] if x and x != "---"), "")
         short = len(line.split()) <= MAX_HEADING_WORDS and not line.endswith(_TERMINAL)
         if list_open and short and not _ends_list(line, first_item, nxt):
             first_item = first_item or line
-            units.append(Unit("item", line, condition, len(units), in_answer))
+            units.append(Unit("item", line, condition, len(units), in_answer, section))
             continue
         if line[0].islower() or line[0] in ",;":
             if list_open or (units and units[-1].kind == "item"):
-                units.append(Unit("item", line, condition, len(units), in_answer))
+                units.append(Unit("item", line, condition, len(units), in_answer, section))
             continue  # a fragment cut from its sentence: never quoted
         if is_heading(line) and nxt:
             heading = _MARKDOWN_HEADING.sub("", line).strip()
             condition = (heading,) if is_condition(heading, title) else ()
+            section = heading
             list_open, first_item = False, None
             continue
         for sentence in split_sentences(line):
             kind: UnitKind = "intro" if sentence.endswith(":") else "sentence"
-            units.append(Unit(kind, sentence, condition, len(units), in_answer))
+            units.append(Unit(kind, sentence, condition, len(units), in_answer, section))
         list_open = units[-1].kind == "intro" if units else False
         first_item = None
     return units
@@ -195,7 +198,10 @@ def read_passage(text: str, heading_path: tuple[str, ...] = (), title: str = "")
 
 def _ends_list(line: str, first_item: str | None, nxt: str) -> bool:
     """A short line after list items is a heading when it breaks the items' pattern and a
-    sentence follows it (« Soit par accord collectif » vs « Entre 6 mois et 2 ans »)."""
+    sentence follows it (« Soit par accord collectif » vs « Entre 6 mois et 2 ans »); so is a one-
+    or two-word capitalised line followed by a sentence (« Conditions », « Montant »)."""
+    if line[0].isupper() and len(line.split()) <= 2 and nxt.endswith((".", ":")) and nxt[:1].isupper():
+        return True
     if first_item is None or not line[0].isupper() or _same_start(line, first_item):
         return False
     return first_item[0].islower() or (bool(nxt) and nxt.endswith((".", ":")) and not _same_start(line, nxt))
