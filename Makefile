@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export RAGAS_DO_NOT_TRACK := true
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test system-deps run ingest test test-fast lint format bench-retrieval bench-retrieval-scale bench-drafting bench-feedback bench-panel bench-audit screenshots clean
+.PHONY: help install install-test system-deps run ingest test test-fast lint format bench-retrieval bench-retrieval-scale bench-drafting bench-draft-lint bench-draft-review bench-feedback bench-panel bench-audit screenshots clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-22s\033[0m %s\n", $$1, $$2}'
@@ -73,6 +73,12 @@ bench-retrieval-scale: install ## Hybrid latency on a synthetic 100k-chunk index
 
 bench-drafting: install ## Drafting latency, streaming overhead, quality, decisions → bench/results/drafting.json
 	$(BIN)/python -m bench.drafting
+
+bench-draft-lint: install ## Defects per 100 offline drafts over all dev questions → bench/results/draft_lint.json
+	$(BIN)/python -m bench.draft_lint --before bench/results/draft_lint_before.json
+
+bench-draft-review: install ## Render the seeded 40-question review sample for grading (DRAFT-RUBRIC.md)
+	$(BIN)/python -m bench.draft_review render --out bench/results/draft_review/drafts_after.md
 
 bench-feedback: install ## Feedback ingestion over HTTP (Python clients and wrk), SQLite + PostgreSQL → bench/results/feedback.json
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }

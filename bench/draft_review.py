@@ -45,8 +45,13 @@ def is_short(question: str) -> bool:
 
 
 def sample(seed: int = SEED) -> list[dict[str, Any]]:
+    """40 questions; any other seed than SEED draws from the questions SEED's sample left out (a
+    fresh sample, to check that changes made after reading one sample's grades transfer)."""
     rng = random.Random(seed)
     dev = sorted(rows("questions-dev.jsonl"), key=lambda q: q["id"])
+    if seed != SEED:
+        first = {q["id"] for q in sample(SEED)}
+        dev = [q for q in dev if q["id"] not in first]
     short = [q for q in dev if is_short(q["question"]) and q["origin"] not in EMAIL_ORIGINS]
     emails = [q for q in dev if q["origin"] in EMAIL_ORIGINS and len(q["question"].split()) > 25]
     picked = rng.sample(short, SHORT) + rng.sample(emails, EMAILS)
@@ -129,12 +134,13 @@ def main() -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("render")
     r.add_argument("--out", type=Path, default=RESULTS / "draft_review_drafts.md")
+    r.add_argument("--seed", type=int, default=SEED)
     s = sub.add_parser("summarise")
     s.add_argument("grades", type=Path)
     s.add_argument("--before", type=Path)
     args = parser.parse_args()
     if args.cmd == "render":
-        render(sample(), args.out)
+        render(sample(args.seed), args.out)
         print(args.out, file=sys.stderr)
     else:
         print(summarise(args.grades, args.before), file=sys.stderr)
