@@ -118,6 +118,15 @@ def login(page: Page, base: str) -> Page:
     return page
 
 
+@pytest.fixture(autouse=True)
+def no_script_errors(page: Page) -> Iterator[None]:
+    """Every browser test also fails on an uncaught exception in the panel's modules."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield
+    assert errors == []
+
+
 @pytest.fixture
 def panel(page: Page, live_server: str) -> Page:
     """The panel, logged in as an agent."""

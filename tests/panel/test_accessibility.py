@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from tests.panel.conftest import login
+from tests.panel.test_checking import ask_served, grouped_final
 from tests.panel.test_panel_e2e import ARTIFACTS, ask, ask_drafted, center, shot
 
 pytestmark = pytest.mark.browser
@@ -54,17 +55,38 @@ def test_draft_with_a_source_and_the_preview_open(panel: Page) -> None:
 
 def test_feedback_forms_and_news(panel: Page) -> None:
     ask_drafted(panel)
-    panel.keyboard.press("Alt+KeyN")
+    panel.keyboard.press("Alt+Shift+KeyN")
     expect(panel.locator("#down-form")).to_be_visible()
     panel.get_by_role("button", name="Envoyer l'avis").click()  # the error message shows too
     expect(panel.locator("#down-error")).to_be_visible()
     assert_accessible(panel, "thumbs-down")
-    panel.keyboard.press("Alt+KeyE")
+    panel.keyboard.press("Alt+Shift+KeyX")
     expect(panel.locator("#discard-form")).to_be_visible()
     panel.locator("#news summary").click()
     expect(panel.locator("#news-list")).to_contain_text("Bientôt ici")  # no release notes yet
     shot(panel, "10-news-and-discard")
     assert_accessible(panel, "discard-and-news")
+
+
+def test_checking_states(page: Page, live_server: str) -> None:
+    """Grouped sources, the whole passage in the preview, a selected verdict, the note line, the
+    confidence level, the shortcuts' help."""
+    login(page, live_server)
+    ask_served(page, grouped_final(level="moyenne", level_reason="Une partie de la question seulement."))
+    page.locator("#citations button.toggle").first.click()
+    page.locator("#passage-1 summary").first.click()
+    page.locator("#thumb-up").click()
+    page.mouse.click(*center(page.locator("#draft-backdrop .cite[data-n='4']")))
+    page.get_by_role("button", name="Voir le passage entier").click()
+    page.locator("#cite-preview summary").click()
+    expect(page.locator("#cite-preview-full .why ul")).to_be_visible()
+    assert_accessible(page, "checking")
+    page.get_by_text("Raccourcis", exact=True).click()
+    expect(page.locator("#shortcuts .keys")).to_be_visible()
+    assert_accessible(page, "shortcuts-help")
+    page.get_by_text("Raccourcis", exact=True).click()  # closes it
+    page.get_by_role("button", name="Modifier").click()
+    assert_accessible(page, "question-open-again")
 
 
 def test_routed_and_control_states(panel: Page, control_server: tuple[str, FastAPI]) -> None:
@@ -85,12 +107,14 @@ def test_the_keyboard_reaches_everything_in_reading_order(panel: Page) -> None:
     for _ in range(14):
         panel.keyboard.press("Tab")
         order.append(panel.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
-    expected = ["category", "topic", "ask", "draft", "use", "regenerate", "discard", "thumb-up", "thumb-down"]
+    # The question is one line once asked: « Modifier », then the draft and its actions.
+    note = ["remove-note"] if panel.locator("#note-hint").is_visible() else []  # « ligne à supprimer »
+    expected = ["edit-question", *note, "draft", "use", "regenerate", "discard", "thumb-up", "thumb-down"]
     assert order[: len(expected)] == expected
     assert any(str(o).startswith("[1]") for o in order[len(expected) :])  # then the sources
 
     panel.locator("#draft").focus()
-    panel.keyboard.press("Alt+KeyE")  # a shortcut works from inside the draft
+    panel.keyboard.press("Alt+Shift+KeyX")  # a shortcut works from inside the draft
     expect(panel.get_by_label("Pourquoi écarter ce brouillon ?")).to_be_focused()
     panel.keyboard.press("Escape")  # closes the form, back to the draft
     expect(panel.locator("#discard-form")).to_be_hidden()
