@@ -52,16 +52,24 @@ class Decision(BaseModel):
     kind: Literal["drafted", "abstained", "routed_to_human"]
     reason: str
     confidence: float
+    level: Literal["élevée", "moyenne", "faible"] | None = Field(
+        default=None, description="Confidence shown to the agent on every draft (none when routed)."
+    )
+    level_reason: str | None = Field(default=None, description="Why this level, in one French line.")
 
 
 class PassagePublic(BaseModel):
     n: int
     chunk_id: str
+    chunk_ids: list[str] = Field(
+        default_factory=list, description="Every chunk of the document in this passage."
+    )
     doc_id: str
     title: str
     url: str
     heading_path: list[str]
     updated: str
+    audience: str = "all"
     text: str | None
     cited_sentence: str | None
     scores: dict[str, float]

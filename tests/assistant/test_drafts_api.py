@@ -51,6 +51,21 @@ def test_draft_is_cited_persisted_and_readable(client: TestClient) -> None:
     again = client.get(f"/api/v1/drafts/{draft['draft_id']}", headers=auth())
     assert again.status_code == 200 and again.json()["text"] == draft["text"]
     assert "a.b@x.fr" not in again.text  # the store never saw the address
+    # A confidence level with its reason on every draft, kept by the store.
+    assert draft["decision"]["level"] in ("élevée", "moyenne", "faible") and draft["decision"]["level_reason"]
+    assert again.json()["decision"]["level"] == draft["decision"]["level"]
+
+
+def test_sources_are_one_per_document_and_cited_without_gaps(client: TestClient) -> None:
+    import re
+
+    draft = client.post("/api/v1/drafts", json={"question": QUESTION}, headers=auth()).json()
+    docs = [p["doc_id"] for p in draft["passages"]]
+    assert len(docs) == len(set(docs)) and [p["n"] for p in draft["passages"]] == list(
+        range(1, len(docs) + 1)
+    )
+    cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", draft["text"])})
+    assert cited == list(range(1, len(cited) + 1))  # [1][2]…, never [1][3]
 
 
 def test_sensitive_question_is_routed_without_draft(client: TestClient) -> None:

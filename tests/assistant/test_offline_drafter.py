@@ -104,10 +104,11 @@ def test_the_agreement_s_answer_states_its_scope_when_the_question_names_it(
     draft: Callable[..., tuple[DraftText, list[Passage]]],
 ) -> None:
     result, _ = draft(
-        "Assistante maternelle du particulier employeur en arrêt maladie ordinaire : acquiert-on des congés payés ?"
+        "Assistante maternelle du particulier employeur en arrêt maladie ordinaire : "
+        "acquiert-on des congés payés ?"
     )
-    if "n'ouvrent pas droit" in result.text:
-        assert "IDCC 2395" in result.text and "assistants maternels" in result.text
+    assert "n'ouvrent pas droit à congés payés" in result.text  # the entry answers this asker…
+    assert "IDCC 2395" in result.text and "assistants maternels" in result.text  # …and says for whom
 
 
 def test_a_sentence_keeps_the_condition_of_its_heading(

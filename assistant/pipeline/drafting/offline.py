@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.pipeline.drafting.question import QuestionProfile, audience_of, populations_of, profile
 from assistant.pipeline.drafting.reader import Unit, read_passage
@@ -37,6 +37,7 @@ MAX_EXTRAS = 2
 EXTRA_MIN_COVERAGE = 0.6  # share of the question's weighted terms an extra sentence must contain
 EXTRA_MIN_SCORE = 0.7  # … and its score relative to the core's best sentence
 FAQ_MIN_QUESTION_COVERAGE, FAQ_MIN_TITLE_COVERAGE = 0.55, 0.45
+SAME_QUESTION = 0.85  # both coverages above this: the employee asks the entry's own question
 FAQ_RANKS = 3  # a Q/A document further down the list is not "the" answer
 _LOWERABLE = re.compile(
     r"^(?:Le|La|Les|L'|L’|Un|Une|Des|Il|Elle|Ils|Elles|Ce|Cette|Ces|Cet|En|Dans|Pour|Si|Lorsque|Lorsqu'|"
@@ -65,6 +66,11 @@ _FIRST_PERSON = re.compile(r"\b(?:je|j['’]|m['’]|moi)\b|\bmon (?!compte\b)|\
 _IDCC = re.compile(r"IDCC\)?\s*(?:est le|:|n°)?\s*(\d{1,4})", re.I)
 _AGREEMENT = re.compile(
     r"convention collective (?:nationale )?(?:des?|du|de la|de l['’])\s?[^,;.()«»:]{3,80}", re.I
+)
+# Where the agreement's name stops and the sentence goes on (« … du particulier employeur prévoit… »).
+_AGREEMENT_NAME_END = re.compile(
+    r"\s(?:prévoit|prévoient|précise|dispose|indique|stipule|fixe|impose|est|sont|qui|que|ne|n['’]|"
+    r"s['’]applique|applicable|pour|en|à|dans|vous|sur|et)\b"
 )
 _GENERIC_AGREEMENT = re.compile(
     r"^convention collective (?:nationale )?(?:de travail|applicable|de branche)", re.I
@@ -147,15 +153,22 @@ class OfflineDrafter:
         for rank, p in enumerate(passages[:FAQ_RANKS]):
             if not _is_qa(p):
                 continue
+            scope = _agreement_scope(p.text) if not p.doc_id.startswith("contrib:") else None
+            named = bool(scope) and self._names_scope(question, scope or "")
+            # Words naming the entry's agreement are matched by its scope, not by its question.
+            asked = {t: w for t, w in weights.items() if not (named and t in self._scope_terms(scope or ""))}
             title_terms = set(self._bm25.analyzer.terms(p.title))
-            covered, _ = self._coverage(p.title, weights)
+            covered, _ = self._coverage(p.title, asked)
             title_weight = sum(self._bm25.idf(t) for t in title_terms) or 1.0
-            title_covered = sum(self._bm25.idf(t) for t in title_terms if t in weights) / title_weight
+            title_covered = sum(self._bm25.idf(t) for t in title_terms if t in asked) / title_weight
             if covered < FAQ_MIN_QUESTION_COVERAGE or title_covered < FAQ_MIN_TITLE_COVERAGE:
                 continue
-            scope = _agreement_scope(p.text)
-            if scope and not self._names_scope(question, scope):
+            # The employee asking the entry's own question (near word for word) is in its situation.
+            same_question = covered >= SAME_QUESTION and title_covered >= SAME_QUESTION
+            if scope and not (same_question or named):
                 continue  # an answer for one collective agreement, asked as a general question
+            if same_question or scope:  # the entry's population is the asker's
+                q = replace(q, populations=q.populations | populations_of(p.title + " " + (scope or "")))
             if any(h.startswith("Fiche ") for h in p.heading_path) or p.text.lstrip().startswith("Fiche "):
                 continue  # a contribution whose answer is an embedded fiche not in the text
             units = [u for u in read_passage(p.text, p.heading_path, p.title) if u.in_answer and _clean(u, q)]
@@ -169,12 +182,13 @@ class OfflineDrafter:
             return [piece]
         return None
 
-    def _names_scope(self, question: str, scope: str) -> bool:
+    def _scope_terms(self, scope: str) -> set[str]:
         name = _AGREEMENT.search(scope)
-        words = set(self._bm25.analyzer.terms(name.group(0) if name else scope)) - set(
-            self._bm25.analyzer.terms("convention collective nationale")
-        )
-        return bool(words & set(self._bm25.analyzer.terms(question)))
+        generic = set(self._bm25.analyzer.terms("convention collective nationale"))
+        return set(self._bm25.analyzer.terms(name.group(0) if name else scope)) - generic
+
+    def _names_scope(self, question: str, scope: str) -> bool:
+        return bool(self._scope_terms(scope) & set(self._bm25.analyzer.terms(question)))
 
     # -- 2. otherwise the best sentences, with their conditions -------------------------------
     def _candidates(
@@ -298,15 +312,17 @@ def _is_personal_qa(p: Passage) -> bool:
 
 def _agreement_scope(text: str) -> str | None:
     """« convention collective nationale des entreprises de propreté (IDCC 3043) » when the text is
-    written for one collective agreement (it names its IDCC), else None."""
+    written for one collective agreement (it names it, or gives its IDCC), else None."""
     idcc = _IDCC.search(text)
-    if not idcc:
-        return None
     names = [
-        m.group(0).strip() for m in _AGREEMENT.finditer(text) if not _GENERIC_AGREEMENT.match(m.group(0))
+        _AGREEMENT_NAME_END.split(m.group(0).strip())[0].strip()
+        for m in _AGREEMENT.finditer(text)
+        if not _GENERIC_AGREEMENT.match(m.group(0))
     ]
+    if not idcc and not names:
+        return None
     name = names[0] if names else "convention collective concernée"
-    return f"{name} (IDCC {idcc.group(1)})"
+    return f"{name} (IDCC {idcc.group(1)})" if idcc else name
 
 
 def _scope_sentence(scope: str) -> str:
