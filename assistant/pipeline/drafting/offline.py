@@ -59,6 +59,7 @@ _REFERENCE_ONLY = re.compile(
     r"(?:\(https?://\S+\)|code [\w ]+)\W*$",
     re.I,
 )
+_CONTRAST = re.compile(r"^(?:Toutefois|Cependant|Néanmoins|En revanche|Par contre)\b")
 _LEADING_CONNECTIVE = re.compile(
     r"^(?:Toutefois|Cependant|En revanche|Néanmoins|Mais|Ainsi|En outre|De plus|Également|Enfin|Aussi|Or),\s+"
 )
@@ -112,10 +113,13 @@ class OfflineDrafter:
             core, answer = self._faq_core(question, q, usable, weights), "faq"
             if core is None:
                 core, answer = self._extract_core(q, usable, weights), "extract"
-            extras = self._extras(core, usable, weights) if core else []
             level, reason = _level(core, answer)
-            body = self._compose(core, extras) if core else ""
-        opening = OPENINGS[level] if body and answer != "clarify" else ""
+            if level == "faible":  # nothing that answers: say so and point to the nearest sources
+                body, answer = self._nearest(usable, weights), "nearest"
+            else:
+                extras = self._extras(core, usable, weights)
+                body = self._compose(core, extras)
+        opening = OPENINGS[level] if body and answer in ("faq", "extract") else ""
         assumption = assumption_line(audience) if category is None and body else ""
         text = "\n\n".join(p for p in (assumption, GREETING, opening, body, CLOSING) if p)
         return DraftText(
@@ -253,7 +257,27 @@ class OfflineDrafter:
         return extras
 
     # -- 4. a vague query: ask, with the likely topics -----------------------------------------
+    def _nearest(self, passages: Sequence[Passage], weights: dict[str, float]) -> str:
+        """No passage answers: an honest reply naming the nearest sources, for the agent to complete."""
+        topics = self._topics(passages, weights)
+        if not topics:
+            return ""
+        return (
+            "Les informations dont nous disposons ne permettent pas de répondre directement à votre "
+            "question ; elle demande une vérification de notre part.\n\n"
+            "Les documents les plus proches de votre demande portent sur :\n" + topics
+        )
+
     def _clarify(self, passages: Sequence[Passage], weights: dict[str, float]) -> str:
+        topics = self._topics(passages, weights)
+        if not topics:
+            return ""
+        return (
+            "Pour vous répondre précisément, pourriez-vous nous préciser ce que vous souhaitez savoir ?\n\n"
+            "Les informations dont nous disposons sur ce sujet portent notamment sur :\n" + topics
+        )
+
+    def _topics(self, passages: Sequence[Passage], weights: dict[str, float]) -> str:
         """Topics whose title shares the query's words, best covered first, each once."""
         scored = []
         for p in passages:
@@ -270,21 +294,20 @@ class OfflineDrafter:
         topics = [f"- {_topic(p.title)}" for p in seen[:3]]
         lines = [f"{t} [{p.n}]" for t, p in zip(topics, seen, strict=False)]
         lines = [line + (" ;" if i < len(lines) - 1 else ".") for i, line in enumerate(lines)]
-        return (
-            "Pour vous répondre précisément, pourriez-vous nous préciser ce que vous souhaitez savoir ?\n\n"
-            "Les informations dont nous disposons sur ce sujet portent notamment sur :\n" + "\n".join(lines)
-        )
+        return "\n".join(lines)
 
     # -- composition ---------------------------------------------------------------------------
     @staticmethod
     def _compose(core: list[Piece], extras: list[Piece]) -> str:
+        core = _without_repeats(core)
         plain = [c for c in core if not c.units[0].conditions]
         conditioned = [c for c in core if c.units[0].conditions]
         paragraphs = [_render(piece) for piece in plain]
-        if len(conditioned) > 1:
+        if len({c.units[0].conditions[0] for c in conditioned}) > 1:
             paragraphs.append(_conditional_list(conditioned))
-        else:
-            paragraphs += [_render(piece) for piece in conditioned]
+        elif conditioned:  # one condition for all: said once
+            first, *rest = conditioned
+            paragraphs.append(" ".join([_render(first), *(_render(replace_condition(c)) for c in rest)]))
         if paragraphs:
             paragraphs[0] = _drop_leading_connective(paragraphs[0])
         for i, extra in enumerate(extras):
@@ -397,6 +420,8 @@ def _with_antecedents(
             if not _clean(before, q) or _ANAPHORA.match(before.text):
                 continue
             out.append(before)
+        if _CONTRAST.match(u.text) and not any(o.position == u.position - 1 for o in out) and out:
+            continue  # « Toutefois, … » qualifies a sentence that was left out
         if u.kind == "item" and not (out and out[-1].kind in ("intro", "item")):
             continue
         out.append(u)
@@ -499,6 +524,28 @@ def _with_condition(condition: str, text: str) -> str:
     if _LOWERABLE.match(text):
         return f"Dans le cas « {condition} », {text[0].lower()}{text[1:]}"
     return f"Dans le cas « {condition} » : {text}"
+
+
+def _without_repeats(pieces: list[Piece]) -> list[Piece]:
+    """A sentence already said by an earlier piece (merged chunks overlap) is not said again."""
+    said: list[str] = []
+    out = []
+    for piece in pieces:
+        units = []
+        for u in piece.units:
+            key = re.sub(r"\W+", " ", u.text.lower()).strip()
+            if not any(key.startswith(k) or k.startswith(key) for k in said):
+                units.append(u)
+                said.append(key)
+        if units and units[0].kind != "item":
+            out.append(Piece(piece.passage, units, piece.score, piece.coverage, piece.terms))
+    return out
+
+
+def replace_condition(piece: Piece) -> Piece:
+    """The piece without its condition (already stated by the piece before it)."""
+    units = [replace(u, conditions=()) for u in piece.units]
+    return Piece(piece.passage, units, piece.score, piece.coverage, piece.terms)
 
 
 def _drop_leading_connective(text: str) -> str:

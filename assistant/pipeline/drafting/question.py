@@ -1,7 +1,7 @@
 """What kind of question this is, and for whom — read from the (masked) question alone.
 
 - kind: yes/no, how much / how long, procedure, definition, or open;
-- vague: one to three words with no verb and no question mark (« licenciement », « 13eme mois »):
+- vague: one to four words with no verb and no question mark (« licenciement », « 13eme mois »):
   any single draft would be an arbitrary guess, so the reply asks what the employee wants to know;
 - audience: civil service (agent, fonctionnaire, titulaire, contractuel…) or private sector
   (salarié, employeur, entreprise…), when the words say so;
@@ -97,6 +97,9 @@ POPULATIONS: dict[str, re.Pattern[str]] = {
 }
 
 
+MAX_VAGUE_WORDS = 4  # search-box queries (« cheque vacances comite entreprise ») are keyword lists too
+
+
 @dataclass(frozen=True)
 class QuestionProfile:
     kind: Kind
@@ -122,7 +125,7 @@ def populations_of(text: str) -> frozenset[str]:
 
 def is_vague(question: str) -> bool:
     words = question.strip().rstrip("?").split()
-    if not 1 <= len(words) <= 3 or question.strip().endswith("?"):
+    if not 1 <= len(words) <= MAX_VAGUE_WORDS or question.strip().endswith("?"):
         return False
     verbs = [w for w in _VERB_HINT.findall(fold(question)) if fold(w) not in _NOT_VERBS]
     return not verbs

@@ -191,6 +191,8 @@ def read_passage(text: str, heading_path: tuple[str, ...] = (), title: str = "")
         for sentence in split_sentences(line):
             kind: UnitKind = "intro" if sentence.endswith(":") else "sentence"
             units.append(Unit(kind, sentence, condition, len(units), in_answer, section))
+            if kind == "intro" and len(sentence.split()) <= MAX_HEADING_WORDS:
+                section = sentence  # « Cas particulier de l'Alsace-Moselle : » governs what follows
         list_open = units[-1].kind == "intro" if units else False
         first_item = None
     return units
