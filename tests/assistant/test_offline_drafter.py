@@ -151,8 +151,9 @@ def test_the_opening_never_claims_an_answer_on_a_weak_match(
 ) -> None:
     result, _ = draft("Quelles aides pour acheter un vélo électrique pour venir au bureau ?")
     assert "Voici les éléments qui répondent" not in result.text
-    if result.extra["level"] == "faible":
-        assert "pas trouvé de réponse directe" in result.text or "[" not in result.text
+    if result.extra["level"] == "faible":  # no quoted rule, only what is nearest, said as such
+        assert result.extra["answer"] == "nearest"
+        assert "ne permettent pas de répondre directement" in result.text
 
 
 def test_drafts_end_with_the_closing_and_cite_only_given_passages(
@@ -247,3 +248,33 @@ def test_every_defect_class_is_detected_on_the_drafts_that_used_to_show_it() -> 
         old, {1: "a", 2: "b", 3: "c", 4: "d", 5: "e"}, {1: "civil-service", 4: "private-sector"}
     )
     assert all(report.count(kind) >= 1 for kind in CLASSES), report.found
+
+
+def test_when_nothing_answers_the_draft_says_so_and_names_the_nearest_sources(
+    draft: Callable[..., tuple[DraftText, list[Passage]]],
+) -> None:
+    result, passages = draft("Quelle est la procédure pour obtenir un badge de parking au siège ?")
+    if result.extra["answer"] == "nearest":
+        assert "ne permettent pas de répondre directement" in result.text
+        assert re.findall(r"^- .* \[\d\]", result.text, re.M)  # the sources, for the agent to check
+        assert result.extra["level"] == "faible"
+    assert not lint(result.text, passages)
+
+
+def test_a_contrast_never_opens_without_the_sentence_it_qualifies() -> None:
+    from assistant.pipeline.drafting.offline import _with_antecedents
+
+    units = read_passage(
+        "La durée du préavis est fixée à 1 mois.\nLe salarié handicapé bénéficie du double.\n"
+        "Toutefois, elle ne peut pas dépasser 3 mois."
+    )
+    kept = [units[0], units[2]]  # the middle sentence was left out (another population)
+    assert [u.text for u in _with_antecedents(kept, units, profile("Quelle est la durée du préavis ?"))] == [
+        "La durée du préavis est fixée à 1 mois."
+    ]
+
+
+def test_keyword_profiles_and_special_populations() -> None:
+    assert profile("cheque vacances comite entreprise").vague  # four words, no verb
+    assert not profile("Comment poser un congé ?").vague
+    assert profile("Quelle durée de travail pour un apprenti de 17 ans ?").populations >= {"apprentis"}

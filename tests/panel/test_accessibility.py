@@ -63,7 +63,9 @@ def test_feedback_forms_and_news(panel: Page) -> None:
     panel.keyboard.press("Alt+Shift+KeyX")
     expect(panel.locator("#discard-form")).to_be_visible()
     panel.locator("#news summary").click()
-    expect(panel.locator("#news-list")).to_contain_text("Bientôt ici")  # no release notes yet
+    expect(panel.locator("#news-list")).to_contain_text(
+        "Des brouillons qui répondent d'abord"
+    )  # docs/nouveautes.md
     shot(panel, "10-news-and-discard")
     assert_accessible(panel, "discard-and-news")
 

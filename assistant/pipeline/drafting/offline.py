@@ -259,7 +259,7 @@ class OfflineDrafter:
     # -- 4. a vague query: ask, with the likely topics -----------------------------------------
     def _nearest(self, passages: Sequence[Passage], weights: dict[str, float]) -> str:
         """No passage answers: an honest reply naming the nearest sources, for the agent to complete."""
-        topics = self._topics(passages, weights)
+        topics = self._topics(passages, weights) or self._topics(passages[:2], weights, by_rank=True)
         if not topics:
             return ""
         return (
@@ -277,12 +277,13 @@ class OfflineDrafter:
             "Les informations dont nous disposons sur ce sujet portent notamment sur :\n" + topics
         )
 
-    def _topics(self, passages: Sequence[Passage], weights: dict[str, float]) -> str:
-        """Topics whose title shares the query's words, best covered first, each once."""
+    def _topics(self, passages: Sequence[Passage], weights: dict[str, float], by_rank: bool = False) -> str:
+        """Topics whose title shares the query's words (or, by_rank, the first sources whatever their
+        title), best covered first, each once."""
         scored = []
         for p in passages:
             covered, _ = self._coverage(p.title, weights)
-            if covered > 0 and not _FIRST_PERSON.search(p.title):
+            if (covered > 0 or by_rank) and not _FIRST_PERSON.search(p.title):
                 scored.append((covered, -p.n, p))
         seen: list[Passage] = []
         for _, _, p in sorted(scored, key=lambda x: (-x[0], -x[1])):
