@@ -33,12 +33,14 @@ GREETING = "Bonjour,"
 CLOSING = "N'hésitez pas à revenir vers nous si vous avez besoin de précisions.\n\nCordialement,"
 MIN_WORDS, MAX_WORDS = 5, 90
 CORE_MAX_UNITS, CORE_MAX_WORDS = 10, 260
+FAQ_MAX_RUNS, FAQ_MAX_WORDS = 16, 400  # an official answer is worth more of the agent's reading
 MAX_EXTRAS = 2
 EXTRA_MIN_COVERAGE = 0.6  # share of the question's weighted terms an extra sentence must contain
 EXTRA_MIN_SCORE = 0.7  # … and its score relative to the core's best sentence
 FAQ_MIN_QUESTION_COVERAGE, FAQ_MIN_TITLE_COVERAGE = 0.55, 0.45
 SAME_QUESTION = 0.85  # both coverages above this: the employee asks the entry's own question
 FAQ_RANKS = 3  # a Q/A document further down the list is not "the" answer
+ANSWERS_MIN_COVERAGE = 0.35  # below, no sentence answers: the draft names the nearest sources instead
 _LOWERABLE = re.compile(
     r"^(?:Le|La|Les|L'|L’|Un|Une|Des|Il|Elle|Ils|Elles|Ce|Cette|Ces|Cet|En|Dans|Pour|Si|Lorsque|Lorsqu'|"
     r"Lorsqu’|Tout|Toute|Tous|Chaque|Sauf|Avant|Après|Pendant|Au|Aux|Du|Depuis|Quand|Sous|Sur|À)\b"
@@ -100,7 +102,7 @@ class OfflineDrafter:
     # -- entry point -------------------------------------------------------------------------
     def draft(self, question: str, passages: Sequence[Passage], category: str | None = None) -> DraftText:
         q = profile(question)
-        weights = self._weights(question)
+        weights = self._weights(q.asked or question)
         if q.vague:  # no guess from the passages: the topics themselves may differ in audience
             audience = category or q.audience
             level: Level = "moyenne"
@@ -110,7 +112,8 @@ class OfflineDrafter:
         else:
             audience = category or q.audience or _majority_audience(passages)
             usable = self._usable(q, audience, passages)
-            core, answer = self._faq_core(question, q, usable, weights), "faq"
+            # An entry's question is matched against the whole message (its title tells the same story).
+            core, answer = self._faq_core(question, q, usable, self._weights(question)), "faq"
             if core is None:
                 core, answer = self._extract_core(q, usable, weights), "extract"
             level, reason = _level(core, answer)
@@ -177,9 +180,14 @@ class OfflineDrafter:
                 continue  # a contribution whose answer is an embedded fiche not in the text
             units = [u for u in read_passage(p.text, p.heading_path, p.title) if u.in_answer and _clean(u, q)]
             # The employee's question is the antecedent of the answer's first sentence (« Cette durée… »).
-            units = _trim(_with_antecedents(units, units, q, first_is_answer=True))
+            answer = _with_antecedents(units, units, q, first_is_answer=True)
+            units = _trim(answer, FAQ_MAX_WORDS, FAQ_MAX_RUNS)
             if not units:
                 continue
+            if len(units) < len(answer):  # the official answer goes on: say where
+                units.append(
+                    Unit("sentence", "La réponse complète figure dans la source citée.", (), 10**6, True)
+                )
             piece = Piece(p, units, 1.0 / (1 + rank), covered)
             if scope:
                 piece.units.insert(0, Unit("sentence", _scope_sentence(scope), (), -1, True))
@@ -269,7 +277,7 @@ class OfflineDrafter:
         )
 
     def _clarify(self, passages: Sequence[Passage], weights: dict[str, float]) -> str:
-        topics = self._topics(passages, weights)
+        topics = self._topics(passages, weights) or self._topics(passages[:3], weights, by_rank=True)
         if not topics:
             return ""
         return (
@@ -287,8 +295,7 @@ class OfflineDrafter:
                 scored.append((covered, -p.n, p))
         seen: list[Passage] = []
         for _, _, p in sorted(scored, key=lambda x: (-x[0], -x[1])):
-            key = re.sub(r"\W+", " ", _topic(p.title).lower())[:40]
-            if all(key != re.sub(r"\W+", " ", _topic(s.title).lower())[:40] for s in seen):
+            if all(_topic_key(p.title) != _topic_key(s.title) for s in seen):
                 seen.append(p)
         if not seen:
             return ""
@@ -429,17 +436,15 @@ def _with_antecedents(
     return out
 
 
-def _trim(units: list[Unit]) -> list[Unit]:
-    """At most CORE_MAX_UNITS sentences / CORE_MAX_WORDS words. A list goes in whole or not at all
-    (half a list of conditions misleads), and the text never ends on an announcement or inside a
-    quotation."""
+def _trim(units: list[Unit], max_words: int = CORE_MAX_WORDS, max_runs: int = CORE_MAX_UNITS) -> list[Unit]:
+    """At most max_runs sentences (a list counts as one) / max_words words. A list goes in whole or
+    not at all (half a list of conditions misleads), and the text never ends on an announcement or
+    inside a quotation."""
     out: list[Unit] = []
-    words = sentences = 0
-    for block in _runs(units):
+    words = 0
+    for taken, block in enumerate(_runs(units)):
         n = sum(len(u.text.split()) for u in block)
-        if out and (
-            sentences >= CORE_MAX_UNITS or words + n > CORE_MAX_WORDS + (80 if len(block) > 1 else 0)
-        ):
+        if out and (taken >= max_runs or words + n > max_words + (80 if len(block) > 1 else 0)):
             break
         out.extend(block)
         words += n
@@ -482,29 +487,38 @@ def _level(core: list[Piece] | None, answer: str) -> tuple[Level, str]:
     coverage = max(c.coverage for c in core)
     if coverage >= 0.7:
         return "élevée", LEVEL_REASONS["extract_high"]
-    if coverage >= 0.45:
+    if coverage >= ANSWERS_MIN_COVERAGE:
         return "moyenne", LEVEL_REASONS["extract_medium"]
     return "faible", LEVEL_REASONS["extract_low"]
 
 
 def _render(piece: Piece) -> str:
-    """The piece's units as text: sentences run on, list items one per line (« ; » between them)."""
+    """The piece's units as text: sentences run on, list items one per line (« ; » between them).
+    The first condition is stated by the caller's prefix; a later change of case (an answer that
+    covers several cases) starts a new line that names its case."""
     lines: list[str] = []
     last_kind = ""
-    for u in _unique(piece.units):
+    units = _unique(piece.units)
+    current = units[0].conditions if units else ()
+    for u in units:
+        text = u.text
+        new_case = bool(u.conditions) and u.conditions != current and u.kind != "item"
+        if new_case:
+            text = _with_condition(u.conditions[0], text)
+            current = u.conditions
         if u.kind == "item":
-            lines.append("- " + u.text.rstrip(" ,;."))
-        elif lines and last_kind != "item":
-            lines[-1] += " " + u.text
+            lines.append("- " + text.rstrip(" ,;."))
+        elif lines and last_kind != "item" and not new_case:
+            lines[-1] += " " + text
         else:
-            lines.append(u.text)
+            lines.append(text)
         last_kind = u.kind
     for i, line in enumerate(lines):
         if line.startswith("- ") and not line.endswith(":"):
             more = i + 1 < len(lines) and lines[i + 1].startswith("- ")
             lines[i] = line + (" ;" if more else ".")
     text = cite("\n".join(lines), piece.passage.n)
-    condition = piece.units[0].conditions[0] if piece.units[0].conditions else None
+    condition = units[0].conditions[0] if units and units[0].conditions else None
     return _with_condition(condition, text) if condition else text
 
 
@@ -569,6 +583,12 @@ def _conditional_list(core: list[Piece]) -> str:
 def _render_plain(piece: Piece) -> str:
     text = " ".join(u.text.rstrip(" ,;") if u.kind == "item" else u.text for u in piece.units)
     return cite(text, piece.passage.n)
+
+
+def _topic_key(title: str) -> str:
+    """« Démission » and « La démission » are one topic."""
+    key = re.sub(r"\W+", " ", _topic(title).lower()).strip()
+    return re.sub(r"^(?:le|la|les|l|un|une|des)\s+", "", key)[:40]
 
 
 def _topic(title: str) -> str:

@@ -106,6 +106,7 @@ class QuestionProfile:
     vague: bool
     audience: Audience | None  # from the words of the question (None: it does not say)
     populations: frozenset[str]
+    asked: str = ""  # what is asked: a long message's question sentences, else the whole question
 
 
 def audience_of(text: str) -> Audience | None:
@@ -145,4 +146,16 @@ def profile(question: str) -> QuestionProfile:
         kind = "procedure"
     elif _YESNO.search(last):
         kind = "yesno"
-    return QuestionProfile(kind, is_vague(q), audience_of(q), populations_of(q))
+    return QuestionProfile(kind, is_vague(q), audience_of(q), populations_of(q), asked_part(q))
+
+
+LONG_MESSAGE_WORDS = 40
+
+
+def asked_part(q: str) -> str:
+    """In a long message, the sentences that ask (end with « ? ») carry what must be answered; the
+    story around them would make every passage look half-relevant."""
+    if len(q.split()) < LONG_MESSAGE_WORDS:
+        return q
+    questions = [s for s in re.split(r"(?<=[.!?])\s+", q) if s.endswith("?")]
+    return " ".join(questions) if questions and len(" ".join(questions).split()) >= 4 else q
