@@ -37,6 +37,8 @@ QUOTAS = {  # origin → how many (short queries and e-mails drawn apart)
     "datafiller_frequent_queries_2019": 2,
 }
 SHORT, EMAILS = 10, 5
+FRESH_SEED = 7  # drawn after round 2, graded after rounds 2-4
+UNTOUCHED_SEED = 11  # drawn and graded once, with the final drafter: the clean check
 EMAIL_ORIGINS = ("srdt_annotation_2026", "faq_odr_2017")
 
 
@@ -49,18 +51,24 @@ def sample(seed: int = SEED) -> list[dict[str, Any]]:
     fresh sample, to check that changes made after reading one sample's grades transfer)."""
     rng = random.Random(seed)
     dev = sorted(rows("questions-dev.jsonl"), key=lambda q: q["id"])
-    if seed != SEED:
-        first = {q["id"] for q in sample(SEED)}
-        dev = [q for q in dev if q["id"] not in first]
+    if seed != SEED:  # a fresh sample: none of the earlier samples' questions
+        earlier = [SEED] if seed == FRESH_SEED else [SEED, FRESH_SEED]
+        taken = {q["id"] for s in earlier for q in sample(s)}
+        dev = [q for q in dev if q["id"] not in taken]
     short = [q for q in dev if is_short(q["question"]) and q["origin"] not in EMAIL_ORIGINS]
     emails = [q for q in dev if q["origin"] in EMAIL_ORIGINS and len(q["question"].split()) > 25]
-    picked = rng.sample(short, SHORT) + rng.sample(emails, EMAILS)
+    picked = rng.sample(short, SHORT) + rng.sample(emails, min(EMAILS, len(emails)))
     taken = {q["id"] for q in picked}
     for origin, k in QUOTAS.items():
         pool = [
             q for q in dev if q["origin"] == origin and q["id"] not in taken and not is_short(q["question"])
         ]
-        picked += rng.sample(pool, k)
+        picked += rng.sample(pool, min(k, len(pool)))
+    missing = SHORT + EMAILS + sum(QUOTAS.values()) - len(picked)
+    if missing:  # a later sample exhausts the small origins: search queries fill the gap
+        taken = {q["id"] for q in picked}
+        pool = [q for q in dev if q["origin"] == "cdtn_prequalified_2020-03" and q["id"] not in taken]
+        picked += rng.sample([q for q in pool if not is_short(q["question"])], missing)
     return picked
 
 
@@ -111,18 +119,49 @@ def distribution(grades: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def summarise(grades_path: Path, before_path: Path | None) -> Path:
+def summarise(
+    grades_path: Path,
+    before_path: Path | None,
+    fresh: tuple[Path, Path] | None = None,
+    rounds: list[Path] | None = None,
+    untouched: tuple[Path, Path] | None = None,
+) -> Path:
     grades = json.loads(grades_path.read_text(encoding="utf-8"))
     result: dict[str, Any] = {
         "seed": SEED,
         "rubric": "../shared/DRAFT-RUBRIC.md",
-        "split": "report split: these 40 dev questions were not looked at while tuning the drafter",
+        "split": "report split: 40 dev questions never used to tune the drafter (tuning used other dev "
+        "questions, bench.draft_review.tuning_questions); but the graders' failure patterns on this sample "
+        "were read between rounds, so 'untouched_sample' below is the clean check",
         "grades": grades,
         "distribution": distribution(grades),
     }
     if before_path is not None:
         before = json.loads(before_path.read_text(encoding="utf-8"))
         result["before"] = {"distribution": distribution(before), "grades": before}
+    if fresh is not None:
+        fresh_before, fresh_after = (json.loads(p.read_text(encoding="utf-8")) for p in fresh)
+        result["fresh_sample"] = {
+            "seed": FRESH_SEED,
+            "note": "40 other dev questions (seed 7); its graders' failure patterns were read after two "
+            "rounds (changes stayed general: no rule for one question)",
+            "before": {"distribution": distribution(fresh_before), "grades": fresh_before},
+            "after": {"distribution": distribution(fresh_after), "grades": fresh_after},
+        }
+    if untouched is not None:
+        u_before, u_after = (json.loads(p.read_text(encoding="utf-8")) for p in untouched)
+        result["untouched_sample"] = {
+            "seed": UNTOUCHED_SEED,
+            "note": "40 dev questions outside both earlier samples, drawn and graded once with the final "
+            "drafter (and the old one): nothing was tuned on them",
+            "before": {"distribution": distribution(u_before), "grades": u_before},
+            "after": {"distribution": distribution(u_after), "grades": u_after},
+        }
+    if rounds:
+        result["intermediate_rounds"] = [
+            {"file": p.name, "distribution": distribution(json.loads(p.read_text(encoding="utf-8")))}
+            for p in rounds
+        ]
     result["machine"] = machine()
     return write_result("draft_review", result)
 
@@ -138,12 +177,15 @@ def main() -> None:
     s = sub.add_parser("summarise")
     s.add_argument("grades", type=Path)
     s.add_argument("--before", type=Path)
+    s.add_argument("--fresh", type=Path, nargs=2, metavar=("BEFORE", "AFTER"))
+    s.add_argument("--untouched", type=Path, nargs=2, metavar=("BEFORE", "AFTER"))
+    s.add_argument("--rounds", type=Path, nargs="*", help="grades of intermediate versions, in order")
     args = parser.parse_args()
     if args.cmd == "render":
         render(sample(args.seed), args.out)
         print(args.out, file=sys.stderr)
     else:
-        print(summarise(args.grades, args.before), file=sys.stderr)
+        print(summarise(args.grades, args.before, args.fresh, args.rounds, args.untouched), file=sys.stderr)
 
 
 if __name__ == "__main__":

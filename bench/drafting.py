@@ -300,6 +300,7 @@ def main() -> None:
     parser.add_argument("--latency-n", type=int, default=200)
     parser.add_argument("--decision-n", type=int, default=0, help="dev questions for decisions (0 = all)")
     parser.add_argument("--quality-only", action="store_true", help="answer quality only (both modes)")
+    parser.add_argument("--latency-only", action="store_true", help="offline draft latency only (printed)")
     parser.add_argument("--name", default="drafting", help="result file name in bench/results/")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hra-drafting-"))
@@ -314,6 +315,9 @@ def main() -> None:
             return
         in_kb = [q["question"] for q in rows("questions-dev.jsonl") if q["relevant_ids"]]
         sample = random.Random(0).sample(in_kb, args.latency_n)
+        if args.latency_only:
+            print(json.dumps(latency(offline, sample)), file=sys.stderr)
+            return
         result: dict[str, Any] = {"latency": latency(offline, sample)}
         print(result["latency"], file=sys.stderr)
         fake = build(work, {"provider": "fake", "fake_chunk_delay_s": FAKE_DELAY_S})

@@ -87,13 +87,16 @@ def check_draft(text: str, passages: Sequence[Passage], ai_mention: str | None) 
 
 def _unverified_facts(text: str, by_n: dict[int, Passage]) -> list[Flag]:
     flags: list[Flag] = []
+    haystacks: dict[tuple[int, ...], str] = {}
     offset = 0
     for sentence in split_sentences(text):
         start = text.find(sentence, offset)
         offset = start + len(sentence) if start >= 0 else offset
-        numbers = [int(n) for n in CITATION.findall(sentence)]
-        sources = [by_n[n] for n in numbers if n in by_n] or list(by_n.values())
-        haystack = _compact(" ".join(p.text + " " + p.title + " " + p.url for p in sources))
+        numbers = tuple(sorted({int(n) for n in CITATION.findall(sentence)} & by_n.keys())) or tuple(by_n)
+        if numbers not in haystacks:  # folded once per set of cited passages, not once per sentence
+            sources = [by_n[n] for n in numbers]
+            haystacks[numbers] = _compact(" ".join(p.text + " " + p.title + " " + p.url for p in sources))
+        haystack = haystacks[numbers]
         for kind, pattern in FACT_PATTERNS.items():
             for match in pattern.finditer(CITATION.sub("", sentence)):
                 value = match.group(0).strip()

@@ -36,8 +36,13 @@ DOCS = (
     "sp:F2855",  # préavis: « 2 mois » under the heading « Au moins 2 ans »
     "contrib:quelle-est-la-duree-de-preavis-en-cas-de-licenciement",
     "faq-barri:045",  # civil service: jour de carence
-    "mt:les-conges-payes",
+    "mt:les-conges-payes",  # « maladie.Le salarié » glued in the source
     "sp:F2258",
+    "mt:le-salaire-fixation-et-paiement",  # « contrat.La »
+    "mt:l-arret-de-travail-pour-accident-du-travail-ou-maladie-professionnelle",  # « ci-dessus »
+    "mt:contrat-de-travail-les-principales-caracteristiques",  # « un CDD sans terme… » fragments
+    "faq-odr:029",  # « Je fais actuellement 35h… »: another employee's question
+    "mt:amenagement-du-temps-de-travail",
 )
 
 
@@ -278,3 +283,24 @@ def test_keyword_profiles_and_special_populations() -> None:
     assert profile("cheque vacances comite entreprise").vague  # four words, no verb
     assert not profile("Comment poser un congé ?").vague
     assert profile("Quelle durée de travail pour un apprenti de 17 ans ?").populations >= {"apprentis"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # What the pre-issue-10 drafter wrote on this index for each (checked with the same lint):
+        "accident de travail et congés payés",  # glued « maladie.Le », « reporté.Lo »
+        "Un salarié en arrêt pour accident du travail acquiert-il des congés payés ?",  # glued
+        "Comment le salaire est-il payé pour une année bissextile ?",  # glued « espèces.Le »
+        "Qui prend en charge les frais d'un accident de travail ?",  # glued
+        "Un CDD non signé est-il valable ?",  # cut « 1226-11 du code du travail »
+        "Quelle est la durée du travail d'un ouvrier de la métallurgie à 35 heures ?",  # « ci-après »
+        "Quelle est la durée du préavis de licenciement ?",  # cut « 1234-1 du code du travail »
+        "Quelle est la durée maximale de travail quotidienne d'un chauffeur routier ?",  # cut « 3121-28 »
+    ],
+)
+def test_drafts_from_the_shipped_passages_that_used_to_show_defects_are_clean(
+    draft: Callable[..., tuple[DraftText, list[Passage]]], question: str
+) -> None:
+    result, passages = draft(question)
+    assert not lint(result.text, passages), result.text

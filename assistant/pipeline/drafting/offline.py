@@ -52,7 +52,8 @@ _ANAPHORA = re.compile(
 )
 _DANGLING = re.compile(
     r"ci-dessous|ci-dessus|ci-après|\bce modèle\b|\bces modèles\b|voir précisions|télécharg|\bcliquez\b|"
-    r"\btableau suivant\b|\bsimulateur\b|\bprécité|pour consulter l['’]intégralité|\bvoir\s?:",
+    r"\btableau suivant\b|\bsimulateur\b|\bprécité|pour consulter l['’]intégralité|\bvoir\s?:|"
+    r"\bcette (?:page|fiche|rubrique)\b|\bce site\b",
     re.I,
 )
 # « Article L1251-16 du code du travail (https://…) »: a reference line, not a statement.
@@ -114,13 +115,14 @@ class OfflineDrafter:
             usable = self._usable(q, audience, passages)
             # An entry's question is matched against the whole message (its title tells the same story).
             core, answer = self._faq_core(question, q, usable, self._weights(question)), "faq"
+            candidates = self._candidates(q, usable, weights)
             if core is None:
-                core, answer = self._extract_core(q, usable, weights), "extract"
+                core, answer = self._extract_core(q, candidates), "extract"
             level, reason = _level(core, answer)
             if level == "faible":  # nothing that answers: say so and point to the nearest sources
                 body, answer = self._nearest(usable, weights), "nearest"
             else:
-                extras = self._extras(core, usable, weights)
+                extras = self._extras(core, candidates)
                 body = self._compose(core, extras)
         opening = OPENINGS[level] if body and answer in ("faq", "extract") else ""
         assumption = assumption_line(audience) if category is None and body else ""
@@ -228,10 +230,7 @@ class OfflineDrafter:
                 out.append(Piece(p, block, score, coverage, terms))
         return sorted(out, key=lambda c: -c.score)
 
-    def _extract_core(
-        self, q: QuestionProfile, passages: list[Passage], weights: dict[str, float]
-    ) -> list[Piece]:
-        candidates = self._candidates(q, passages, weights)
+    def _extract_core(self, q: QuestionProfile, candidates: list[Piece]) -> list[Piece]:
         if not candidates:
             return []
         best = candidates[0]
@@ -247,12 +246,11 @@ class OfflineDrafter:
             piece.units = _with_antecedents(piece.units, all_units, q)
         return [piece for piece in core if piece.units]
 
-    def _extras(self, core: list[Piece], passages: list[Passage], weights: dict[str, float]) -> list[Piece]:
-        q = QuestionProfile("open", False, None, frozenset())  # populations already filtered per passage
+    def _extras(self, core: list[Piece], candidates: list[Piece]) -> list[Piece]:
         core_docs = {c.doc_id for c in core}
         best = max(c.score for c in core)
         extras: list[Piece] = []
-        for c in self._candidates(q, passages, weights):
+        for c in candidates:
             if len(extras) == MAX_EXTRAS:
                 break
             if c.doc_id in core_docs or any(c.doc_id == e.doc_id for e in extras):
@@ -310,7 +308,12 @@ class OfflineDrafter:
         core = _without_repeats(core)
         plain = [c for c in core if not c.units[0].conditions]
         conditioned = [c for c in core if c.units[0].conditions]
-        paragraphs = [_render(piece) for piece in plain]
+        paragraphs: list[str] = []
+        for i, piece in enumerate(plain):  # pieces of one passage read on, as in the source
+            if i and piece.passage.n == plain[i - 1].passage.n and not paragraphs[-1].endswith(":"):
+                paragraphs[-1] += " " + _render(piece)
+            else:
+                paragraphs.append(_render(piece))
         if len({c.units[0].conditions[0] for c in conditioned}) > 1:
             paragraphs.append(_conditional_list(conditioned))
         elif conditioned:  # one condition for all: said once

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from knowledge_base.analysis import fold
@@ -109,6 +110,7 @@ class QuestionProfile:
     asked: str = ""  # what is asked: a long message's question sentences, else the whole question
 
 
+@lru_cache(maxsize=65536)
 def audience_of(text: str) -> Audience | None:
     folded = fold(text)
     civil, private = len(CIVIL_SERVICE.findall(folded)), len(PRIVATE_SECTOR.findall(folded))
@@ -119,6 +121,7 @@ def audience_of(text: str) -> Audience | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def populations_of(text: str) -> frozenset[str]:
     folded = fold(text)
     return frozenset(name for name, pattern in POPULATIONS.items() if pattern.search(folded))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from assistant.pipeline.sentences import split_sentences
@@ -138,6 +139,11 @@ def is_condition(heading: str, title: str = "") -> bool:
 
 def read_passage(text: str, heading_path: tuple[str, ...] = (), title: str = "") -> list[Unit]:
     """The units of a passage, in order, each with its conditions."""
+    return list(_read_passage(text, tuple(heading_path), title))
+
+
+@lru_cache(maxsize=4096)  # the same passages come back for many questions; units are immutable
+def _read_passage(text: str, heading_path: tuple[str, ...], title: str) -> tuple[Unit, ...]:
     lines = repair(text)
     qa = any(_ANSWER_LINE.match(line) for line in lines)
     in_answer = not qa or not any(_QUESTION_LINE.match(line) for line in lines)
@@ -195,7 +201,7 @@ def read_passage(text: str, heading_path: tuple[str, ...] = (), title: str = "")
                 section = sentence  # « Cas particulier de l'Alsace-Moselle : » governs what follows
         list_open = units[-1].kind == "intro" if units else False
         first_item = None
-    return units
+    return tuple(units)
 
 
 def _ends_list(line: str, first_item: str | None, nxt: str) -> bool:
