@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.pipeline.sentences import split_sentences
 from assistant.pipeline.types import Passage
@@ -15,10 +16,15 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(fold(text)))
 
 
+@lru_cache(maxsize=2048)
+def _sentence_words(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((s, frozenset(_words(s))) for s in split_sentences(text))
+
+
 def cited_sentences(draft: str, passage: Passage) -> list[str]:
     """For each draft sentence citing [passage.n], the passage sentence sharing most words with it."""
     marker = f"[{passage.n}]"
-    candidates = [(s, _words(s)) for s in split_sentences(passage.text)]
+    candidates = _sentence_words(passage.text)
     found: list[str] = []
     for sentence in split_sentences(draft):
         if marker not in sentence or not candidates:
