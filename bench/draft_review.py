@@ -125,6 +125,7 @@ def summarise(
     fresh: tuple[Path, Path] | None = None,
     rounds: list[Path] | None = None,
     untouched: tuple[Path, Path] | None = None,
+    graded_commit: str | None = None,
 ) -> Path:
     grades = json.loads(grades_path.read_text(encoding="utf-8"))
     result: dict[str, Any] = {
@@ -162,6 +163,13 @@ def summarise(
             {"file": p.name, "distribution": distribution(json.loads(p.read_text(encoding="utf-8")))}
             for p in rounds
         ]
+    if graded_commit:
+        result["graded_commit"] = graded_commit
+    result["graders"] = (
+        "each sample graded by a reader working only from the rubric and the rendered drafts (question, "
+        "official answer when one exists, draft, passages); the untouched sample graded blind (two "
+        "versions under neutral names)"
+    )
     result["machine"] = machine()
     return write_result("draft_review", result)
 
@@ -179,13 +187,17 @@ def main() -> None:
     s.add_argument("--before", type=Path)
     s.add_argument("--fresh", type=Path, nargs=2, metavar=("BEFORE", "AFTER"))
     s.add_argument("--untouched", type=Path, nargs=2, metavar=("BEFORE", "AFTER"))
+    s.add_argument("--graded-commit", help="the commit whose drafter wrote the graded 'after' drafts")
     s.add_argument("--rounds", type=Path, nargs="*", help="grades of intermediate versions, in order")
     args = parser.parse_args()
     if args.cmd == "render":
         render(sample(args.seed), args.out)
         print(args.out, file=sys.stderr)
     else:
-        print(summarise(args.grades, args.before, args.fresh, args.rounds, args.untouched), file=sys.stderr)
+        print(
+            summarise(args.grades, args.before, args.fresh, args.rounds, args.untouched, args.graded_commit),
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":
