@@ -475,3 +475,33 @@ def test_a_note_line_for_the_agent_is_marked_and_removable(page: Page, live_serv
     expect(draft).to_have_value(GROUPED_TEXT[len(NOTE) :].lstrip("\n"))
     expect(page.locator("#note-hint")).to_be_hidden()
     expect(page.locator("#draft-backdrop .note")).to_have_count(0)
+
+
+# ------------------------------------------------------------------ issue 11: dates in front of the agent
+
+
+def test_every_source_shows_its_date_and_old_ones_are_marked(page: Page, live_server: str) -> None:
+    from tests.panel.conftest import login
+
+    login(page, live_server)
+    final = grouped_final()
+    final["passages"][2]["updated"] = "2099-01-01"  # a recent source: dated, not marked
+    final["citations"].append({**final["passages"][2], "text": None, "cited_sentence": C0})
+    final["text"] = final["text"].replace("[2].", "[2]. Un CDD est conclu pour une tâche précise [3].")
+    ask_served(page, final)
+    lines = page.locator("#citations > li .source-line")
+    expect(lines.nth(0)).to_have_text(
+        "Source : example.test, mis à jour le 01/02/2021 ancienne source — à vérifier"
+    )
+    expect(lines.nth(0).locator(".stale-source")).to_be_visible()
+    expect(lines.nth(1)).to_have_text("Source : example.test, date de mise à jour inconnue")  # unknown ≠ old
+    expect(lines.nth(2)).to_have_text("Source : example.test, mis à jour le 01/01/2099")
+    expect(lines.nth(2).locator(".stale-source")).to_have_count(0)
+    page.mouse.click(*center(page.locator("#draft-backdrop .cite[data-n='1']")))
+    expect(page.locator("#cite-preview .preview-head .stale-source")).to_have_text(
+        "ancienne source — à vérifier"
+    )
+    shot(page, "13-source-dates")
+    from tests.panel.test_accessibility import assert_accessible
+
+    assert_accessible(page, "source-dates")

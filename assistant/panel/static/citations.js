@@ -2,6 +2,7 @@
 // and, in plain French, why the search chose it.
 
 import { $, el, frenchDate, ordinal, sourceLink } from "./dom.js";
+import { sourceLine } from "./freshness.js";
 import { state } from "./state.js";
 import { sourceClosed, sourceOpened } from "./timings.js";
 
@@ -201,6 +202,6 @@ function entryNode(entry) {
     if (entry.passages.length > 1) panel.append(el("p", `Passage [${p.n}]`, { class: "passage-n" }));
     panel.append(passageBody(p), whyDetails(p));
   }
-  item.append(button, " ", sourceLink(entry.url), panel);
+  item.append(button, sourceLine(entry.passages[0]), sourceLink(entry.url), panel);
   return item;
 }

@@ -2,6 +2,7 @@
 // cited sentence; the whole passage (cited sentence marked), its date and "pourquoi" one click away.
 
 import { $, el, frenchDate, sourceLink } from "./dom.js";
+import { isOld } from "./freshness.js";
 import { passageBody, whyDetails } from "./citations.js";
 import { state } from "./state.js";
 import { sourceClosed, sourceOpened } from "./timings.js";
@@ -29,6 +30,7 @@ function previewContent(n) {
   if (!p) return [el("p", `Source [${n}] introuvable parmi les passages proposés.`), close];
   const head = el("p", null, { class: "preview-head" });
   head.append(el("strong", `[${n}] ${p.title}`), ` — ${frenchDate(p.updated)}`);
+  if (isOld(p)) head.append(" ", el("span", "ancienne source — à vérifier", { class: "stale-source" }));
   const quote = el("blockquote", null, { class: "preview-quote" });
   quote.append(p.cited_sentence ? el("mark", p.cited_sentence) : el("span", (p.text || "").slice(0, 400)));
   const full = el("div", null, { id: "cite-preview-full", class: "preview-full" });
