@@ -6,6 +6,7 @@ Examples: ``HRA_ENV=prod``, ``HRA_KB__CHROMA__URL=http://chroma:8000``,
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -37,6 +38,17 @@ class DraftingSettings(BaseModel):
         le=1.0,
         description="Share of questions drawn at random into the control arm: the agent sees the "
         "passages but no draft, so the time saved can be measured against a real baseline.",
+    )
+    source_max_age_years: float = Field(
+        default=3.0,
+        gt=0,
+        description="A cited source updated longer ago than this is old: the figures a draft takes "
+        "from it are flagged (old_figure) for the agent to check.",
+    )
+    reference_date: date | None = Field(
+        default=None,
+        description="The date expired measures and old sources are judged against (YYYY-MM-DD); "
+        "empty = today. Set for reproducible benches and tests.",
     )
 
 

@@ -79,11 +79,17 @@ class PassagePublic(BaseModel):
 
 
 class FlagPublic(BaseModel):
-    kind: str
+    kind: str = Field(
+        description="invalid_citation, no_citation, url, phone, amount, duration, article (not found in "
+        "the cited passages), stale_term, expired_measure, old_figure, contradiction (freshness)."
+    )
     value: str
-    message: str
+    message: str = Field(description="Why, in French, for the agent.")
     start: int
     end: int
+    replacement: str | None = Field(
+        default=None, description="What replaces a superseded term, or the newer figure, when known."
+    )
 
 
 class DraftPublic(BaseModel):

@@ -5,6 +5,8 @@
 - Unverified facts: URLs, phone numbers, amounts, durations and article numbers in a sentence are
   looked for in the passages that sentence cites (or, for a sentence without citation, in all the
   passages); what cannot be found is flagged — the panel highlights it.
+- Freshness (``freshness.py``): superseded terms, expired time-boxed measures, figures from
+  sources older than a limit, and cited passages that disagree — what an extractive draft needs.
 - The AI mention is appended (configurable, on by default); the agent may remove it.
 """
 
@@ -13,7 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
+from assistant.pipeline.flags import Flag
+from assistant.pipeline.freshness import freshness_flags
 from assistant.pipeline.sentences import split_sentences
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
@@ -39,15 +44,6 @@ FLAG_MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class Flag:
-    kind: str
-    value: str
-    message: str
-    start: int = -1  # offsets in the final text, -1 when not tied to a span
-    end: int = -1
-
-
 @dataclass
 class CheckedDraft:
     text: str
@@ -61,7 +57,18 @@ def _compact(text: str) -> str:
     return re.sub(r"[\s\u202f.\u00a0]", "", fold(text))
 
 
-def check_draft(text: str, passages: Sequence[Passage], ai_mention: str | None) -> CheckedDraft:
+def check_draft(
+    text: str,
+    passages: Sequence[Passage],
+    ai_mention: str | None,
+    *,
+    today: date | None = None,
+    max_age_years: float = 3.0,
+) -> CheckedDraft:
+    """The checked draft: invalid citations removed, every flag with its span in the final text.
+
+    ``today`` is the reference date for expired measures and old sources (today when None);
+    ``max_age_years`` the age beyond which a source's figures are flagged."""
     known = {p.n for p in passages}
     flags: list[Flag] = []
 
@@ -79,6 +86,7 @@ def check_draft(text: str, passages: Sequence[Passage], ai_mention: str | None) 
     if not cited:
         flags.append(Flag("no_citation", "", FLAG_MESSAGES["no_citation"]))
     flags.extend(_unverified_facts(text, {p.n: p for p in passages}))
+    flags.extend(freshness_flags(text, passages, today=today, max_age_years=max_age_years))
     mention = bool(ai_mention)
     if ai_mention:
         text = f"{text.rstrip()}\n\n{ai_mention}"

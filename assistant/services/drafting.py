@@ -242,7 +242,14 @@ class DraftingService:
                 renumbered, passages = renumber(draft.text, passages)
                 draft = replace(draft, text=renumbered)
                 with self._step("check", ctx) as span:
-                    checked = check_draft(draft.text, passages, self.settings.drafting.ai_mention or None)
+                    drafting = self.settings.drafting
+                    checked = check_draft(
+                        draft.text,
+                        passages,
+                        drafting.ai_mention or None,
+                        today=drafting.reference_date,
+                        max_age_years=drafting.source_max_age_years,
+                    )
                     span.set_attribute("hra.flags", len(checked.flags))
                     span.set_attribute("hra.citations", len(checked.cited))
             level, level_reason = confidence_level(decision, arm, draft)
