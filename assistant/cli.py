@@ -1,4 +1,4 @@
-"""``hra`` — the command line: ``hra kb ingest|status|search|export-vectors``, ``hra serve``."""
+"""``hra`` — the command line: ``hra kb ingest|sync|status|search|export-vectors``, ``hra serve``."""
 
 from __future__ import annotations
 
@@ -65,6 +65,89 @@ def kb_ingest(
         console.print(f"[yellow]skipped[/yellow] {issue.file} [{issue.record}]: {issue.reason}")
 
 
+def _sync_kb_path(settings: Settings, kb: Path | None) -> Path:
+    """The hr-fr JSONL file a sync rewrites: ``--kb``, else the first configured ``.jsonl`` source."""
+    if kb is not None:
+        return kb
+    for source in settings.kb.sources:
+        if source.suffix == ".jsonl":
+            return source
+        if (source / "kb.jsonl").exists():
+            return source / "kb.jsonl"
+    raise typer.BadParameter("no kb.jsonl among HRA_KB__SOURCES; pass --kb")
+
+
+def _print_sync(sync: dict[str, object], limit: int | None = None) -> None:
+    """One source's last sync: package@version, counts, then the titles added / changed / removed."""
+    counts = {k: len(sync[k]) for k in ("added", "changed", "removed")}  # type: ignore[arg-type]
+    console.print(
+        f"sync {sync['source']}: {sync['package']}@{sync['version']} ({sync['synced_at']}) — "
+        f"{sync['documents']} documents: added {counts['added']}, changed {counts['changed']}, "
+        f"removed {counts['removed']}, unchanged {sync['unchanged']}, "
+        f"{len(sync['issues'])} upstream record(s) skipped"  # type: ignore[arg-type]
+    )
+    for kind, colour in (("added", "green"), ("changed", "cyan"), ("removed", "red")):
+        items: list[dict[str, str]] = sync[kind]  # type: ignore[assignment]
+        for item in items[:limit] if limit else items:
+            console.print(f"  [{colour}]{kind}[/{colour}] {item['id']} — {item['title']}")
+        if limit and len(items) > limit:
+            console.print(f"  … and {len(items) - limit} more {kind}")
+    for issue in sync["issues"]:  # type: ignore[attr-defined]
+        console.print(f"  [yellow]skipped[/yellow] {issue['record']}: {issue['reason']}")
+
+
+@kb_app.command("sync")
+def kb_sync(
+    source: Annotated[str, typer.Argument(help="The source to refresh: fiches-travail.")],
+    version: Annotated[
+        str | None, typer.Option(help="Package version to fetch (default: the latest).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="A package tarball already downloaded (offline; no npm).")
+    ] = None,
+    kb: Annotated[
+        Path | None, typer.Option(help="The kb.jsonl to update (default: the configured one).")
+    ] = None,
+    do_ingest: Annotated[
+        bool, typer.Option("--ingest/--no-ingest", help="Re-index incrementally after the sync.")
+    ] = True,
+    dry_run: Annotated[bool, typer.Option(help="Report what would change; write nothing.")] = False,
+) -> None:
+    """Fetch a source's official data package, replace its documents in kb.jsonl, report and re-index."""
+    from dataclasses import asdict
+
+    from knowledge_base.connectors import SyncError, get_connector, sync
+    from knowledge_base.ingest import IngestError, ingest
+
+    settings = Settings()
+    try:
+        connector = get_connector(source)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    kb_path = _sync_kb_path(settings, kb)
+    try:
+        report = sync(connector, kb_path, version=version, file=file, dry_run=dry_run)
+    except SyncError as exc:
+        console.print(f"[red]Sync failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    _print_sync(report.to_dict() | {"issues": [asdict(i) for i in report.issues]})
+    if dry_run:
+        console.print(f"dry run: {kb_path} not modified")
+        return
+    console.print(f"{kb_path} updated; sync recorded in {kb_path.parent / 'sync.json'}")
+    if not do_ingest:
+        return
+    try:
+        result = ingest(settings.kb)
+    except IngestError as exc:
+        console.print(f"[red]Ingest failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"ingest [bold]{result.status}[/bold] kb_version={result.kb_version}: added {len(result.added)}, "
+        f"changed {len(result.changed)}, removed {len(result.removed)}; embedded {result.embedded or 0}"
+    )
+
+
 @kb_app.command("status")
 def kb_status() -> None:
     """kb_version, counts and the last ingest report."""
@@ -96,6 +179,12 @@ def kb_status() -> None:
             console.print(
                 f"  [yellow]skipped[/yellow] {issue['file']} [{issue['record']}]: {issue['reason']}"
             )
+    from knowledge_base.connectors import read_sync_records
+
+    for source in settings.kb.sources:
+        kb_path = source if source.suffix == ".jsonl" else source / "kb.jsonl"
+        for sync in read_sync_records(kb_path).values():
+            _print_sync(sync, limit=20)
 
 
 @kb_app.command("search")

@@ -22,7 +22,7 @@ LOADERS: dict[str, Loader] = {
     ".pdf": load_pdf,
 }
 # Files that describe a source folder rather than belong to it.
-SKIPPED_STEMS = ("README", "LICENCE", "LICENSE", "DATASHEET")
+SKIPPED_STEMS = ("README", "LICENCE", "LICENSE", "DATASHEET", "SYNC")
 SKIPPED_DIRS = ("vectors",)  # embedding caches stored next to the sources
 
 __all__ = ["LOADERS", "LoadIssue", "LoadResult", "load_file", "load_paths"]

@@ -1,0 +1,227 @@
+"""Source connectors: refresh one source's records in the hr-fr JSONL knowledge base.
+
+Every connector has the same small shape, so a new source is one new module:
+
+    fetch(version | file, workdir) → Fetched        (the upstream package, on disk)
+    records(fetched, existing)     → Converted      (hr-fr records + malformed inputs skipped)
+
+and :func:`sync` does the rest for all of them: diff against the source's current records
+(added / changed / removed, with titles), replace those records in ``kb.jsonl`` (other sources
+untouched, written atomically) and record what was synced in ``sync.json`` next to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+Record = dict[str, Any]
+SYNC_FILE = "sync.json"  # beside kb.jsonl; the loaders skip it (see loaders.SKIPPED_STEMS)
+
+
+class SyncError(Exception):
+    """The source could not be fetched or read; the knowledge base was not modified."""
+
+
+@dataclass(frozen=True)
+class SyncIssue:
+    """One upstream record that could not be converted (skipped, and reported)."""
+
+    record: str  # position and upstream key, e.g. "#12 (article375542)"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Fetched:
+    path: Path  # the downloaded (or given) package
+    package: str
+    version: str
+    origin: str  # "npm registry" or the local file given
+
+
+@dataclass
+class Converted:
+    records: list[Record] = field(default_factory=list)
+    issues: list[SyncIssue] = field(default_factory=list)
+    # Ids of current records whose upstream entry was present but unreadable: kept as they are.
+    kept_ids: set[str] = field(default_factory=set)
+
+
+class Connector(Protocol):
+    name: str  # the CLI name, e.g. "fiches-travail"
+    prefix: str  # the id prefix of the records it owns, e.g. "mt:"
+
+    def fetch(self, version: str | None, file: Path | None, workdir: Path) -> Fetched: ...
+
+    def records(self, fetched: Fetched, existing: list[Record]) -> Converted: ...
+
+
+@dataclass(frozen=True)
+class DocChange:
+    id: str
+    title: str
+
+
+@dataclass
+class SyncReport:
+    source: str
+    package: str
+    version: str
+    origin: str
+    synced_at: str
+    kb_path: str
+    documents: int  # the source's records after the sync
+    added: list[DocChange] = field(default_factory=list)
+    changed: list[DocChange] = field(default_factory=list)
+    removed: list[DocChange] = field(default_factory=list)
+    unchanged: int = 0
+    issues: list[SyncIssue] = field(default_factory=list)
+    written: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_jsonl(path: Path) -> list[Record]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _content(record: Record) -> tuple[Any, ...]:
+    """What a reader (and the index) sees; bookkeeping fields in ``meta`` do not count as a change."""
+    meta = record.get("meta") or {}
+    return (*(record.get(k) for k in ("title", "text", "url", "license")), meta.get("date"))
+
+
+Changes = tuple[list[DocChange], list[DocChange], list[DocChange]]
+
+
+def diff_records(old: list[Record], new: list[Record]) -> Changes:
+    """(added, changed, removed) between two versions of one source's records, sorted by id."""
+    before = {r["id"]: r for r in old}
+    after = {r["id"]: r for r in new}
+    added = [DocChange(i, after[i]["title"]) for i in sorted(after.keys() - before.keys())]
+    removed = [DocChange(i, before[i]["title"]) for i in sorted(before.keys() - after.keys())]
+    changed = [
+        DocChange(i, after[i]["title"])
+        for i in sorted(after.keys() & before.keys())
+        if _content(after[i]) != _content(before[i])
+    ]
+    return added, changed, removed
+
+
+def replace_source(records: list[Record], prefix: str, fresh: list[Record]) -> list[Record]:
+    """The KB with the ``prefix`` records replaced by ``fresh`` (sorted by id) where the first one was."""
+    out: list[Record] = []
+    inserted = False
+    for record in records:
+        if not str(record.get("id", "")).startswith(prefix):
+            out.append(record)
+        elif not inserted:
+            out.extend(sorted(fresh, key=lambda r: r["id"]))
+            inserted = True
+    if not inserted:
+        out.extend(sorted(fresh, key=lambda r: r["id"]))
+    return out
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: Path, records: list[Record]) -> None:
+    _atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+
+
+def sync_file(kb_path: Path) -> Path:
+    return kb_path.parent / SYNC_FILE
+
+
+def read_sync_records(kb_path: Path) -> dict[str, Any]:
+    """``{source name: last sync report}`` recorded beside ``kb_path`` (empty when never synced)."""
+    path = sync_file(kb_path)
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return dict(data.get("sources", {}))
+
+
+def _record_sync(kb_path: Path, report: SyncReport) -> None:
+    sources = read_sync_records(kb_path)
+    sources[report.source] = report.to_dict()
+    body = {
+        "about": "Upstream packages the knowledge base was last synced from (`hra kb sync`).",
+        "sources": dict(sorted(sources.items())),
+    }
+    _atomic_write(sync_file(kb_path), json.dumps(body, ensure_ascii=False, indent=1) + "\n")
+
+
+def sync(
+    connector: Connector,
+    kb_path: Path,
+    version: str | None = None,
+    file: Path | None = None,
+    dry_run: bool = False,
+) -> SyncReport:
+    """Fetch → convert → diff → replace the connector's records in ``kb_path`` → record the sync."""
+    records = read_jsonl(kb_path)
+    existing = [r for r in records if str(r.get("id", "")).startswith(connector.prefix)]
+    with tempfile.TemporaryDirectory(prefix=f"hra-sync-{connector.name}-") as workdir:
+        fetched = connector.fetch(version, file, Path(workdir))
+        converted = connector.records(fetched, existing)
+    kept = [r for r in existing if r["id"] in converted.kept_ids]
+    fresh = converted.records + [r for r in kept if r["id"] not in {n["id"] for n in converted.records}]
+    if not fresh:
+        raise SyncError(f"{fetched.package}@{fetched.version}: no usable record; {kb_path} left unchanged")
+    added, changed, removed = diff_records(existing, fresh)
+    report = SyncReport(
+        source=connector.name,
+        package=fetched.package,
+        version=fetched.version,
+        origin=fetched.origin,
+        synced_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        kb_path=str(kb_path),
+        documents=len(fresh),
+        added=added,
+        changed=changed,
+        removed=removed,
+        unchanged=len(fresh) - len(added) - len(changed),
+        issues=converted.issues,
+    )
+    if not dry_run:
+        write_jsonl(kb_path, replace_source(records, connector.prefix, fresh))
+        report.written = True
+        _record_sync(kb_path, report)
+    return report
+
+
+def connector_names() -> list[str]:
+    return sorted(CONNECTORS)
+
+
+def get_connector(name: str) -> Connector:
+    if name not in CONNECTORS:
+        raise KeyError(f"unknown source {name!r} (known: {', '.join(connector_names())})")
+    return CONNECTORS[name]()
+
+
+def _fiches_travail() -> Connector:
+    from knowledge_base.connectors.fiches_travail import FichesTravail
+
+    return FichesTravail()
+
+
+CONNECTORS = {"fiches-travail": _fiches_travail}
