@@ -11,6 +11,7 @@ Run: python -m eval.build_flags_dataset
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from assistant.pipeline.sentences import split_sentences
 
@@ -33,12 +34,14 @@ def S(doc, pattern, cut=None):
     for s in split_sentences(KB[doc]["text"]):
         if re.search(pattern, s):
             if cut:  # keep the part of a glued line that matches
-                s = re.search(cut, s).group(0)
+                found = re.search(cut, s)
+                assert found is not None, cut
+                s = found.group(0)
             return s.lstrip("-* ").strip()
     raise SystemExit(f"not found: {doc} {pattern}")
 
 
-cases = []
+cases: list[dict[str, Any]] = []
 
 
 def case(group, doc, pattern, expected, ref=REF, cut=None, note=""):
