@@ -505,3 +505,28 @@ def test_every_source_shows_its_date_and_old_ones_are_marked(page: Page, live_se
     from tests.panel.test_accessibility import assert_accessible
 
     assert_accessible(page, "source-dates")
+
+
+def test_freshness_flags_are_highlighted_with_their_replacement(page: Page, live_server: str) -> None:
+    from tests.panel.conftest import login
+    from tests.panel.test_accessibility import assert_accessible
+
+    login(page, live_server)
+    final = grouped_final()
+    final["text"] = final["text"].replace("Un arrêt maladie", "Adressez-vous à la DIRECCTE. Un arrêt maladie")
+    final["flags"] = [
+        {
+            "kind": "stale_term",
+            "value": "DIRECCTE",
+            "message": "Organisme remplacé : à vérifier.",
+            "start": -1,
+            "end": -1,
+            "replacement": "DREETS",
+        }
+    ]
+    ask_served(page, final)
+    expect(page.locator("#draft-backdrop mark.flag")).to_have_text("DIRECCTE")
+    expect(page.locator("#flags li")).to_contain_text("« DIRECCTE » : Organisme remplacé : à vérifier.")
+    expect(page.locator("#flags li .replacement")).to_have_text("→ aujourd'hui : DREETS")
+    shot(page, "14-freshness-flag")
+    assert_accessible(page, "freshness-flag")

@@ -5,7 +5,10 @@ import { $, el } from "./dom.js";
 import { state } from "./state.js";
 
 const CITE = /\[(\d{1,2})\]/g;
-export const IN_TEXT_FLAGS = new Set(["url", "phone", "amount", "duration", "article"]);
+export const IN_TEXT_FLAGS = new Set([
+  "url", "phone", "amount", "duration", "article", // absent from the cited sources (LLM drafts)
+  "stale_term", "expired_measure", "old_figure", "contradiction", // freshness (every draft)
+]);
 // « (Brouillon rédigé pour un salarié du secteur privé — ligne à supprimer avant envoi) »
 const NOTE_LINE = /^\([^\n]*supprimer avant envoi[^\n]*\)[ \t]*$/i;
 

@@ -28,6 +28,7 @@ function renderFlags(flags) {
     const li = el("li");
     if (f.value && IN_TEXT_FLAGS.has(f.kind)) li.append(el("strong", `« ${f.value} »`), " : ");
     li.append(f.message);
+    if (f.replacement) li.append(" ", el("span", `→ aujourd'hui : ${f.replacement}`, { class: "replacement" }));
     return li;
   }));
 }
