@@ -145,7 +145,7 @@ _MONTHS = {
     )
 }
 _MONTH = "(?:" + "|".join(_MONTHS) + ")"
-_DAY_DATE = rf"(?:1er|\d{{1,2}})\s+{_MONTH}\s+20\d\d|\d{{1,2}}/\d{{1,2}}/20\d\d"
+_DAY_DATE = rf"(?:1\s?er|\d{{1,2}})\s+{_MONTH}\s+20\d\d|\d{{1,2}}/\d{{1,2}}/20\d\d"
 _END = rf"(?:{_DAY_DATE}|(?:fin\s+)?{_MONTH}\s+20\d\d|(?:fin\s+)?20\d\d)"
 _EXPIRY_PATTERNS = (
     # « jusqu'au 31 décembre 2020 », « jusqu'à fin 2021 », « jusqu'en juin 2021 »
@@ -154,7 +154,7 @@ _EXPIRY_PATTERNS = (
     ),
     # « du 12 mars au 30 juin 2020 », « entre le 1er janvier et le 31 mars 2021 »
     re.compile(
-        rf"\b(?:du|entre le)\s+(?:1er|\d{{1,2}})(?:\s+{_MONTH})?(?:\s+20\d\d)?"
+        rf"\b(?:du|entre le)\s+(?:1\s?er|\d{{1,2}})(?:\s+{_MONTH})?(?:\s+20\d\d)?"
         rf"\s+(?:au|et le)\s+(?P<end>{_DAY_DATE})"
     ),
     # « au plus tard le 31 décembre 2020 », « prolongé jusqu'au … » is above
@@ -181,8 +181,8 @@ def parse_end(text: str) -> date | None:
         except ValueError:
             return None
     text = re.sub(r"^fin\s+", "", text)
-    if m := re.fullmatch(rf"(1er|\d{{1,2}})\s+({_MONTH})\s+(20\d\d)", text):
-        day = 1 if m.group(1) == "1er" else int(m.group(1))
+    if m := re.fullmatch(rf"(1\s?er|\d{{1,2}})\s+({_MONTH})\s+(20\d\d)", text):
+        day = 1 if m.group(1).endswith("er") else int(m.group(1))
         try:
             return date(int(m.group(3)), _MONTHS[m.group(2)], day)
         except ValueError:
@@ -325,7 +325,12 @@ def _lexicon_flags(
             yield Flag(entry.kind, sentence[s:e], entry.reason, offset + s, offset + e, entry.replacement)
 
 
+_EXAMPLE = re.compile(r"\b(?:par exemple|exemple|ainsi, un|soit jusqu)")  # a worked example, not a measure
+
+
 def _expiry_flags(sentence: str, folded: str, offset: int, today: date) -> Iterator[Flag]:
+    if _EXAMPLE.search(folded):
+        return
     for pattern in _EXPIRY_PATTERNS:
         for m in pattern.finditer(folded):
             end = parse_end(m.group("end"))
