@@ -74,7 +74,7 @@ class SyncReport:
     version: str
     origin: str
     synced_at: str
-    kb_path: str
+    kb_path: str  # the file name: sync.json sits beside it
     documents: int  # the source's records after the sync
     added: list[DocChange] = field(default_factory=list)
     changed: list[DocChange] = field(default_factory=list)
@@ -193,7 +193,7 @@ def sync(
         version=fetched.version,
         origin=fetched.origin,
         synced_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        kb_path=str(kb_path),
+        kb_path=kb_path.name,
         documents=len(fresh),
         added=added,
         changed=changed,
