@@ -3,7 +3,8 @@
 Runs the whole drafting service (default settings, full shipped KB, offline drafter, assisted arm)
 on every question of eval/datasets/questions-dev.jsonl and counts the defect classes of
 ``eval.metrics.draft_lint`` in the drafts produced (abstentions and routings have no text and are
-not counted). Targets (issue 10): 0 per 100 for scaffolding, fragment_start, cut_article,
+not counted), and (issue 11) the share of drafts with at least one flag and the share citing a
+source older than 3 years. Targets (issue 10): 0 per 100 for scaffolding, fragment_start, cut_article,
 glued_sentence and dangling_reference; ≤ 0.5 extra paragraphs per draft.
 
 Usage: python -m bench.draft_lint [--n 0 (= all)] [--before bench/results/draft_lint.json]
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +29,17 @@ from bench.common import machine, write_result
 from bench.drafting import build, rows
 from eval.metrics.draft_lint import CLASSES, lint_draft
 
+OLD_SOURCE_YEARS = 3
 TARGET_ZERO = ("scaffolding", "fragment_start", "cut_article", "glued_sentence", "dangling_reference")
 
 
 def run(service: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    from assistant.pipeline.freshness import parse_updated
     from assistant.services.drafting import DraftRequest
 
+    today = date.today()
+    with_flag = citing_old = 0
+    drafts_with_kind: Counter[str] = Counter()
     counts: Counter[str] = Counter()
     examples: dict[str, list[dict[str, str]]] = {k: [] for k in CLASSES}
     drafts = extra = par_ailleurs = 0
@@ -43,6 +50,10 @@ def run(service: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
         if not d["text"]:
             continue
         drafts += 1
+        with_flag += bool(d["flags"])
+        drafts_with_kind.update({f["kind"] for f in d["flags"]})
+        dates = [parse_updated(c.get("updated", "")) for c in d["citations"]]
+        citing_old += any(u is not None and (today - u).days > OLD_SOURCE_YEARS * 365.25 for u in dates)
         doc_of = {p["n"]: p["doc_id"] for p in d["passages"]}
         audience_of = {p["n"]: p.get("audience", "all") for p in d["passages"]}
         report = lint_draft(d["text"], doc_of, audience_of)
@@ -60,6 +71,12 @@ def run(service: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
         "drafts": drafts,
         "per_100_drafts": per_100,
         "extra_paragraphs_per_draft": round(extra / drafts, 3) if drafts else None,
+        # Issue 11: share of drafts with at least one flag, share citing a source older than 3 years
+        # (judged on the day of the run), and share of drafts with each kind of flag.
+        "drafts_with_flag": round(with_flag / drafts, 3) if drafts else None,
+        "drafts_citing_old_source": round(citing_old / drafts, 3) if drafts else None,
+        "drafts_with_flag_kind": {k: round(v / drafts, 3) for k, v in sorted(drafts_with_kind.items())},
+        "reference_date": today.isoformat(),
         "par_ailleurs_per_100_drafts": round(100 * par_ailleurs / drafts, 2) if drafts else None,
         "examples": examples,
         "targets": {"zero": list(TARGET_ZERO), "extra_paragraphs_per_draft_max": 0.5},
@@ -93,7 +110,18 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(
-        json.dumps({k: result[k] for k in ("drafts", "per_100_drafts", "extra_paragraphs_per_draft")}),
+        json.dumps(
+            {
+                k: result[k]
+                for k in (
+                    "drafts",
+                    "per_100_drafts",
+                    "extra_paragraphs_per_draft",
+                    "drafts_with_flag",
+                    "drafts_citing_old_source",
+                )
+            }
+        ),
         file=sys.stderr,
     )
     if before is not None:
