@@ -251,7 +251,15 @@ def _compact(text: str) -> str:
 
 
 def parse_updated(updated: str) -> date | None:
+    """An ISO date; a bare year (« 2020 ») or year-month counts as its last day (the newest it
+    can be), so an old source is never taken for a fresher one."""
+    updated = (updated or "").strip()
     try:
+        if re.fullmatch(r"\d{4}", updated):
+            return date(int(updated), 12, 31)
+        if re.fullmatch(r"\d{4}-\d{2}", updated):
+            year, month = int(updated[:4]), int(updated[5:])
+            return date.fromordinal(date(year + (month == 12), month % 12 + 1, 1).toordinal() - 1)
         return date.fromisoformat(updated[:10]) if updated else None
     except ValueError:
         return None
@@ -371,19 +379,36 @@ def _old_figures(
         )
 
 
+_WORDS_AFTER_TOPIC = 8  # « congé de paternité et d'accueil de l'enfant de 11 jours »
+_WORDS_BEFORE_TOPIC = 3  # « 25 jours de congé de paternité »
+
+
+def _near_topic(folded: str, topic: re.Pattern[str]) -> list[tuple[str, int, int]]:
+    """The quantities of a sentence that are said of the topic: a few words after it (or just
+    before it), so « une période d'essai liée à une embauche en CDD d'au moins 6 mois » does not
+    give 6 months as a trial period."""
+    mentions = [(m.start(), m.end()) for m in topic.finditer(folded)]
+    near = []
+    for q, s, e in quantities(folded):
+        for ts, te in mentions:
+            after = len(folded[te:s].split()) if s >= te else None
+            before = len(folded[e:ts].split()) if ts >= e else None
+            if (after is not None and after <= _WORDS_AFTER_TOPIC) or (
+                before is not None and before <= _WORDS_BEFORE_TOPIC
+            ):
+                near.append((q, s, e))
+                break
+    return near
+
+
 def _facts(passage: Passage, lexicon: FreshnessLexicon) -> dict[tuple[str, str], dict[str, str]]:
-    """(topic, unit) → the quantities a passage gives in sentences naming the topic (normalised →
-    as written)."""
+    """(topic, unit) → the quantities a passage gives of the topic (normalised → as written)."""
     facts: dict[tuple[str, str], dict[str, str]] = {}
     for sentence in split_sentences(passage.text):
         folded = fold_keep_length(sentence)
-        found = [(q, sentence[s:e]) for q, s, e in quantities(folded)]
-        if not found:
-            continue
         for name, pattern in lexicon.topics:
-            if pattern.search(folded):
-                for q, written in found:
-                    facts.setdefault((name, _unit(q)), {}).setdefault(q, written)
+            for q, s, e in _near_topic(folded, pattern):
+                facts.setdefault((name, _unit(q)), {}).setdefault(q, sentence[s:e])
     return facts
 
 
@@ -396,9 +421,7 @@ def _contradictions(text: str, cited: list[Passage], lexicon: FreshnessLexicon) 
     for start, sentence in _sentences(text):
         folded = CITATION.sub(lambda m: " " * len(m.group(0)), fold_keep_length(sentence))
         for name, pattern in lexicon.topics:
-            if not pattern.search(folded):
-                continue
-            for quantity, s, e in quantities(folded):
+            for quantity, s, e in _near_topic(folded, pattern):
                 key = (name, _unit(quantity))
                 for i, p in enumerate(cited):
                     for q in cited[i + 1 :]:
