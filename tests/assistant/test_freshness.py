@@ -366,3 +366,28 @@ def test_the_older_checks_fire_on_llm_drafts(app_settings: Settings) -> None:
     for f in draft["flags"]:
         if f["start"] >= 0:
             assert draft["text"][f["start"] : f["end"]] == f["value"]
+
+
+def test_a_figure_not_said_of_the_topic_is_not_a_contradiction() -> None:
+    # contrib:quelle-est-la-duree-maximale-de-la-periode-dessai… and sp:F14100, seen on a real draft
+    a = passage(1, "Durée de la période d'essai initiale : 3 mois.")
+    b = passage(
+        2,
+        "Le CDDI peut être suspendu pour accomplir une période d'essai liée à une offre d'emploi visant une "
+        "embauche en CDI ou en CDD d'au moins 6 mois.",
+    )
+    draft = (
+        "La période d'essai initiale est de 3 mois [1]. Le CDDI peut être suspendu pour accomplir "
+        "une période d'essai liée à une offre d'emploi visant une embauche en CDI ou en CDD d'au moins 6 mois [2]."
+    )
+    assert not [k for k, _ in flags_of(draft, a, b) if k == "contradiction"]
+
+
+def test_a_source_dated_by_its_year_only_is_judged_by_the_end_of_that_year() -> None:
+    text = (  # sp:F12202, dated « 2020 » in the shipped KB
+        "Le salarié qui souhaite rompre la période d'essai doit avertir son employeur au moins 48 heures "
+        "à l'avance."
+    )
+    draft = text[:-1] + " [1]."
+    assert flags_of(draft, passage(1, text, "2020")) == [("old_figure", "48 heures")]
+    assert flags_of(draft, passage(1, text, "2020"), today=date(2023, 6, 1)) == []
