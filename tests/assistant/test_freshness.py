@@ -378,7 +378,8 @@ def test_a_figure_not_said_of_the_topic_is_not_a_contradiction() -> None:
     )
     draft = (
         "La période d'essai initiale est de 3 mois [1]. Le CDDI peut être suspendu pour accomplir "
-        "une période d'essai liée à une offre d'emploi visant une embauche en CDI ou en CDD d'au moins 6 mois [2]."
+        "une période d'essai liée à une offre d'emploi visant une embauche en CDI ou en CDD "
+        "d'au moins 6 mois [2]."
     )
     assert not [k for k, _ in flags_of(draft, a, b) if k == "contradiction"]
 
