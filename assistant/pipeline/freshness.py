@@ -221,7 +221,7 @@ _NUMBER_WORDS = {
     "trente": 30,
 }
 QUANTITY = re.compile(
-    r"(?<![\w,.])(?P<num>\d{1,3}(?:[ .]\d{3})*(?:,\d+)?|" + "|".join(_NUMBER_WORDS) + r")\s?"
+    r"(?<![\w,.])(?P<num>\d{1,3}(?:[ .]\d{3})+(?:,\d+)?|\d+(?:,\d+)?|" + "|".join(_NUMBER_WORDS) + r")\s?"
     r"(?P<unit>jours?|semaines?|mois|ans|annees?|heures?|h|%|€|euros?)(?!\w)"
     r"(?:\s(?P<qual>ouvrables?|ouvres?|calendaires?|francs?))?"
 )
