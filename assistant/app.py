@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from assistant.api import changelog, drafts, health, search
+from assistant.api import admin, changelog, drafts, health, search
 from assistant.api import feedback as feedback_routes
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
@@ -17,6 +17,7 @@ from assistant.pipeline.drafting.llm import LlmDrafter
 from assistant.pipeline.pii import mask_pii
 from assistant.services.changelog import ChangelogService
 from assistant.services.drafting import DraftingService
+from assistant.services.kb_status import KbStatusService
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
 from assistant.telemetry import Telemetry, setup_telemetry
@@ -63,10 +64,18 @@ def create_app(
     app.state.store = store
     app.state.events = events
     app.state.changelog = ChangelogService(settings.changelog)
+    app.state.kb_status = KbStatusService(settings)
     app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
     install_error_handlers(app)
     mount_panel(app)
-    for router in (health.router, search.router, drafts.router, feedback_routes.router, changelog.router):
+    for router in (
+        health.router,
+        search.router,
+        drafts.router,
+        feedback_routes.router,
+        changelog.router,
+        admin.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     FastAPIInstrumentor.instrument_app(
         app,

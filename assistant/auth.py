@@ -105,3 +105,4 @@ def require_roles(*roles: Role) -> Callable[[Request], Principal]:
 
 AgentAccess = Annotated[Principal, Depends(require_roles("agent", "admin"))]
 AnyRole = Annotated[Principal, Depends(require_roles(*ROLES))]
+AdminAccess = Annotated[Principal, Depends(require_roles("admin"))]

@@ -149,27 +149,41 @@ def kb_sync(
 
 
 @kb_app.command("status")
-def kb_status() -> None:
-    """kb_version, counts and the last ingest report."""
+def kb_status(
+    limit: Annotated[int, typer.Option(help="Documents listed per table (oldest, most stale).")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """kb_version, documents by age, stale terms per document, the last ingest and syncs."""
+    from assistant.services.kb_status import KbStatusService
+    from knowledge_base.index import IndexNotReadyError, KnowledgeIndex
     from knowledge_base.index_store import IndexLayout
-    from knowledge_base.manifest import Manifest
 
     settings = Settings()
-    layout = IndexLayout(settings.kb.index_dir)
-    current = layout.current()
-    if current is None:
-        console.print(f"No index in {layout.root}. Run `hra kb ingest`.")
-        raise typer.Exit(1)
-    manifest = Manifest.load(layout.build_dir(current["build_id"]) / "manifest.json")
-    chunks = sum(len(d.chunk_ids) for d in manifest.documents.values())
-    console.print(f"kb_version [bold]{manifest.kb_version}[/bold]  build {current['build_id']}")
+    try:
+        index = KnowledgeIndex.open(settings.kb)
+    except IndexNotReadyError as exc:
+        console.print(f"{exc}")
+        raise typer.Exit(1) from exc
+    status = KbStatusService(settings).status(index, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(status, ensure_ascii=False, indent=1))
+        return
+    console.print(f"kb_version [bold]{status['kb_version']}[/bold]  build {status['build_id']}")
     console.print(
-        f"{len(manifest.documents)} documents, {chunks} chunks, embedders "
-        f"{', '.join(manifest.config.get('embedders', []))}; "
-        f"vector store: {settings.kb.chroma.url or layout.chroma_dir}"
+        f"{status['documents']} documents, {status['chunks']} chunks, embedders "
+        f"{', '.join(index.manifest.config.get('embedders', []))}; "
+        f"vector store: {settings.kb.chroma.url or IndexLayout(settings.kb.index_dir).chroma_dir}"
     )
-    if layout.last_report.exists():
-        report = json.loads(layout.last_report.read_text())
+    bands = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in status["age_bands"].items())
+    console.print(f"age on {status['reference_date']}: {bands}")
+    _print_documents("oldest documents", status["oldest"])
+    console.print(
+        f"stale lexicon {status['lexicon_version']}: {status['stale_hits']} hits in "
+        f"{status['documents_with_stale_terms']} documents"
+    )
+    _print_documents("most stale documents", status["most_stale"])
+    report = status["last_ingest"]
+    if report:
         console.print(
             f"last ingest {report['finished_at']}: {report['status']}, added {len(report['added'])}, "
             f"changed {len(report['changed'])}, removed {len(report['removed'])}, "
@@ -179,12 +193,23 @@ def kb_status() -> None:
             console.print(
                 f"  [yellow]skipped[/yellow] {issue['file']} [{issue['record']}]: {issue['reason']}"
             )
-    from knowledge_base.connectors import read_sync_records
+    for sync in status["syncs"]:
+        _print_sync(sync, limit=20)
 
-    for source in settings.kb.sources:
-        kb_path = source if source.suffix == ".jsonl" else source / "kb.jsonl"
-        for sync in read_sync_records(kb_path).values():
-            _print_sync(sync, limit=20)
+
+def _print_documents(title: str, rows: list[dict[str, object]]) -> None:
+    table = Table(title=title)
+    for col in ("updated", "age (years)", "stale hits", "terms", "document"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["updated"]),
+            str(r["age_years"]),
+            str(r["stale_hits"]),
+            ", ".join(r["stale_terms"]),  # type: ignore[arg-type]
+            f"{r['title']}\n{r['doc_id']}",
+        )
+    console.print(table)
 
 
 @kb_app.command("search")

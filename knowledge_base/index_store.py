@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from knowledge_base.documents import Chunk
 
@@ -44,6 +45,13 @@ class IndexLayout:
     @property
     def last_report(self) -> Path:
         return self.root / "last_report.json"
+
+    def read_last_report(self) -> dict[str, Any] | None:
+        """The latest ingest report, or None before the first ingest."""
+        if not self.last_report.exists():
+            return None
+        report: dict[str, Any] = json.loads(self.last_report.read_text(encoding="utf-8"))
+        return report
 
     def build_dir(self, build_id: str) -> Path:
         return self.builds / build_id

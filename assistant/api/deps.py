@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from assistant.services.changelog import ChangelogService
 from assistant.services.drafting import DraftingService
+from assistant.services.kb_status import KbStatusService
 from assistant.services.knowledge import KnowledgeService
 
 
@@ -23,6 +24,11 @@ def _changelog(request: Request) -> ChangelogService:
     return request.app.state.changelog  # type: ignore[no-any-return]
 
 
+def _kb_status(request: Request) -> KbStatusService:
+    return request.app.state.kb_status  # type: ignore[no-any-return]
+
+
 Knowledge = Annotated[KnowledgeService, Depends(_knowledge)]
 Drafting = Annotated[DraftingService, Depends(_drafting)]
 Changelog = Annotated[ChangelogService, Depends(_changelog)]
+KbStatus = Annotated[KbStatusService, Depends(_kb_status)]

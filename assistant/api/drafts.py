@@ -69,6 +69,14 @@ class PassagePublic(BaseModel):
     url: str
     heading_path: list[str]
     updated: str
+    age_years: float | None = Field(
+        default=None, description="Years since the source was updated, on the server's reference date."
+    )
+    stale: bool | None = Field(
+        default=None,
+        description="Older than HRA_DRAFTING__SOURCE_MAX_AGE_YEARS: shown as « ancienne source — à "
+        "vérifier »; null when the source has no date.",
+    )
     audience: str = "all"
     text: str | None
     cited_sentence: str | None

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,33 @@ class FreshnessLexicon:
             for name, terms in (data.get("contradiction_topics") or {}).items()
         )
         return cls(str(data.get("version", "")), tuple(entries), topics)
+
+    @cached_property
+    def _any_term(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        terms = [e.terms.pattern for e in self.entries if e.terms is not None]
+        regexes = [r.pattern for e in self.entries for r in e.regexes]
+        return (
+            re.compile("|".join(f"(?:{t})" for t in terms)) if terms else None,
+            re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None,
+        )
+
+    def may_match(self, text: str, folded: str) -> bool:
+        """Cheap pre-check over a whole passage: can any entry fire somewhere in it?"""
+        terms, regexes = self._any_term
+        return bool((terms and terms.search(folded)) or (regexes and regexes.search(text)))
+
+    def hits(self, text: str, today: date) -> Iterator[tuple[Entry, str]]:
+        """(entry, matched text) for every superseded term and expired measure of the lexicon in a
+        text, with the same sentence-level ``requires`` / ``unless`` rules as on a draft."""
+        if not self.may_match(text, fold_keep_length(text)):
+            return
+        for _start, sentence in _sentences(text):
+            folded = fold_keep_length(sentence)
+            for entry in self.entries:
+                if entry.end is not None and today <= entry.end:
+                    continue
+                for s, e in entry.spans(sentence, folded):
+                    yield entry, sentence[s:e]
 
 
 @lru_cache(maxsize=1)
@@ -412,11 +439,14 @@ def _facts(passage: Passage, lexicon: FreshnessLexicon) -> dict[tuple[str, str],
     return facts
 
 
-def _contradictions(text: str, cited: list[Passage], lexicon: FreshnessLexicon) -> list[Flag]:
+def _contradiction_hits(
+    text: str, cited: list[Passage], lexicon: FreshnessLexicon
+) -> Iterator[tuple[str, Passage, Passage, dict[str, str], dict[str, str], str, int, int]]:
+    """(topic, p, q, p's figures, q's figures, quoted value, start, end) for each pair of cited
+    passages that disagree on a figure the draft quotes."""
     if len(cited) < 2 or not lexicon.topics:
-        return []
+        return
     facts = {p.n: _facts(p, lexicon) for p in cited}
-    flags: list[Flag] = []
     done: set[tuple[str, str, int, int]] = set()
     for start, sentence in _sentences(text):
         folded = CITATION.sub(lambda m: " " * len(m.group(0)), fold_keep_length(sentence))
@@ -431,10 +461,29 @@ def _contradictions(text: str, cited: list[Passage], lexicon: FreshnessLexicon) 
                         if (name, key[1], p.n, q.n) in done:
                             continue
                         done.add((name, key[1], p.n, q.n))
-                        flags.append(
-                            _contradiction_flag(name, p, q, a, b, sentence[s:e], start + s, start + e)
-                        )
-    return flags
+                        yield name, p, q, a, b, sentence[s:e], start + s, start + e
+
+
+def _contradictions(text: str, cited: list[Passage], lexicon: FreshnessLexicon) -> list[Flag]:
+    return [_contradiction_flag(*hit) for hit in _contradiction_hits(text, cited, lexicon)]
+
+
+def newer_first_pairs(
+    text: str, passages: Sequence[Passage], lexicon: FreshnessLexicon | None = None
+) -> list[tuple[int, int]]:
+    """(older n, newer n) for each pair of cited passages that disagree on a figure the draft
+    quotes and whose dates tell which is newer: the newer one should be read first."""
+    lexicon = lexicon or default_lexicon()
+    by_n = {p.n: p for p in passages}
+    cited = [by_n[n] for n in dict.fromkeys(int(n) for n in CITATION.findall(text)) if n in by_n]
+    pairs: list[tuple[int, int]] = []
+    for _name, p, q, *_ in _contradiction_hits(text, cited, lexicon):
+        dp, dq = parse_updated(p.updated), parse_updated(q.updated)
+        if dp and dq and dp != dq:
+            pair = (p.n, q.n) if dq > dp else (q.n, p.n)
+            if pair not in pairs:
+                pairs.append(pair)
+    return pairs
 
 
 def _contradiction_flag(

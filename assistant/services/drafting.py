@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from opentelemetry import trace
@@ -29,6 +29,7 @@ from assistant.pipeline.decide import Decision, decide
 from assistant.pipeline.drafting.llm import LlmDrafter
 from assistant.pipeline.drafting.offline import OfflineDrafter
 from assistant.pipeline.drafting.style import LEVEL_REASONS, level_from_confidence, lower_level
+from assistant.pipeline.freshness import newer_first_pairs, parse_updated
 from assistant.pipeline.pii import mask_pii, unmask
 from assistant.pipeline.types import DrafterUnavailableError, DraftText, Passage
 from assistant.services.knowledge import KnowledgeService
@@ -106,11 +107,20 @@ def _merged_text(chunks: list[Hit]) -> str:
 _CITED = re.compile(r"\[(\d{1,2})\]")
 
 
-def renumber(text: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
+def renumber(
+    text: str, passages: list[Passage], newer_first: Sequence[tuple[int, int]] = ()
+) -> tuple[str, list[Passage]]:
     """Cited sources become [1]..[m] in order of first citation, the others follow: the agent reads
-    [1][2][3], not [1][2][4][5]. Numbers naming no passage are left for the checks to remove."""
+    [1][2][3], not [1][2][4][5]. Numbers naming no passage are left for the checks to remove.
+
+    ``newer_first`` holds (older n, newer n) pairs of sources that disagree: the newer one is moved
+    just before the older one, so the agent reads the current figure first."""
     known = {p.n for p in passages}
     order = list(dict.fromkeys(int(n) for n in _CITED.findall(text) if int(n) in known))
+    for older, newer in newer_first:
+        if older in order and newer in order and order.index(newer) > order.index(older):
+            order.remove(newer)
+            order.insert(order.index(older), newer)
     order += [p.n for p in passages if p.n not in order]
     new = {old: i for i, old in enumerate(order, start=1)}
     text = _CITED.sub(lambda m: f"[{new.get(int(m.group(1)), int(m.group(1)))}]", text)
@@ -118,7 +128,14 @@ def renumber(text: str, passages: list[Passage]) -> tuple[str, list[Passage]]:
     return text, [replace(by_n[old], n=new[old]) for old in order]
 
 
-def passage_public(p: Passage, cited_sentence: str | None = None) -> dict[str, Any]:
+def passage_public(
+    p: Passage, cited_sentence: str | None = None, age: tuple[date, float] | None = None
+) -> dict[str, Any]:
+    """A passage as the panel gets it. With ``age`` = (reference date, max age in years), it says
+    how old the source is and whether it is past the age at which the agent must check it."""
+    age_years = None
+    if age is not None and (updated := parse_updated(p.updated)) is not None:
+        age_years = round((age[0] - updated).days / 365.25, 1)
     return {
         "n": p.n,
         "chunk_id": p.chunk_id,
@@ -128,6 +145,8 @@ def passage_public(p: Passage, cited_sentence: str | None = None) -> dict[str, A
         "url": p.url,
         "heading_path": list(p.heading_path),
         "updated": p.updated,
+        "age_years": age_years,
+        "stale": None if age is None or age_years is None else age_years > age[1],
         "audience": p.audience,
         "text": p.text,
         "cited_sentence": cited_sentence,
@@ -231,7 +250,7 @@ class DraftingService:
                     "decision": decision.kind,
                     "reason": decision.reason,
                     "confidence": decision.confidence,
-                    "passages": [passage_public(p) for p in passages],
+                    "passages": [passage_public(p, age=self._age()) for p in passages],
                 },
             )
             draft: DraftText | None = None
@@ -239,7 +258,7 @@ class DraftingService:
             if decision.kind == "drafted" and arm == "assisted":
                 draft = yield from self._draft(masked.text, passages, request.category, ctx)
                 assert draft is not None
-                renumbered, passages = renumber(draft.text, passages)
+                renumbered, passages = renumber(draft.text, passages, newer_first_pairs(draft.text, passages))
                 draft = replace(draft, text=renumbered)
                 with self._step("check", ctx) as span:
                     drafting = self.settings.drafting
@@ -313,6 +332,10 @@ class DraftingService:
                 offline.text, "offline", None, None, fallback_reason=fallback, extra=offline.extra
             )
 
+    def _age(self) -> tuple[date, float]:
+        drafting = self.settings.drafting
+        return drafting.reference_date or date.today(), drafting.source_max_age_years
+
     def _step(self, name: str, ctx: Context) -> Any:
         return _TimedSpan(self.telemetry, name, ctx)
 
@@ -333,7 +356,7 @@ class DraftingService:
     ) -> DraftRecord:
         cited = set(checked.cited) if checked else set()
         citations = [
-            {**passage_public(p, " ".join(cited_sentences(checked.text, p))), "text": None}
+            {**passage_public(p, " ".join(cited_sentences(checked.text, p)), self._age()), "text": None}
             for p in passages
             if p.n in cited and checked is not None
         ]
@@ -349,7 +372,7 @@ class DraftingService:
             confidence=decision.confidence,
             draft_text=checked.text if checked else None,
             citations=citations,
-            retrieved=[passage_public(p) for p in passages],
+            retrieved=[passage_public(p, age=self._age()) for p in passages],
             flags=[f.__dict__ for f in checked.flags] if checked else [],
             kb_version=kb_version,
             drafter=draft.drafter if draft else "none",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,15 @@ from fastapi.testclient import TestClient
 from assistant.app import create_app
 from assistant.pipeline.checks import check_draft
 from assistant.pipeline.drafting.llm import LlmDrafter, LlmSettings
-from assistant.pipeline.freshness import FreshnessLexicon, fold_keep_length, freshness_flags, parse_end
+from assistant.pipeline.freshness import (
+    FreshnessLexicon,
+    fold_keep_length,
+    freshness_flags,
+    newer_first_pairs,
+    parse_end,
+)
 from assistant.pipeline.types import Passage
+from assistant.services.drafting import renumber
 from assistant.settings import Settings
 from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
 from tests.fixtures.app import bearer, settings_for
@@ -265,6 +273,24 @@ def test_cited_passages_that_disagree_are_flagged_naming_the_newer() -> None:
     assert flag.replacement and "25 jours" in flag.replacement
 
 
+def test_the_newer_of_two_disagreeing_sources_is_numbered_and_listed_first() -> None:
+    old = passage(1, "Le congé de paternité est de 11 jours consécutifs.", "2020-03-27", "old")
+    other = passage(2, "Le congé de naissance est ouvert au père.", "2024-01-01", "other")
+    new = passage(3, "Le congé de paternité a une durée de 25 jours calendaires.", "2025-07-01", "new")
+    draft = "Le congé de paternité est de 11 jours [1]. Voir aussi [2]. Il dure 25 jours selon [3]."
+    pairs = newer_first_pairs(draft, [old, other, new])
+    assert pairs == [(1, 3)]
+    text, ordered = renumber(draft, [old, other, new], pairs)
+    assert [p.doc_id for p in ordered] == ["new", "old", "other"]
+    assert text == "Le congé de paternité est de 11 jours [2]. Voir aussi [3]. Il dure 25 jours selon [1]."
+    flag = next(f for f in check_draft(text, ordered, None, today=TODAY).flags if f.kind == "contradiction")
+    assert "La plus récente est [1]" in flag.message and "25 jours" in (flag.replacement or "")
+    # Undated sources: nothing says which is newer, the order of citation stays.
+    undated = [replace(p, updated="") for p in (old, other, new)]
+    assert newer_first_pairs(draft, undated) == []
+    assert renumber(draft, undated, [])[0] == draft
+
+
 def test_sources_that_agree_or_speak_of_different_things_are_not_contradictions() -> None:
     # sp:F2855 and contrib:…-depart-a-la-retraite agree on 2 months
     a = passage(1, "La durée du préavis est fixée à 2 mois.")
@@ -344,6 +370,13 @@ def test_the_sick_leave_draft_never_states_the_pre_2024_rule_unflagged(
         assert text[f["start"] : f["end"]] == f["value"]
         assert f["replacement"] and "22 avril 2024" in f["replacement"] + f["message"]
     assert all("replacement" in f for f in draft["flags"])
+    # Each source says how old it is, judged on the server's reference date and age setting.
+    for p in draft["passages"] + draft["citations"]:
+        if p["age_years"] is None:
+            assert p["stale"] is None and not re.match(r"\d{4}", p["updated"])
+        else:
+            assert p["stale"] is (p["age_years"] > 3.0)
+    assert any(p["stale"] for p in draft["passages"])
 
 
 def test_the_older_checks_fire_on_llm_drafts(app_settings: Settings) -> None:

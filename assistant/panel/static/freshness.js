@@ -5,10 +5,12 @@ import { el } from "./dom.js";
 
 export const DEFAULT_MAX_AGE_YEARS = 3;
 
-/** "2021-02-01" → "01/02/2021"; "" → "". */
-export function shortDate(iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
-  return m ? `${m[3]}/${m[2]}/${m[1]}` : "";
+/** "2021-02-01" → "le 01/02/2021", "2020-06" → "en 06/2020", "2020" → "en 2020", "" → "". */
+export function updatedOn(iso) {
+  const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?/.exec(iso || "");
+  if (!m) return "";
+  if (m[3]) return `le ${m[3]}/${m[2]}/${m[1]}`;
+  return m[2] ? `en ${m[2]}/${m[1]}` : `en ${m[1]}`;
 }
 
 function host(url) {
@@ -30,8 +32,8 @@ export function isOld(p, now = new Date(), maxAge = DEFAULT_MAX_AGE_YEARS) {
 export function sourceLine(p, now = new Date()) {
   const line = el("p", null, { class: "source-line" });
   const site = host(p.url);
-  const date = shortDate(p.updated);
-  line.append(`Source : ${site || p.title}${date ? `, mis à jour le ${date}` : ", date de mise à jour inconnue"}`);
+  const date = updatedOn(p.updated);
+  line.append(`Source : ${site || p.title}${date ? `, mis à jour ${date}` : ", date de mise à jour inconnue"}`);
   if (isOld(p, now)) {
     line.append(" ");
     line.append(el("span", "ancienne source — à vérifier", { class: "stale-source" }));
