@@ -1,29 +1,43 @@
-"""Bearer tokens per role. Every route declares the roles it accepts with ``require_roles``.
+"""Who is calling: a role AND a subject (the agent), both taken from the credential, never from the
+request body. Every route declares the roles it accepts with ``require_roles``.
 
 Roles: agent (drafts, feedback), lead (project dashboards), rep (workers' representatives:
-aggregate audit view), admin (operations). In dev, tokens are generated on first start, written to
-a file outside the repository and printed once; in prod they must come from settings and the dev
-file is refused.
+aggregate audit view), admin (operations). The subject is the person behind the credential: drafts
+are owned by it and feedback events are attributed to it (as an HMAC pseudonym, see
+feedback/keys.py). Two tokens are two agents unless ``HRA_AUTH__SUBJECTS`` names the same subject
+for both; a token with no named subject gets a stable one derived from the token itself.
+
+The seam for SSO: ``IdentityProvider`` turns a request into a ``Principal``. ``TokenBook`` is the
+bearer-token implementation; an OIDC one would verify the ID/access token (issuer, audience,
+signature against the provider's JWKS, expiry), take the subject from the ``sub`` (or
+``preferred_username``) claim and the role from a groups/roles claim, and be installed by
+``create_app`` in place of the token book (``app.state.tokens``). Nothing downstream changes: routes
+only ever see ``Principal(role, subject)``.
+
+In dev, tokens are generated on first start, written to a file outside the repository and printed
+once; in prod they must come from settings and the dev file is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from assistant.errors import ForbiddenError, UnauthorizedError
 
 Role = Literal["agent", "lead", "rep", "admin"]
 ROLES: tuple[Role, ...] = ("agent", "lead", "rep", "admin")
 MIN_PROD_TOKEN_LENGTH = 32
+DEV_AGENT_TOKENS = 2  # two dev agents, so that draft isolation can be tried in dev too
 log = logging.getLogger(__name__)
 
 
@@ -33,71 +47,145 @@ class AuthSettings(BaseModel):
         description='Bearer tokens per role, e.g. HRA_AUTH__TOKENS=\'{"agent": ["…"]}\'. Empty in dev: '
         "tokens are generated into dev_token_file on first start.",
     )
+    subjects: dict[str, list[SecretStr]] = Field(
+        default_factory=dict,
+        description="Who is behind each token: subject (the agent's login) → its tokens, e.g. "
+        'HRA_AUTH__SUBJECTS=\'{"m.martin": ["<token 1>", "<token 2>"]}\'. Tokens of one subject '
+        "share one pseudonym and see the same drafts. A token not listed here is its own subject "
+        "('token:' + a SHA-256 prefix of the token). Every token listed must also be in "
+        "HRA_AUTH__TOKENS.",
+    )
     dev_token_file: Path = Field(
         default=Path("var/dev-tokens.json"),
         description="Where dev tokens are kept (never used when env=prod).",
     )
 
+    @model_validator(mode="after")
+    def _subjects_name_known_tokens(self) -> AuthSettings:
+        known = {t.get_secret_value() for values in self.tokens.values() for t in values}
+        owner: dict[str, str] = {}
+        for subject, values in self.subjects.items():
+            problem = "a subject is blank" if not subject.strip() else None
+            for token in (t.get_secret_value() for t in values):
+                if known and token not in known:
+                    problem = f"a token of {subject!r} has no role in HRA_AUTH__TOKENS"
+                elif owner.setdefault(token, subject) != subject:
+                    problem = f"one token is named for {owner[token]!r} and {subject!r}"
+            if problem:
+                raise ValueError(f"HRA_AUTH__SUBJECTS: {problem}")
+        return self
+
 
 class Principal(BaseModel):
     role: Role
+    subject: str = Field(description="The person behind the credential (never typed by the client).")
+
+    @property
+    def sees_all_drafts(self) -> bool:
+        """Admins may read any draft (including those written before drafts had an owner)."""
+        return self.role == "admin"
+
+
+def derived_subject(token: str) -> str:
+    """The subject of a token nobody named: stable, distinct per token, reveals nothing of it."""
+    return "token:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
+
+
+class IdentityProvider(Protocol):
+    """The seam for authentication: a request in, a ``Principal`` out (or a 401)."""
+
+    def authenticate(self, request: Request) -> Principal: ...
 
 
 class TokenBook:
-    """Looks a presented token up in constant time per candidate."""
+    """The bearer-token ``IdentityProvider``: token → (role, subject), looked up in constant time
+    per candidate."""
 
-    def __init__(self, tokens: dict[Role, list[str]]) -> None:
+    def __init__(self, tokens: dict[Role, list[str]], subjects: dict[str, list[str]] | None = None) -> None:
         self._tokens = tokens
+        self._subjects = subjects or {}
 
     @classmethod
     def from_settings(cls, settings: AuthSettings, env: str) -> TokenBook:
         configured = {
             role: [t.get_secret_value() for t in values] for role, values in settings.tokens.items()
         }
+        subjects = {
+            subject: [t.get_secret_value() for t in values] for subject, values in settings.subjects.items()
+        }
         if env == "prod" or any(configured.values()):
-            return cls(configured)
-        return cls(cls._dev_tokens(settings.dev_token_file))
+            return cls(configured, subjects)
+        stored = cls._dev_tokens(settings.dev_token_file)
+        return cls(stored["tokens"], stored["subjects"])
 
     @staticmethod
-    def _dev_tokens(path: Path) -> dict[Role, list[str]]:
+    def _dev_tokens(path: Path) -> dict[str, Any]:
+        """The file holds role → tokens (as before subjects existed, so ``["agent"][0]`` still reads
+        the first agent token) plus ``"subjects"``: "dev-agent-<n>" → [its token]. An older file
+        without subjects gets them on load, one per agent token."""
         if path.exists():
-            stored: dict[Role, list[str]] = json.loads(path.read_text())
-            return stored
-        tokens: dict[Role, list[str]] = {role: [f"dev-{role}-{secrets.token_urlsafe(16)}"] for role in ROLES}
+            stored = json.loads(path.read_text())
+            tokens = {role: values for role, values in stored.items() if role in ROLES}
+            subjects = stored.get("subjects") or {
+                f"dev-agent-{i}": [t] for i, t in enumerate(tokens.get("agent", []), start=1)
+            }
+            return {"tokens": tokens, "subjects": subjects}
+        tokens = {role: [f"dev-{role}-{secrets.token_urlsafe(16)}"] for role in ROLES}
+        tokens["agent"] = [f"dev-agent-{secrets.token_urlsafe(16)}" for _ in range(DEV_AGENT_TOKENS)]
+        subjects = {f"dev-agent-{i}": [t] for i, t in enumerate(tokens["agent"], start=1)}
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(tokens, indent=1))
+        path.write_text(json.dumps({**tokens, "subjects": subjects}, indent=1))
         path.chmod(0o600)
         print(f"Dev tokens generated in {path} (dev only):")
         for role, values in tokens.items():
-            print(f"  {role:6} {values[0]}")
-        return tokens
+            for i, value in enumerate(values, start=1):
+                who = f" (dev-agent-{i})" if role == "agent" else ""
+                print(f"  {role:6} {value}{who}")
+        return {"tokens": tokens, "subjects": subjects}
 
-    def role_of(self, token: str) -> Role | None:
-        found: Role | None = None
-        for role, values in self._tokens.items():
+    def identify(self, token: str) -> Principal | None:
+        """Every candidate is compared (no early exit): the time does not say which one matched."""
+        role: Role | None = None
+        for candidate_role, values in self._tokens.items():
             for candidate in values:
                 if hmac.compare_digest(candidate.encode(), token.encode()):
-                    found = role
-        return found
+                    role = candidate_role
+        if role is None:
+            return None
+        subject = derived_subject(token)
+        for name, values in self._subjects.items():
+            for candidate in values:
+                if hmac.compare_digest(candidate.encode(), token.encode()):
+                    subject = name
+        return Principal(role=role, subject=subject)
 
+    def role_of(self, token: str) -> Role | None:
+        found = self.identify(token)
+        return found.role if found else None
 
-def require_roles(*roles: Role) -> Callable[[Request], Principal]:
-    """A dependency: 401 without a valid bearer token, 403 when its role is not accepted here."""
-
-    def check(request: Request) -> Principal:
+    def authenticate(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise UnauthorizedError("missing bearer token / jeton d'accès manquant")
-        book: TokenBook = request.app.state.tokens
-        role = book.role_of(token.strip())
-        if role is None:
+        principal = self.identify(token.strip())
+        if principal is None:
             raise UnauthorizedError("unknown or revoked token / jeton inconnu ou révoqué")
-        if role not in roles:
+        return principal
+
+
+def require_roles(*roles: Role) -> Callable[[Request], Principal]:
+    """A dependency: 401 without a valid credential, 403 when its role is not accepted here."""
+
+    def check(request: Request) -> Principal:
+        provider: IdentityProvider = request.app.state.tokens
+        principal = provider.authenticate(request)
+        if principal.role not in roles:
             raise ForbiddenError(
-                f"role '{role}' may not use this route / rôle non autorisé ici (accepted: {', '.join(roles)})"
+                f"role '{principal.role}' may not use this route / rôle non autorisé ici "
+                f"(accepted: {', '.join(roles)})"
             )
-        return Principal(role=role)
+        return principal
 
     check.__name__ = f"require_{'_'.join(roles)}"
     return check

@@ -1,5 +1,9 @@
 """Storing panel events: validate → pseudonymise → mask free text → derive → store + chain.
 
+The agent of an event is the authenticated subject handed in by the route (never a body field),
+stored as its HMAC pseudonym; an event on a draft that another agent owns is refused exactly like an
+event on an unknown draft, so nobody can write into someone else's draft's history.
+
 Each event is stored in one transaction together with its audit entry, under the chain lock:
 either both exist or neither does. ``event_id`` makes posting idempotent: the same event again
 returns the stored result (200); the same id with a different content is a conflict (409).
@@ -62,18 +66,22 @@ class EventService:
             return "accepted_as_is"
         return "rewritten" if char_distance >= self.settings.rewritten_min_distance else "edited"
 
-    def record(self, event: Any) -> Stored:
-        """Store one validated event (a feedback.schemas model)."""
+    def pseudonym(self, subject: str) -> str:
+        """The stored form of an authenticated subject (HMAC: the raw subject is never stored)."""
+        return self._pseudonymize(subject)
+
+    def record(self, event: Any, subject: str) -> Stored:
+        """Store one validated event (a feedback.schemas model) by the authenticated ``subject``."""
         now = datetime.now(UTC)
         payload = event.model_dump(
             mode="json",
-            exclude={"event_id", "draft_id", "agent_id", "type", "occurred_at"},
+            exclude={"event_id", "draft_id", "type", "occurred_at"},
             exclude_none=True,
         )
         for name in FREE_TEXT_FIELDS:  # never store a name, e-mail or phone an agent typed or pasted
             if isinstance(payload.get(name), str):
                 payload[name] = self._mask(payload[name])
-        pseudonym = self._pseudonymize(event.agent_id)
+        pseudonym = self.pseudonym(subject)
         occurred = (event.occurred_at or now).astimezone(UTC)
         digest = chain.sha256_hex(
             chain.canonical_json(
@@ -110,10 +118,19 @@ class EventService:
         raise AssertionError("unreachable")
 
     def _store(self, row: dict[str, Any], sent: bool) -> Stored:
-        """One transaction: idempotency check, draft check, event row, chain entry (Core statements:
-        this is the hot path of the panel's event stream)."""
+        """One transaction: draft (and owner) check, idempotency check, event row, chain entry (Core
+        statements: this is the hot path of the panel's event stream)."""
         with chain.writer_lock(), self.engine.begin() as conn:
             chain.lock_chain(conn)
+            draft = conn.execute(
+                select(DraftRecord.draft_text, DraftRecord.arm, DraftRecord.agent_pseudonym).where(
+                    DraftRecord.id == row["draft_id"]
+                )
+            ).first()
+            # Another agent's draft (or one written before drafts had an owner) is "not found": the
+            # answer must not even confirm that it exists. Checked before idempotency on purpose.
+            if draft is None or draft.agent_pseudonym != row["agent_pseudonym"]:
+                raise UnknownDraftError(f"no draft {row['draft_id']} / brouillon introuvable")
             existing = conn.execute(
                 select(
                     FeedbackEvent.payload_digest, FeedbackEvent.outcome, FeedbackEvent.edit_distance_char
@@ -126,11 +143,6 @@ class EventService:
                         "/ cet identifiant d'événement existe déjà avec un autre contenu"
                     )
                 return Stored(row["event_id"], False, existing.outcome, existing.edit_distance_char)
-            draft = conn.execute(
-                select(DraftRecord.draft_text, DraftRecord.arm).where(DraftRecord.id == row["draft_id"])
-            ).first()
-            if draft is None:
-                raise UnknownDraftError(f"no draft {row['draft_id']} / brouillon introuvable")
             if sent and draft.arm == "control":
                 row["outcome"] = "unassisted"  # the control arm's baseline: written without a draft
             elif sent and draft.draft_text is None:

@@ -46,6 +46,9 @@ class DraftRecord(Base):
     # What the panel shows on every draft: élevée / moyenne / faible, and why, in one French line.
     confidence_level: Mapped[str | None] = mapped_column(String(10))
     confidence_reason: Mapped[str | None] = mapped_column(Text)
+    # The owner: HMAC pseudonym of the authenticated subject who asked for the draft (never a raw
+    # id). NULL for drafts written before 0005_draft_owner: only an admin can read those.
+    agent_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class FeedbackEvent(Base):

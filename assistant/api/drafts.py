@@ -1,4 +1,7 @@
-"""Drafts: create (JSON or Server-Sent Events), read back. Agents (and admins) only."""
+"""Drafts: create (JSON or Server-Sent Events), read back. Agents (and admins) only.
+
+A draft belongs to the agent whose credential asked for it: another agent's draft is 404 (read and
+regenerate alike); an admin may read any draft but regenerates only their own."""
 
 from __future__ import annotations
 
@@ -11,8 +14,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.api.deps import Drafting
-from assistant.auth import AgentAccess
+from assistant.api.deps import AgentCaller, Drafting
 from assistant.services.drafting import DraftRequest
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
@@ -39,12 +41,14 @@ class DraftCreate(BaseModel):
             raise ValueError("question is blank / la question est vide")
         return value
 
-    def to_request(self) -> DraftRequest:
+    def to_request(self, agent: str) -> DraftRequest:
+        """``agent``: the caller's pseudonym (from the credential), the new draft's owner."""
         return DraftRequest(
             self.question,
             self.category,
             self.topic,
             str(self.regenerate_of) if self.regenerate_of else None,
+            agent=agent,
         )
 
 
@@ -131,8 +135,8 @@ class DraftPublic(BaseModel):
 
 
 @router.post("", summary="Draft a cited French reply (or abstain / route to a human).", status_code=201)
-def create_draft(body: DraftCreate, drafting: Drafting, _: AgentAccess) -> DraftPublic:
-    return DraftPublic.model_validate(drafting.create(body.to_request()))
+def create_draft(body: DraftCreate, drafting: Drafting, caller: AgentCaller) -> DraftPublic:
+    return DraftPublic.model_validate(drafting.create(body.to_request(caller.pseudonym)))
 
 
 @router.post(
@@ -146,8 +150,9 @@ def create_draft(body: DraftCreate, drafting: Drafting, _: AgentAccess) -> Draft
         }
     },
 )
-def stream_draft(body: DraftCreate, drafting: Drafting, _: AgentAccess) -> StreamingResponse:
-    pipeline = drafting.run(body.to_request())  # refusals (404, 409) raise here, before the stream starts
+def stream_draft(body: DraftCreate, drafting: Drafting, caller: AgentCaller) -> StreamingResponse:
+    # Refusals (404, 409) raise here, before the stream starts.
+    pipeline = drafting.run(body.to_request(caller.pseudonym))
 
     def events() -> Iterator[str]:
         for event in pipeline:
@@ -162,11 +167,11 @@ def stream_draft(body: DraftCreate, drafting: Drafting, _: AgentAccess) -> Strea
 
 @router.get(
     "/{draft_id}",
-    summary="Read a draft back (as stored: PII placeholders kept).",
-    responses={404: {"description": "unknown draft id"}},
+    summary="Read a draft back (as stored: PII placeholders kept). Your own drafts only; admins read any.",
+    responses={404: {"description": "unknown draft id, or another agent's draft"}},
 )
 def read_draft(
-    draft_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], drafting: Drafting, _: AgentAccess
+    draft_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], drafting: Drafting, caller: AgentCaller
 ) -> DraftPublic:
-    record: dict[str, Any] = drafting.get(draft_id)
+    record: dict[str, Any] = drafting.get(draft_id, caller.reads_as)
     return DraftPublic.model_validate(record)

@@ -1,6 +1,7 @@
 """Feedback events from the side panel (agents) and the aggregate audit view (leads, representatives).
 
-No route here returns an agent pseudonym or a per-agent figure.
+No route here returns an agent pseudonym or a per-agent figure. The agent of an event is the
+credential's subject (pseudonymised by the event service); a body naming an agent is refused (422).
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ class Batch(BaseModel):
     events: list[dict[str, Any]] = Field(min_length=1, description="Up to feedback.batch_max_events events.")
 
 
-def _ack(service: EventService, event: Any) -> EventAck:
+def _ack(service: EventService, event: Any, subject: str) -> EventAck:
     try:
-        stored = service.record(event)
+        stored = service.record(event, subject)
     except UnknownDraftError as exc:
         return EventAck(event_id=str(event.event_id), status=404, detail=str(exc))
     except EventConflictError as exc:
@@ -57,14 +58,15 @@ def _ack(service: EventService, event: Any) -> EventAck:
 
 @router.post(
     "/feedback/events",
-    summary="Record one panel event (idempotent on event_id). Roles: agent, admin.",
+    summary="Record one panel event (idempotent on event_id) as the credential's agent; a body with "
+    "agent_id is 422, an event on another agent's draft 404. Roles: agent, admin.",
     status_code=201,
     responses={200: {"description": "already stored"}, 404: {}, 409: {}},
 )
-async def post_event(event: EventIn, service: Events, _: AgentAccess) -> JSONResponse:
+async def post_event(event: EventIn, service: Events, agent: AgentAccess) -> JSONResponse:
     # Run on the event loop on purpose: writes are serialised by the chain lock anyway, and a
     # store takes ~1 ms — cheaper than a thread-pool hop with 16 requests fighting for the GIL.
-    ack = _ack(service, event)
+    ack = _ack(service, event, agent.subject)
     if ack.status == 404:
         raise NotFoundError(ack.detail or "")
     if ack.status == 409:
@@ -77,7 +79,7 @@ async def post_event(event: EventIn, service: Events, _: AgentAccess) -> JSONRes
     summary="Record several events; each is stored or refused on its own, "
     "with a status per event. Roles: agent, admin.",
 )
-async def post_batch(body: Batch, service: Events, request: Request, _: AgentAccess) -> list[EventAck]:
+async def post_batch(body: Batch, service: Events, request: Request, agent: AgentAccess) -> list[EventAck]:
     limit = request.app.state.settings.feedback.batch_max_events
     if len(body.events) > limit:
         raise DomainError(f"at most {limit} events per batch / au plus {limit} événements par envoi")
@@ -89,7 +91,7 @@ async def post_batch(body: Batch, service: Events, request: Request, _: AgentAcc
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
             acks.append(EventAck(event_id=str(raw.get("event_id", "?")), status=422, detail=problems))
             continue
-        acks.append(_ack(service, event))
+        acks.append(_ack(service, event, agent.subject))
     return acks
 
 

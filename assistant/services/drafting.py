@@ -51,6 +51,9 @@ class DraftRequest:
     topic: str | None = None
     regenerate_of: str | None = None  # the draft the agent asked to replace ("Régénérer")
     arm: Arm | None = None  # None: drawn at random; set only by internal callers (benches, evals)
+    # The owner: the pseudonym of the authenticated subject (set by the route from the credential,
+    # never from the body). None only for internal callers (benches, evals): no owner, no check.
+    agent: str | None = None
 
 
 @dataclass
@@ -179,9 +182,11 @@ class DraftingService:
                 final = event.data
         return final
 
-    def get(self, draft_id: str) -> dict[str, Any]:
+    def get(self, draft_id: str, agent: str | None) -> dict[str, Any]:
+        """``agent``: the caller's pseudonym; None reads any draft (admins). Another agent's draft is
+        "not found", exactly like an unknown id."""
         record = self.store.get(draft_id)
-        if record is None:
+        if record is None or (agent is not None and record.agent_pseudonym != agent):
             raise NotFoundError(f"no draft {draft_id} / brouillon introuvable")
         return record_public(record)
 
@@ -192,7 +197,7 @@ class DraftingService:
         regenerated, since asking again must not be a way out of the draw."""
         if request.regenerate_of is not None:
             original = self.store.get(request.regenerate_of)
-            if original is None:
+            if original is None or (request.agent is not None and original.agent_pseudonym != request.agent):
                 raise NotFoundError(f"no draft {request.regenerate_of} / brouillon introuvable")
             if original.arm == "control":
                 raise ConflictError(
@@ -385,6 +390,7 @@ class DraftingService:
             regenerated_from=request.regenerate_of,
             confidence_level=level[0],
             confidence_reason=level[1],
+            agent_pseudonym=request.agent,
         )
 
 

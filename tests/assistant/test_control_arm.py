@@ -19,7 +19,7 @@ from assistant.services.drafting import DraftingService, DraftRequest
 from assistant.settings import Settings
 from feedback.models import DraftRecord, FeedbackEvent
 from feedback.stats import weekly_stats
-from tests.fixtures.app import bearer
+from tests.fixtures.app import agent_bearer, bearer
 
 QUESTION = "Combien de jours de congés payés acquiert-on par mois ?"
 
@@ -117,22 +117,24 @@ def test_the_draw_follows_the_configured_share(app_settings: Settings) -> None:
 
 
 def test_sent_on_a_control_question_is_the_unassisted_baseline(app_settings: Settings) -> None:
+    body = {"question": QUESTION, "topic": "congés"}
+    agents = range(1, 6)  # five agents, each answering their own two questions (one per arm)
     with client_with(app_settings, 1.0) as c:
-        control = c.post("/api/v1/drafts", json={"question": QUESTION, "topic": "congés"}).json()
+        controls = [c.post("/api/v1/drafts", json=body, headers=agent_bearer(n)).json() for n in agents]
     with client_with(app_settings, 0.0) as c:
-        assisted = c.post("/api/v1/drafts", json={"question": QUESTION, "topic": "congés"}).json()
-        for i in range(5):
-            for draft, ms in ((control, 90_000 + i), (assisted, 40_000 + i)):
+        for i, n in enumerate(agents):
+            assisted = c.post("/api/v1/drafts", json=body, headers=agent_bearer(n)).json()
+            for draft, ms in ((controls[i], 90_000 + i), (assisted, 40_000 + i)):
                 res = c.post(
                     "/api/v1/feedback/events",
                     json={
                         "event_id": str(uuid.uuid4()),
                         "draft_id": draft["draft_id"],
-                        "agent_id": f"agent-{i}",
                         "type": "sent",
                         "final_text": "Bonjour, vous acquérez 2,5 jours ouvrables par mois.",
                         "timings": {"ms_to_send": ms, "active_edit_ms": 20_000},
                     },
+                    headers=agent_bearer(n),
                 )
                 assert res.status_code == 201, res.text
         engine = c.app.state.store.engine  # type: ignore[attr-defined]
@@ -148,7 +150,7 @@ def test_sent_on_a_control_question_is_the_unassisted_baseline(app_settings: Set
         distances = s.scalar(
             select(func.count())
             .select_from(FeedbackEvent)
-            .where(FeedbackEvent.draft_id == control["draft_id"])
+            .where(FeedbackEvent.draft_id.in_([d["draft_id"] for d in controls]))
             .where(FeedbackEvent.edit_distance_char.is_not(None))
         )
     assert outcomes["control"] == "unassisted" and outcomes["assisted"] != "unassisted"

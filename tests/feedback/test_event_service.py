@@ -22,11 +22,13 @@ def test_two_writers_with_stale_heads_keep_one_valid_chain(db_url: str) -> None:
     migrate(db_url)
     engine = make_engine(db_url)
     draft_id = str(uuid.uuid4())
-    DraftStore(engine).add(make_draft(draft_id))
+    draft = make_draft(draft_id)
+    draft.agent_pseudonym = Pseudonymizer(b"k" * 32)("a")  # events go on the agent's own draft only
+    DraftStore(engine).add(draft)
     services = [EventService(engine, FeedbackSettings(), Pseudonymizer(b"k" * 32), str) for _ in range(2)]
     for i in range(10):  # alternate: each service's cached head is stale every other time
-        body = {"event_id": str(uuid.uuid4()), "draft_id": draft_id, "agent_id": f"a{i}", "type": "shown"}
-        assert services[i % 2].record(EVENT.validate_python(body)).created
+        body = {"event_id": str(uuid.uuid4()), "draft_id": draft_id, "type": "shown"}
+        assert services[i % 2].record(EVENT.validate_python(body), "a").created
     report = verify(engine)
     assert report.ok and report.tree_size == 10
     engine.dispose()

@@ -15,9 +15,7 @@ from assistant.app import create_app
 from assistant.settings import Settings
 from feedback.audit import verify
 from feedback.models import AuditEntry, FeedbackEvent
-from tests.fixtures.app import bearer
-
-AGENT_ID = "agent.martin@rectorat.example"
+from tests.fixtures.app import TOKENS, bearer
 
 
 @pytest.fixture
@@ -36,11 +34,11 @@ def draft(client: TestClient) -> dict[str, Any]:
     return res.json()  # type: ignore[no-any-return]
 
 
-def event(draft: dict[str, Any], kind: str = "shown", agent: str = AGENT_ID, **fields: Any) -> dict[str, Any]:
+def event(draft: dict[str, Any], kind: str = "shown", **fields: Any) -> dict[str, Any]:
+    """No agent in the body: the agent is the credential's subject."""
     return {
         "event_id": str(uuid.uuid4()),
         "draft_id": draft["draft_id"],
-        "agent_id": agent,
         "type": kind,
         **fields,
     }
@@ -75,7 +73,7 @@ def test_same_id_with_other_content_is_a_conflict(client: TestClient, draft: dic
 @pytest.mark.parametrize(
     ("patch", "fragment"),
     [
-        ({"agent_id": ""}, "agent_id"),
+        ({"agent_id": "agent-1"}, "vient de votre jeton"),
         ({"type": "clicked"}, "type"),
         ({"event_id": "nope"}, "event_id"),
         ({"surprise": 1}, "surprise"),
@@ -123,7 +121,7 @@ def test_sent_derives_distance_and_outcome_and_masks_text(client: TestClient, dr
         dump = " ".join(str(r) for r in c.execute(text("SELECT * FROM feedback_events")))
         dump += " ".join(str(r) for r in c.execute(text("SELECT * FROM audit_log")))
     assert "Dupont" not in dump and "06 12 34 56 78" not in dump and "jean.dupont" not in dump
-    assert AGENT_ID not in dump  # only the pseudonym is stored
+    assert "agent-1" not in dump and TOKENS["agent"] not in dump  # only the pseudonym is stored
 
 
 def test_batch_reports_a_status_per_event(client: TestClient, draft: dict[str, Any]) -> None:
@@ -147,7 +145,7 @@ def test_batch_reports_a_status_per_event(client: TestClient, draft: dict[str, A
 
 
 def test_fifty_concurrent_posters_store_every_event_once(client: TestClient, draft: dict[str, Any]) -> None:
-    events = [event(draft, "sources_opened", agent=f"agent{i % 7}", duration_ms=i * 10) for i in range(50)]
+    events = [event(draft, "sources_opened", duration_ms=i * 10) for i in range(50)]
     statuses: list[int] = []
 
     def post(e: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ EXPECTED_INDEXES = {  # table → {index name: columns}; named by SQLAlchemy's i
         "ix_drafts_created_at": ["created_at"],
         "ix_drafts_decision": ["decision"],
         "ix_drafts_arm": ["arm"],
+        "ix_drafts_agent_pseudonym": ["agent_pseudonym"],
     },
     "feedback_events": {
         "ix_feedback_events_draft_id": ["draft_id"],
@@ -96,7 +97,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0004_confidence_level"
+    assert _current(engine) == head == "0005_draft_owner"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -153,7 +154,7 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0004_confidence_level"
+    assert _current(engine) == "0005_draft_owner"
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -211,3 +212,44 @@ def test_the_control_arm_migration_keeps_drafts_and_events_both_ways(db_url: str
     with engine.connect() as connection:
         assert connection.execute(select(DRAFTS.c.id)).scalar_one() == _draft_row()["id"]
         assert connection.execute(select(events.c.event_id)).scalar_one() == "e-1"
+
+
+def test_the_draft_owner_migration_keeps_drafts_and_events_both_ways(db_url: str, engine: Engine) -> None:
+    """0005 adds the owner in place (no rebuild of `drafts` under the events' foreign key); drafts
+    written before it keep a NULL owner (readable by an admin only), and a downgrade keeps them."""
+    migrate(db_url, "0004_confidence_level")
+    events = Base.metadata.tables["feedback_events"]
+    moment = datetime(2026, 11, 1, tzinfo=UTC)
+    before = _draft_row()
+    with engine.begin() as connection:
+        # Core fills only the columns given: no owner, as for every draft written before 0005.
+        connection.execute(insert(DRAFTS), [before])
+        connection.execute(
+            insert(events),
+            [
+                {
+                    "event_id": "e-1",
+                    "draft_id": before["id"],
+                    "type": "shown",
+                    "agent_pseudonym": "p" * 64,
+                    "occurred_at": moment,
+                    "received_at": moment,
+                    "payload": {},
+                    "payload_digest": "d" * 64,
+                }
+            ],
+        )
+
+    migrate(db_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(DRAFTS.c.id, DRAFTS.c.agent_pseudonym)).one() == (before["id"], None)
+    assert "ix_drafts_agent_pseudonym" in {ix["name"] for ix in inspect(engine).get_indexes("drafts")}
+
+    downgrade(db_url, "0004_confidence_level")  # an event still references the draft
+    assert "agent_pseudonym" not in {c["name"] for c in inspect(engine).get_columns("drafts")}
+    assert "ix_drafts_agent_pseudonym" not in {ix["name"] for ix in inspect(engine).get_indexes("drafts")}
+    with engine.connect() as connection:
+        assert connection.execute(select(DRAFTS.c.id)).scalar_one() == before["id"]
+        assert connection.execute(select(events.c.event_id)).scalar_one() == "e-1"
+    migrate(db_url)  # and up again with the rows present
+    assert _current(engine) == "0005_draft_owner"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from assistant.app import create_app
 from assistant.settings import Settings
-from tests.fixtures.app import bearer
+from tests.fixtures.app import agent_bearer, bearer
 
 WEEK_A, WEEK_B = "2026-03-02T10:00:00+00:00", "2026-03-10T10:00:00+00:00"  # ISO weeks 10 and 11
 
@@ -24,26 +24,25 @@ def client(app_settings: Settings, db_url: str) -> Iterator[TestClient]:
         yield c
 
 
-def post(client: TestClient, draft_id: str, agent: str, kind: str, when: str, **fields: Any) -> None:
-    body = {
-        "event_id": str(uuid.uuid4()),
-        "draft_id": draft_id,
-        "agent_id": agent,
-        "type": kind,
-        "occurred_at": when,
-        **fields,
-    }
-    assert client.post("/api/v1/feedback/events", json=body).status_code == 201
+def post(client: TestClient, draft_id: str, agent: int, kind: str, when: str, **fields: Any) -> None:
+    """An event by agent ``agent`` (1…6): the agent is the token's subject, never a body field."""
+    body = {"event_id": str(uuid.uuid4()), "draft_id": draft_id, "type": kind, "occurred_at": when, **fields}
+    assert client.post("/api/v1/feedback/events", json=body, headers=agent_bearer(agent)).status_code == 201
 
 
 @pytest.fixture
 def populated(client: TestClient) -> dict[str, str]:
-    draft_id = client.post(
-        "/api/v1/drafts", json={"question": "Combien de jours de congés payés par mois ?", "topic": "congés"}
-    ).json()["draft_id"]
-    text = client.get(f"/api/v1/drafts/{draft_id}").json()["text"]
+    drafts = {  # each agent asks and answers on their own draft
+        agent: client.post(
+            "/api/v1/drafts",
+            json={"question": "Combien de jours de congés payés par mois ?", "topic": "congés"},
+            headers=agent_bearer(agent),
+        ).json()["draft_id"]
+        for agent in range(1, 7)
+    }
+    text = client.get(f"/api/v1/drafts/{drafts[1]}").json()["text"]
     for i in range(6):  # week A: six distinct agents → shown
-        agent = f"agent-{i}"
+        agent, draft_id = i + 1, drafts[i + 1]
         post(client, draft_id, agent, "shown", WEEK_A)
         post(
             client,
@@ -63,9 +62,9 @@ def populated(client: TestClient) -> dict[str, str]:
             value="down" if i == 0 else "up",
             reasons=["too_long"] if i == 0 else [],
         )
-    for i in range(2):  # week B: two agents only → suppressed
-        post(client, draft_id, f"agent-{i}", "discarded", WEEK_B, reason="hors sujet")
-    return {"draft_id": draft_id}
+    for agent in (1, 2):  # week B: two agents only → suppressed
+        post(client, drafts[agent], agent, "discarded", WEEK_B, reason="hors sujet")
+    return {"draft_id": drafts[1]}
 
 
 def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, str]) -> None:
@@ -76,7 +75,7 @@ def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, 
         "topic": "congés",
         "suppressed": False,
         "agents": 6,
-        "drafts_shown": 1,
+        "drafts_shown": 6,
         "accepted_as_is": 3,
         "edited": 0,
         "rewritten": 3,
@@ -101,7 +100,7 @@ def test_cells_under_five_agents_are_suppressed(client: TestClient, populated: d
 
 
 def test_no_endpoint_returns_a_pseudonym(client: TestClient, populated: dict[str, str]) -> None:
-    pseudonyms = {client.app.state.events._pseudonymize(f"agent-{i}") for i in range(6)}  # type: ignore[attr-defined]
+    pseudonyms = {client.app.state.events.pseudonym(f"agent-{n}") for n in range(1, 7)}  # type: ignore[attr-defined]
     bodies = [
         client.get(path, headers=bearer(role)).text
         for role in ("rep", "lead")

@@ -31,7 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
-AGENT_ID = "agent-e2e-01"
 
 # A source whose title, text and URL carry markup: the panel must show it as text, never run it.
 HOSTILE_DOC: dict[str, object] = {
@@ -112,7 +111,6 @@ def llm_server(panel_settings: Settings) -> Iterator[tuple[str, FastAPI]]:
 def login(page: Page, base: str) -> Page:
     page.goto(f"{base}/")
     page.get_by_label("Jeton agent").fill(TOKENS["agent"])
-    page.get_by_label("Identifiant agent").fill(AGENT_ID)
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_label("Question reçue")).to_be_visible()
     return page

@@ -38,7 +38,6 @@ def test_login_page(page: Page, live_server: str) -> None:
     expect(page.get_by_label("Jeton agent")).to_be_visible()
     assert_accessible(page, "login")
     page.get_by_label("Jeton agent").fill("wrong")
-    page.get_by_label("Identifiant agent").fill("agent-x")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator("#login-status")).to_contain_text("401")
     assert_accessible(page, "login-refused")

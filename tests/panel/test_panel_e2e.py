@@ -284,7 +284,7 @@ def test_events_queue_offline_and_are_sent_once_back_online(
     context.set_offline(True)
     panel.keyboard.press("Alt+Shift+KeyU")
     queued = wait_for(lambda: [e for e in queue(panel) if e["type"] == "sent"] or None)
-    assert queued[0]["draft_id"] == draft_id and queued[0]["agent_id"]
+    assert queued[0]["draft_id"] == draft_id and "agent_id" not in queued[0]  # the token says who
     panel.wait_for_timeout(500)  # a failed flush attempt has happened by now
     assert [e for e in queue(panel) if e["type"] == "sent"] == queued
     assert events(panel_app, draft_id, "sent") == []
@@ -300,11 +300,29 @@ def test_events_queue_offline_and_are_sent_once_back_online(
     expect(panel.locator("#queue-status")).to_have_text("")
 
 
+def test_the_token_alone_says_who_the_agent_is(panel: Page, panel_app: FastAPI) -> None:
+    """No agent id is typed or sent: events land under the token's pseudonym, and an event queued by
+    an older panel (with agent_id, now refused by the server) is still delivered, without it."""
+    expect(panel.locator("#agent-id")).to_have_count(0)
+    ask_drafted(panel)
+    draft_id = latest_draft_id(panel_app)
+    (shown,) = wait_for(lambda: events(panel_app, draft_id, "shown"))
+    assert shown.agent_pseudonym == panel_app.state.events.pseudonym("agent-1")
+    old = {
+        "event_id": "5b0c7a3e-0000-4000-8000-000000000001",
+        "draft_id": draft_id,
+        "agent_id": "someone-else",
+        "type": "edit_started",
+    }
+    panel.evaluate("e => localStorage.setItem('hra.panel.queue', JSON.stringify([e]))", old)
+    (delivered,) = wait_for(lambda: events(panel_app, draft_id, "edit_started"))
+    assert delivered.event_id == old["event_id"] and delivered.agent_pseudonym == shown.agent_pseudonym
+
+
 def test_a_wrong_token_is_refused_with_a_clear_message(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}/")
     expect(page).to_have_url(f"{live_server}/panel/")
     page.get_by_label("Jeton agent").fill("not-a-valid-token")
-    page.get_by_label("Identifiant agent").fill("agent-x")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator("#login-status")).to_contain_text("Jeton refusé (401)")
     expect(page.get_by_label("Question reçue")).to_be_hidden()
@@ -481,7 +499,6 @@ def test_pauses_over_thirty_seconds_are_not_editing_time(
 def test_a_token_without_the_agent_role_is_told_so(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}/")
     page.get_by_label("Jeton agent").fill(TOKENS["rep"])  # a representative's token: read-only views
-    page.get_by_label("Identifiant agent").fill("rep-1")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.locator("#login-status")).to_contain_text("Accès refusé (403)")
     expect(page.get_by_label("Question reçue")).to_be_hidden()

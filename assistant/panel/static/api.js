@@ -1,5 +1,6 @@
 // The API client: the session token, French error messages, and the event queue — events are kept
 // in localStorage and retried until the server acknowledges them (201 stored, 200 already stored).
+// The panel never names the agent: the server takes the agent from the token.
 
 import { $ } from "./dom.js";
 import { state } from "./state.js";
@@ -7,15 +8,14 @@ import { state } from "./state.js";
 export const API = "/api/v1";
 const QUEUE_KEY = "hra.panel.queue";
 const TOKEN_KEY = "hra.panel.token";
-const AGENT_KEY = "hra.panel.agent_id";
+const OLD_AGENT_KEY = "hra.panel.agent_id"; // before identity came from the token: only removed
 const DROP_STATUSES = new Set([404, 409, 422]);
 
 export const session = {
   get token() { return sessionStorage.getItem(TOKEN_KEY) || ""; },
-  get agentId() { return sessionStorage.getItem(AGENT_KEY) || ""; },
-  save(token, agentId) {
+  save(token) {
     sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(AGENT_KEY, agentId);
+    sessionStorage.removeItem(OLD_AGENT_KEY);
   },
   clear() { sessionStorage.removeItem(TOKEN_KEY); },
 };
@@ -57,7 +57,9 @@ export async function flush() {
   if (flushing || !session.token) return;
   flushing = true;
   try {
-    for (const event of readQueue()) {
+    for (const queued of readQueue()) {
+      // Events queued by an older panel carried agent_id, which the server now refuses (422).
+      const { agent_id: _dropped, ...event } = queued;
       let response;
       try {
         response = await fetch(`${API}/feedback/events`, {
@@ -89,7 +91,6 @@ export function record(type, extra = {}) {
   const event = {
     event_id: crypto.randomUUID(),
     draft_id: state.draftId,
-    agent_id: session.agentId,
     type,
     occurred_at: new Date().toISOString(),
     ...extra,

@@ -1,4 +1,5 @@
-// Login (the token is checked against an agent route) and "Nouveautés" (the agents' release notes).
+// Login (the token is checked against an agent route; the token alone says who the agent is) and
+// "Nouveautés" (the agents' release notes).
 
 import { API, authHeaders, errorMessage, flush, session } from "./api.js";
 import { $, el } from "./dom.js";
@@ -9,7 +10,6 @@ export function showLogin(message = "") {
   $("login").hidden = false;
   $("workspace").hidden = true;
   $("token").value = "";
-  $("agent-id").value = session.agentId;
   $("login-status").textContent = message;
 }
 
@@ -46,9 +46,8 @@ async function loadNews() {
 export async function login(event) {
   event.preventDefault();
   const token = $("token").value.trim();
-  const agentId = $("agent-id").value.trim();
-  if (!token || !agentId) return;
-  session.save(token, agentId);
+  if (!token) return;
+  session.save(token);
   $("login-status").textContent = "Vérification du jeton…";
   try {
     // An unknown draft id: 404 means the token is accepted for the agent routes.

@@ -246,7 +246,7 @@ function init() {
   document.addEventListener("visibilitychange", onVisibility);
   setInterval(flush, 3000);
   writeQueue(readQueue());
-  if (session.token && session.agentId) { showWorkspace(); flush(); } else showLogin();
+  if (session.token) { showWorkspace(); flush(); } else showLogin();
 }
 
 init();
