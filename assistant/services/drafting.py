@@ -31,13 +31,15 @@ from assistant.pipeline.drafting.offline import OfflineDrafter
 from assistant.pipeline.drafting.style import LEVEL_REASONS, level_from_confidence, lower_level
 from assistant.pipeline.freshness import newer_first_pairs, parse_updated
 from assistant.pipeline.pii import mask_pii, unmask
+from assistant.pipeline.router import RouterThresholds, RouterVerdict, default_router
 from assistant.pipeline.types import DrafterUnavailableError, DraftText, Passage
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
 from assistant.telemetry import Telemetry
 from feedback.drafts import DraftStore
 from feedback.models import DraftRecord
-from knowledge_base.search import Hit, SearchFilters
+from knowledge_base.embeddings import OfflineEmbeddings
+from knowledge_base.search import Hit, HybridSearcher, SearchFilters
 
 log = logging.getLogger(__name__)
 Category = Literal["private-sector", "civil-service"]
@@ -240,7 +242,12 @@ class DraftingService:
                 signals = retrieval_signals(
                     masked.text, hits, searcher.index, self.settings.decision.confidence
                 )
-                decision = decide(masked.text, signals, self.settings.decision)
+                verdict, thresholds = read_meaning(self.settings, searcher, masked.text)
+                decision = decide(masked.text, signals, self.settings.decision, verdict, thresholds)
+                if verdict is not None:  # probabilities only: never question text
+                    span.set_attribute("hra.router.sensitive", verdict.sensitive)
+                    span.set_attribute("hra.router.out_of_scope", verdict.out_of_scope)
+                span.set_attribute("hra.decision.stage", decision.stage)
                 span.set_attribute("hra.signal.agreement", signals.agreement)
                 span.set_attribute("hra.signal.coverage", signals.coverage)
                 if signals.similarity is not None:
@@ -414,6 +421,36 @@ def confidence_level(decision: Decision, arm: Arm, draft: DraftText | None) -> t
         return retrieval, retrieval_reason
     lowest = lower_level(drafted, retrieval)
     return lowest, (str(draft.extra.get("level_reason")) if lowest == drafted else retrieval_reason)
+
+
+def read_meaning(
+    settings: Settings, searcher: HybridSearcher, text: str
+) -> tuple[RouterVerdict | None, RouterThresholds | None]:
+    """The semantic router's reading of the question, from the query vectors retrieval has just
+    computed (the embedders memoise their last query). None when the router is disabled or the
+    index lacks one of its embedders (tests on the fake embedder): lexicon only then."""
+    configured = settings.decision.router
+    router = default_router() if configured.enabled else None
+    if router is None:
+        return None, None
+    dense: dict[str, OfflineEmbeddings] = {d.name: d.embedder for d in searcher.index.dense}
+    if any(name not in dense for name in router.embedders):
+        return None, None
+    try:
+        verdict = router.read([dense[name].embed_query_array(text) for name in router.embedders])
+    except ValueError as exc:  # a different model version than the router was trained on
+        log.warning("semantic router skipped: %s", exc)
+        return None, None
+    calibrated = router.thresholds
+    return verdict, RouterThresholds(
+        sensitive=_override(configured.sensitive_threshold, calibrated.sensitive),
+        sensitive_low=_override(configured.sensitive_low_threshold, calibrated.sensitive_low),
+        out_of_scope=_override(configured.out_of_scope_threshold, calibrated.out_of_scope),
+    )
+
+
+def _override(configured: float | None, calibrated: float) -> float:
+    return calibrated if configured is None else configured
 
 
 def record_public(record: DraftRecord) -> dict[str, Any]:
