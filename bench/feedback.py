@@ -57,11 +57,16 @@ def serve(database_url: str, work: Path) -> Iterator[tuple[str, Any]]:
 
 
 def seed_drafts(app: Any, n: int) -> list[str]:
+    """Drafts owned by the bench token's agent: events on another agent's draft are refused (404)."""
+    from assistant.auth import derived_subject
     from tests.fixtures.audit_log import make_draft
 
+    owner = app.state.events.pseudonym(derived_subject(TOKEN))
     ids = [str(uuid.uuid4()) for _ in range(n)]
     for draft_id in ids:
-        app.state.store.add(make_draft(draft_id))
+        draft = make_draft(draft_id)
+        draft.agent_pseudonym = owner
+        app.state.store.add(draft)
     return ids
 
 
@@ -75,7 +80,6 @@ def client_loop(
             body: dict[str, Any] = {
                 "event_id": str(uuid.uuid4()),
                 "draft_id": drafts[i % len(drafts)],
-                "agent_id": f"agent-{worker}",
                 "type": kind,
                 "timings": {"ms_to_first_edit": 1000 + i},
             }

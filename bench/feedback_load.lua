@@ -26,7 +26,7 @@ function request()
   counter = counter + 1
   local eid = string.format("%08x-0000-4000-8000-%012x", tid, counter)
   local draft = drafts[(counter % #drafts) + 1]
-  last = '{"event_id":"' .. eid .. '","draft_id":"' .. draft .. '","agent_id":"agent-' .. tid ..
+  last = '{"event_id":"' .. eid .. '","draft_id":"' .. draft ..
          '","type":"shown","timings":{"ms_to_first_edit":' .. counter .. '}}'
   return wrk.format("POST", "/api/v1/feedback/events", headers, last)
 end
