@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -49,6 +50,10 @@ class DraftRecord(Base):
     # The owner: HMAC pseudonym of the authenticated subject who asked for the draft (never a raw
     # id). NULL for drafts written before 0005_draft_owner: only an admin can read those.
     agent_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
+    # « Proposer quand même »: drafted at the agent's request after an abstention (regenerated_from
+    # names the abstention). The eval loop tells these drafts apart from the ones the system chose.
+    # Server-side default only: Core inserts of older revisions' columns (migration tests) stay valid.
+    forced: Mapped[bool] = mapped_column(Boolean, server_default=sa_false())
 
 
 class FeedbackEvent(Base):

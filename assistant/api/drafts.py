@@ -12,7 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.api.deps import AgentCaller, Drafting
 from assistant.services.drafting import DraftRequest
@@ -33,6 +33,13 @@ class DraftCreate(BaseModel):
         description="The draft this request replaces (the panel's 'Régénérer'): the new draft stays in "
         "the assisted arm; a control-arm draft cannot be regenerated (409).",
     )
+    force_draft_of: UUID | None = Field(
+        default=None,
+        description="« Proposer quand même »: the agent's own abstained draft; the new one is drafted "
+        "despite low coverage (level « faible », forced = true, regenerated_from = that draft). 404: "
+        "unknown or another agent's draft; 409: routed to a human, already drafted, or control arm; "
+        "422 with regenerate_of. The question is decided again: a routed question stays routed.",
+    )
 
     @field_validator("question")
     @classmethod
@@ -40,6 +47,14 @@ class DraftCreate(BaseModel):
         if not value.strip():
             raise ValueError("question is blank / la question est vide")
         return value
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DraftCreate:
+        if self.force_draft_of is not None and self.regenerate_of is not None:
+            raise ValueError(
+                "force_draft_of and regenerate_of are exclusive / « Régénérer » ou « Proposer quand même »"
+            )
+        return self
 
     def to_request(self, agent: str) -> DraftRequest:
         """``agent``: the caller's pseudonym (from the credential), the new draft's owner."""
@@ -49,6 +64,7 @@ class DraftCreate(BaseModel):
             self.topic,
             str(self.regenerate_of) if self.regenerate_of else None,
             agent=agent,
+            force_draft_of=str(self.force_draft_of) if self.force_draft_of else None,
         )
 
 
@@ -131,7 +147,13 @@ class DraftPublic(BaseModel):
         description="Drawn by the server: 'control' questions get the passages but no draft, so the "
         "time saved is measured against agents answering unaided (share: HRA_DRAFTING__CONTROL_SHARE)."
     )
-    regenerated_from: str | None = Field(description="The draft this one replaced ('Régénérer').")
+    regenerated_from: str | None = Field(
+        description="The draft this one replaced ('Régénérer', or the abstention of a forced draft)."
+    )
+    forced: bool = Field(
+        default=False,
+        description="Drafted at the agent's request after an abstention (« Proposer quand même »).",
+    )
 
 
 @router.post("", summary="Draft a cited French reply (or abstain / route to a human).", status_code=201)
@@ -151,7 +173,7 @@ def create_draft(body: DraftCreate, drafting: Drafting, caller: AgentCaller) -> 
     },
 )
 def stream_draft(body: DraftCreate, drafting: Drafting, caller: AgentCaller) -> StreamingResponse:
-    # Refusals (404, 409) raise here, before the stream starts.
+    # Refusals (404, 409; a forced draft's too) raise here, before the stream starts.
     pipeline = drafting.run(body.to_request(caller.pseudonym))
 
     def events() -> Iterator[str]:

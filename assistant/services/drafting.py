@@ -56,6 +56,15 @@ class DraftRequest:
     # The owner: the pseudonym of the authenticated subject (set by the route from the credential,
     # never from the body). None only for internal callers (benches, evals): no owner, no check.
     agent: str | None = None
+    # « Proposer quand même »: the abstained draft the agent asked a draft for despite low coverage.
+    force_draft_of: str | None = None
+
+
+# The decision of a draft the agent asked for after an abstention, and the level it always gets.
+FORCED_REASON = "Brouillon demandé malgré une couverture insuffisante : à vérifier entièrement."
+FORCED_LEVEL_REASON = (
+    "Brouillon proposé à votre demande malgré une couverture insuffisante — vérifiez chaque phrase."
+)
 
 
 @dataclass
@@ -197,6 +206,8 @@ class DraftingService:
 
         A regeneration keeps its question in the assisted arm; a control question cannot be
         regenerated, since asking again must not be a way out of the draw."""
+        if request.force_draft_of is not None:
+            return self._check_forced(request)
         if request.regenerate_of is not None:
             original = self.store.get(request.regenerate_of)
             if original is None or (request.agent is not None and original.agent_pseudonym != request.agent):
@@ -210,6 +221,30 @@ class DraftingService:
         if request.arm is not None:
             return request.arm
         return "control" if self._rng.random() < self.settings.drafting.control_share else "assisted"
+
+    def _check_forced(self, request: DraftRequest) -> Arm:
+        """« Proposer quand même »: only on the agent's own abstention, in the assisted arm. The new
+        draft is still decided again (a question that is now routed stays routed)."""
+        if request.regenerate_of is not None:
+            raise ValueError("force_draft_of and regenerate_of are exclusive / l'un ou l'autre")
+        assert request.force_draft_of is not None
+        original = self.store.get(request.force_draft_of)
+        if original is None or (request.agent is not None and original.agent_pseudonym != request.agent):
+            raise NotFoundError(f"no draft {request.force_draft_of} / brouillon introuvable")
+        if original.arm == "control":
+            raise ConflictError(
+                "a control-arm question is answered without a draft "
+                "/ question tirée au sort pour mesurer le temps gagné : pas de brouillon sur demande"
+            )
+        if original.decision == "routed_to_human":
+            raise ConflictError(
+                "routed to a human / situation sensible : pas de brouillon automatique, même sur demande"
+            )
+        if original.decision != "abstained":
+            raise ConflictError(
+                "this draft was not an abstention / un brouillon a déjà été proposé : utilisez « Régénérer »"
+            )
+        return "assisted"
 
     # -- the pipeline ----------------------------------------------------------------------------
     def run(self, request: DraftRequest) -> Iterator[Event]:
@@ -254,6 +289,12 @@ class DraftingService:
                     span.set_attribute("hra.signal.similarity", signals.similarity)
                 span.set_attribute("hra.decision", decision.kind)
                 span.set_attribute("hra.confidence", decision.confidence)
+            # « Proposer quand même »: an abstention becomes a draft the agent asked for; a routing
+            # (decided again just above) never does.
+            forced = request.force_draft_of is not None and decision.kind == "abstained"
+            if forced:
+                decision = replace(decision, kind="drafted", reason=FORCED_REASON)
+                root.set_attribute("hra.forced", True)
             yield Event(
                 "passages",
                 {
@@ -298,6 +339,7 @@ class DraftingService:
                 latency_ms,
                 arm,
                 (level, level_reason),
+                forced=forced,
             )
             self.store.add(record)
             root.set_attribute("hra.decision", decision.kind)
@@ -365,7 +407,10 @@ class DraftingService:
         latency_ms: int,
         arm: Arm,
         level: tuple[str | None, str],
+        forced: bool = False,
     ) -> DraftRecord:
+        if forced:  # asked for despite low coverage: always the lowest level, whatever the drafter says
+            level = ("faible", FORCED_LEVEL_REASON)
         cited = set(checked.cited) if checked else set()
         citations = [
             {**passage_public(p, " ".join(cited_sentences(checked.text, p)), self._age()), "text": None}
@@ -394,10 +439,11 @@ class DraftingService:
             latency_ms=latency_ms,
             ai_mention=bool(checked and checked.ai_mention),
             arm=arm,
-            regenerated_from=request.regenerate_of,
+            regenerated_from=request.regenerate_of or request.force_draft_of,
             confidence_level=level[0],
             confidence_reason=level[1],
             agent_pseudonym=request.agent,
+            forced=forced,
         )
 
 
@@ -481,6 +527,7 @@ def record_public(record: DraftRecord) -> dict[str, Any]:
         "ai_mention": record.ai_mention,
         "arm": record.arm,
         "regenerated_from": record.regenerated_from,
+        "forced": bool(record.forced),
     }
 
 

@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, insert, inspect, select
+from sqlalchemy import Connection, Engine, MetaData, Table, insert, inspect, select
 
 from feedback.db import alembic_config, downgrade, make_engine, migrate
 from feedback.models import Base
@@ -97,7 +97,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0005_draft_owner"
+    assert _current(engine) == head == "0006_forced_draft"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -154,7 +154,7 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0005_draft_owner"
+    assert _current(engine) == "0006_forced_draft"
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -251,5 +251,52 @@ def test_the_draft_owner_migration_keeps_drafts_and_events_both_ways(db_url: str
     with engine.connect() as connection:
         assert connection.execute(select(DRAFTS.c.id)).scalar_one() == before["id"]
         assert connection.execute(select(events.c.event_id)).scalar_one() == "e-1"
-    migrate(db_url)  # and up again with the rows present
+    migrate(db_url, "0005_draft_owner")  # and up again with the rows present
     assert _current(engine) == "0005_draft_owner"
+
+
+def test_the_forced_draft_migration_keeps_drafts_and_events_both_ways(db_url: str, engine: Engine) -> None:
+    """0006 adds `forced` in place (NOT NULL, server default false: no rebuild of `drafts` under the
+    events' foreign key); drafts written before it were decided by the system, so not forced."""
+    migrate(db_url, "0005_draft_owner")
+    events = Base.metadata.tables["feedback_events"]
+    moment = datetime(2026, 11, 1, tzinfo=UTC)
+    before = _draft_row()
+    # The table as 0005 left it: Core inserts exactly the columns written before 0006.
+    drafts_0005 = Table("drafts", MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        connection.execute(insert(drafts_0005), [{**before, "agent_pseudonym": "p" * 64}])
+        connection.execute(
+            insert(events),
+            [
+                {
+                    "event_id": "e-1",
+                    "draft_id": before["id"],
+                    "type": "shown",
+                    "agent_pseudonym": "p" * 64,
+                    "occurred_at": moment,
+                    "received_at": moment,
+                    "payload": {},
+                    "payload_digest": "d" * 64,
+                }
+            ],
+        )
+
+    migrate(db_url)
+    assert _current(engine) == "0006_forced_draft"
+    forced = {c["name"]: c for c in inspect(engine).get_columns("drafts")}["forced"]
+    assert forced["nullable"] is False
+    with engine.begin() as connection:
+        assert connection.execute(select(DRAFTS.c.id, DRAFTS.c.forced)).one() == (before["id"], False)
+        second = {**before, "id": "00000000-0000-4000-8000-000000000002", "forced": True}
+        connection.execute(insert(DRAFTS), [second])
+
+    downgrade(db_url, "0005_draft_owner")  # an event still references the first draft
+    assert "forced" not in {c["name"] for c in inspect(engine).get_columns("drafts")}
+    with engine.connect() as connection:
+        ids = set(connection.execute(select(DRAFTS.c.id)).scalars())
+        assert ids == {before["id"], "00000000-0000-4000-8000-000000000002"}
+        assert connection.execute(select(events.c.event_id)).scalar_one() == "e-1"
+    migrate(db_url)  # and up again with the rows present: both default to not forced
+    with engine.connect() as connection:
+        assert set(connection.execute(select(DRAFTS.c.forced)).scalars()) == {False}

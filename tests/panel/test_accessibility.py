@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.panel.conftest import login
 from tests.panel.test_checking import ask_served, grouped_final
+from tests.panel.test_no_draft_reply import UNCOVERED, out_of_scope
 from tests.panel.test_panel_e2e import ARTIFACTS, ask, ask_drafted, center, shot
 
 pytestmark = pytest.mark.browser
@@ -99,6 +100,25 @@ def test_routed_and_control_states(panel: Page, control_server: tuple[str, FastA
     ask(panel, "Combien de jours de congés payés acquiert-on par mois ?")
     expect(panel.locator("#arm-note")).to_be_visible()
     assert_accessible(panel, "control")
+
+
+def test_no_draft_states_and_the_forced_draft(panel: Page, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reply box after an abstention (with « Proposer quand même »), an out-of-scope redirection,
+    the routed « Que faire », and the forced draft's banner."""
+    ask(panel, UNCOVERED)
+    panel.get_by_label("Votre réponse (à rédiger)").fill("Bonjour, je me renseigne.")
+    expect(panel.locator("#force")).to_be_visible()
+    assert_accessible(panel, "reply-after-abstention")
+    panel.get_by_role("button", name="Proposer quand même").click()
+    expect(panel.locator("#forced-note")).to_be_visible()
+    assert_accessible(panel, "forced-draft")
+    ask(panel, "Mon chef me harcèle tous les jours, je n'en peux plus.")
+    expect(panel.locator("#decision .todo")).to_be_visible()
+    assert_accessible(panel, "routed-what-to-do")
+    out_of_scope(monkeypatch)
+    ask(panel, "Mon ordinateur portable ne démarre plus, qui dois-je appeler ?")
+    expect(panel.locator("#decision .redirect")).to_be_visible()
+    assert_accessible(panel, "out-of-scope")
 
 
 def test_the_keyboard_reaches_everything_in_reading_order(panel: Page) -> None:

@@ -240,14 +240,22 @@ def test_no_draft_shows_the_reason_and_the_passages(
     expect(decision).to_be_visible()
     expect(decision).to_contain_text(title)
     reason = re.sub(r"\s*\([^()]*\d\.\d+ < \d\.\d+\)", "", record["decision"]["reason"])
-    expect(decision).to_contain_text(reason)
+    for part in reason.split("Que faire :"):  # the « Que faire » of a routing has its own line
+        expect(decision).to_contain_text(part.strip())
     assert not re.search(r"\d\.\d", decision.inner_text())  # no "0.47 < 0.48" for the agent
     if kind == "abstained":
         expect(panel.locator("#level")).to_contain_text("Confiance faible")
-    else:  # routing does not depend on retrieval: no confidence shown
+    else:  # routing does not depend on retrieval: no confidence shown, what to do in full
         expect(panel.locator("#level")).to_be_hidden()
-    expect(panel.locator("#draft")).to_be_hidden()
-    expect(panel.get_by_role("button", name="Utiliser")).to_be_hidden()
+        expect(decision.locator(".todo")).to_contain_text(re.compile(r"^Que faire : .{40,}"))
+    # The agent keeps control: the reply is written in the same box, « Utiliser » records it.
+    expect(panel.get_by_label("Votre réponse (à rédiger)")).to_be_editable()
+    expect(panel.get_by_role("button", name="Utiliser")).to_be_enabled()
+    expect(panel.locator("#regenerate")).to_be_hidden()
+    if kind == "abstained":  # « Proposer quand même » after an abstention, never after a routing
+        expect(panel.locator("#force")).to_be_visible()
+    else:
+        expect(panel.locator("#force")).to_be_hidden()
     expect(panel.locator("#citations > li")).to_have_count(max(len(record["passages"]), 1))
     shot(panel, screenshot)
 

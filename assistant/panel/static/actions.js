@@ -1,4 +1,5 @@
-// The draft's actions: Utiliser (copies the text, records it), Régénérer, Écarter (with a reason).
+// The draft's actions: Utiliser (copies the text, records it), Régénérer, Écarter (with a reason),
+// and after an abstention « Proposer quand même » (a draft despite the low coverage).
 // What each one did is said beside the buttons.
 
 import { $ } from "./dom.js";
@@ -15,7 +16,7 @@ const AI_MENTION = "Réponse préparée avec l'aide d'un outil d'IA";
 let askAgain = () => {};
 
 export function setActionsEnabled(enabled) {
-  for (const id of ["use", "discard", "regenerate"]) $(id).disabled = !enabled;
+  for (const id of ["use", "discard", "regenerate", "force"]) $(id).disabled = !enabled;
 }
 
 export function closeAllSources() {
@@ -34,16 +35,17 @@ function finish(message) {
 
 const canAct = () => state.draftId && !state.done && state.shownAt !== null && !state.streaming;
 const assistedDraft = () => canAct() && state.arm !== "control" && state.decision === "drafted";
+const writing = () => state.arm === "control" || state.decision !== "drafted"; // no draft: the agent writes
 
 export async function useDraft() {
   if (!canAct()) return;
   const text = $("draft").value;
   if (!text.trim()) {
-    say(state.arm === "control" ? "Rédigez la réponse avant de l'utiliser." : "Le brouillon est vide.", true);
+    say(writing() ? "Rédigez la réponse avant de l'utiliser." : "Le brouillon est vide.", true);
     return;
   }
   const extra = { final_text: text, timings: timings() };
-  if (state.arm !== "control") extra.ai_mention_kept = text.includes(AI_MENTION);
+  if (!writing()) extra.ai_mention_kept = text.includes(AI_MENTION);
   record("sent", extra);
   finish("Réponse marquée comme utilisée.");
   const note = noteLine(text) ? " Attention : la première ligne (note « à supprimer avant envoi ») est encore là." : "";
@@ -56,9 +58,17 @@ export async function useDraft() {
 }
 
 export function regenerate() {
-  if (!assistedDraft()) return;
+  if (!assistedDraft() || $("regenerate").hidden) return; // hidden on a forced draft
   const previous = { draftId: state.draftId, body: state.question, text: state.draftText };
   record("regenerated", { timings: finish("Nouveau brouillon demandé.") });
+  askAgain(previous);
+}
+
+/** « Proposer quand même »: after an abstention only (never a routing, never the control arm). */
+export function forceDraft() {
+  if (!canAct() || state.arm === "control" || state.decision !== "abstained") return;
+  const previous = { draftId: state.draftId, body: state.question, text: null, force: true };
+  finish("Brouillon demandé malgré une couverture insuffisante.");
   askAgain(previous);
 }
 
@@ -85,6 +95,7 @@ export function initActions(again) {
   askAgain = again;
   $("use").addEventListener("click", useDraft);
   $("regenerate").addEventListener("click", regenerate);
+  $("force").addEventListener("click", forceDraft);
   $("discard").addEventListener("click", openDiscard);
   $("discard-form").addEventListener("submit", submitDiscard);
   for (const b of document.querySelectorAll(".inline-form .cancel")) b.addEventListener("click", hideForms);

@@ -3,7 +3,9 @@
 // editor (the draft's highlights), timings, question / actions / verdicts (forms), shortcuts.
 // Server data is only ever written with textContent / value: never innerHTML.
 
-import { closeAllSources, initActions, openDiscard, regenerate, setActionsEnabled, useDraft } from "./actions.js";
+import {
+  closeAllSources, forceDraft, initActions, openDiscard, regenerate, setActionsEnabled, useDraft,
+} from "./actions.js";
 import { API, authHeaders, errorMessage, flush, readQueue, session, writeQueue } from "./api.js";
 import { login, showLogin, showWorkspace } from "./login.js";
 import { renderSources } from "./citations.js";
@@ -33,10 +35,13 @@ function renderFlags(flags) {
   }));
 }
 
-/** The confidence level and its reason, on every draft (and on an abstention). */
-function renderLevel(decision) {
+/** The confidence level and its reason, on every draft (and on an abstention for lack of sources).
+ * A draft asked for despite an abstention (« Proposer quand même ») gets its own banner instead. */
+function renderLevel(decision, forced = false) {
+  $("forced-note").hidden = !forced;
   const box = $("level");
-  const level = decision && decision.kind !== "routed_to_human" && state.arm !== "control"
+  const outOfScope = decision && (decision.reason || "").includes(REDIRECT_MARK); // not about the sources
+  const level = decision && !forced && !outOfScope && decision.kind !== "routed_to_human" && state.arm !== "control"
     ? confidenceLevel(decision) : null;
   box.hidden = !level;
   if (!level) { box.replaceChildren(); delete box.dataset.level; return; }
@@ -44,25 +49,59 @@ function renderLevel(decision) {
   box.replaceChildren("Confiance ", el("strong", level.level), ` — ${level.reason}`);
 }
 
+// decide.py's out-of-scope reason: « <where to redirect> Aucun brouillon proposé : répondez en orientant… »
+const REDIRECT_MARK = " Aucun brouillon proposé : répondez en orientant";
+const TODO_MARK = "Que faire :";
+
+/** Why there is no draft. A routing shows its « Que faire : … » in full, on its own line; an
+ * out-of-scope question shows where to redirect it first. The reply box stays below either way. */
 function renderDecision(kind, reason, arm) {
   const box = $("decision");
+  delete box.dataset.kind;
   if (kind === "drafted") { box.hidden = true; box.replaceChildren(); return; }
-  const title = kind === "routed_to_human"
-    ? "À traiter par une personne : pas de brouillon proposé."
-    : "Pas de brouillon : les sources ne suffisent pas.";
-  box.replaceChildren(el("strong", title), el("span", plainReason(reason)));
+  const text = plainReason(reason);
+  const parts = [];
+  if (kind === "routed_to_human") {
+    const at = text.indexOf(TODO_MARK);
+    parts.push(el("strong", "À traiter par une personne : situation sensible, pas de brouillon proposé."));
+    parts.push(el("p", at >= 0 ? text.slice(0, at).trim() : text));
+    if (at >= 0) {
+      const todo = el("p", null, { class: "todo" });
+      todo.append(el("strong", TODO_MARK), ` ${text.slice(at + TODO_MARK.length).trim()}`);
+      parts.push(todo);
+    }
+    box.dataset.kind = "routed";
+  } else if (text.includes(REDIRECT_MARK)) {
+    const at = text.indexOf(REDIRECT_MARK);
+    parts.push(el("strong", "Hors du champ RH : orientez la personne."));
+    parts.push(el("p", text.slice(0, at).trim(), { class: "redirect" }));
+    parts.push(el("p", text.slice(at).trim()));
+    box.dataset.kind = "out-of-scope";
+  } else {
+    parts.push(el("strong", "Pas de brouillon : les sources ne suffisent pas."));
+    parts.push(el("p", text));
+  }
+  if (arm !== "control") {
+    parts.push(el("p", kind === "abstained" && arm === "assisted"
+      ? "Rédigez votre réponse ci-dessous, ou demandez un brouillon malgré tout."
+      : "Rédigez votre réponse ci-dessous.", { class: "reply-hint" }));
+  }
+  box.replaceChildren(...parts);
   box.hidden = false;
-  $("draft-block").hidden = arm !== "control"; // in the control arm the agent writes the reply here
 }
 
-// The control arm: the same page without a draft; the agent writes, the same timings are taken.
-function renderArm(arm) {
+// The control arm, an abstention, a routing: the same page without a draft; the agent writes the
+// reply in the same box, the same timings are taken. Only an abstention offers « Proposer quand même ».
+function renderArm(arm, kind = null) {
   const control = arm === "control";
+  const writing = control || (kind !== null && kind !== "drafted");
   $("arm-note").hidden = !control;
-  $("draft-label").textContent = control ? "Votre réponse (à rédiger)" : "Brouillon (modifiable)";
-  $("draft").placeholder = control ? "Rédigez votre réponse ici…" : "";
-  $("draft-help").hidden = control;
-  for (const id of ["regenerate", "discard", "verdict-actions"]) $(id).hidden = control;
+  $("draft-label").textContent = writing ? "Votre réponse (à rédiger)" : "Brouillon (modifiable)";
+  $("draft").placeholder = writing ? "Rédigez votre réponse ici…" : "";
+  $("draft-help").hidden = writing;
+  for (const id of ["regenerate", "discard"]) $(id).hidden = writing;
+  $("verdict-actions").hidden = control;
+  $("force").hidden = control || kind !== "abstained";
 }
 
 // ---------------------------------------------------------------- asking (SSE over fetch)
@@ -70,13 +109,14 @@ function renderArm(arm) {
 async function ask(event, regenerating = null) {
   if (event) event.preventDefault();
   if (state.streaming) return;
-  const body = regenerating ? { ...regenerating.body, regenerate_of: regenerating.draftId } : questionFromForm();
+  const link = regenerating && regenerating.force ? "force_draft_of" : "regenerate_of";
+  const body = regenerating ? { ...regenerating.body, [link]: regenerating.draftId } : questionFromForm();
   if (!body.question.trim()) { showError("Saisissez la question reçue."); expandQuestion(); return; }
 
   closeAllSources();
   resetDraftState();
   state.question = body;
-  state.replacing = regenerating; // { draftId, body, text } of the draft being replaced, or null
+  state.replacing = regenerating; // { draftId, body, text, force } of the draft being replaced, or null
   state.streaming = true;
   showError("");
   hideForms();
@@ -91,10 +131,13 @@ async function ask(event, regenerating = null) {
   $("draft").value = "";
   $("draft").readOnly = true;
   renderArm(null);
+  renderLevel(null);
   renderFlags([]);
   $("citations").replaceChildren();
   setActionsEnabled(false);
-  setStatus(regenerating ? "Nouveau brouillon en cours…" : "Rédaction en cours…", true);
+  const forcing = regenerating && regenerating.force;
+  setStatus(forcing ? "Brouillon demandé malgré tout : rédaction en cours…"
+    : regenerating ? "Nouveau brouillon en cours…" : "Rédaction en cours…", true);
   try {
     const response = await fetch(`${API}/drafts/stream`, {
       method: "POST", headers: authHeaders(), body: JSON.stringify(body),
@@ -126,7 +169,7 @@ function onStreamEvent(type, data) {
     state.draftId = data.draft_id;
     state.decision = data.decision;
     state.arm = data.arm;
-    renderArm(data.arm);
+    renderArm(data.arm, data.decision);
     renderSources(data.passages || []);
     renderDecision(data.decision, data.reason, data.arm);
     if (data.decision !== "drafted" || data.arm === "control") setStatus("Analyse terminée…", true);
@@ -148,11 +191,12 @@ function onFinal(final) {
   state.draftId = final.draft_id;
   state.decision = final.decision.kind;
   state.arm = final.arm;
-  renderArm(final.arm);
+  renderArm(final.arm, final.decision.kind);
   const cited = final.citations && final.citations.length ? final.citations : final.passages || [];
   renderSources(cited, final.passages || cited);
   renderDecision(final.decision.kind, final.decision.reason, final.arm);
-  renderLevel(final.decision);
+  renderLevel(final.decision, Boolean(final.forced));
+  if (final.forced) $("regenerate").hidden = true; // it would only abstain again
   if (final.arm === "control") {
     $("draft").value = "";
     $("draft").readOnly = false;
@@ -171,9 +215,13 @@ function onFinal(final) {
     const again = state.replacing && final.text === state.replacing.text
       ? " Même texte qu'avant : les sources n'ont pas changé." : "";
     setStatus(`Brouillon prêt : relisez-le et vérifiez les sources${note}.${again}`);
-  } else {
+  } else { // abstained or routed: the agent keeps control and writes the reply here
     $("draft").value = "";
-    setStatus("Aucun brouillon : voir la raison ci-dessous.");
+    $("draft").readOnly = false;
+    renderFlags([]);
+    setActionsEnabled(true);
+    draftShown();
+    setStatus("Aucun brouillon : voir la raison ci-dessous, puis rédigez votre réponse.");
   }
 }
 
@@ -239,7 +287,9 @@ function init() {
   initActions((previous) => ask(null, previous));
   initVerdicts();
   initShortcuts(
-    { U: useDraft, R: regenerate, X: openDiscard, P: thumbUp, N: openDown, M: () => expandQuestion() },
+    {
+      U: useDraft, R: regenerate, X: openDiscard, P: thumbUp, N: openDown, M: () => expandQuestion(), Q: forceDraft,
+    },
     { ask: () => ask(), escape: onEscape },
   );
   window.addEventListener("online", flush);
