@@ -24,10 +24,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from assistant.pipeline.confidence import retrieval_signals
+from assistant.pipeline.confidence import RetrievalSignals, retrieval_signals
 from assistant.pipeline.decide import Decision, decide
 from assistant.pipeline.pii import mask_pii
-from assistant.pipeline.router import default_router
+from assistant.pipeline.router import RouterThresholds, RouterVerdict, default_router
 from assistant.services.drafting import read_meaning
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
@@ -47,15 +47,30 @@ TARGETS = {
 }
 
 
-def decider(settings: Settings) -> Callable[[str], Decision]:
+Reading = tuple[str, RetrievalSignals, RouterVerdict | None, RouterThresholds | None]
+
+
+def reader(settings: Settings) -> Callable[[str], Reading]:
+    """What the decision is taken from — masked text, retrieval signals, the router's verdict —
+    computed once per question, so thresholds can be swept without re-running retrieval."""
     knowledge = KnowledgeService(settings)
     searcher = knowledge.searcher()
 
-    def run(question: str) -> Decision:
+    def read(question: str) -> Reading:
         masked = mask_pii(question).text
         hits = searcher.search(masked, SearchFilters(), top_k=settings.drafting.passages)
         signals = retrieval_signals(masked, hits, searcher.index, settings.decision.confidence)
         verdict, thresholds = read_meaning(settings, searcher, masked)
+        return masked, signals, verdict, thresholds
+
+    return read
+
+
+def decider(settings: Settings) -> Callable[[str], Decision]:
+    read = reader(settings)
+
+    def run(question: str) -> Decision:
+        masked, signals, verdict, thresholds = read(question)
         return decide(masked, signals, settings.decision, verdict, thresholds)
 
     return run

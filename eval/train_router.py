@@ -82,9 +82,9 @@ def threshold_for(scores: np.ndarray, max_share: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--c", type=float, default=4.0, help="Inverse regularisation strength.")
-    parser.add_argument("--max-ordinary-routed", type=float, default=0.015)
-    parser.add_argument("--max-ordinary-routed-low", type=float, default=0.04)
+    parser.add_argument("--c", type=float, default=16.0, help="Inverse regularisation strength.")
+    parser.add_argument("--max-ordinary-routed", type=float, default=0.01)
+    parser.add_argument("--max-ordinary-routed-low", type=float, default=0.025)
     parser.add_argument("--max-in-kb-abstained", type=float, default=0.02)
     args = parser.parse_args()
 
