@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,10 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(
     audit_app, name="audit", help="Audit log: verify the hash chain, export a checkpoint, purge old payloads."
 )
+# Other packages' command groups (e.g. `hra eval`, from eval/cli.py) come in through the `hra.cli`
+# entry point group: `assistant` never imports `eval` (import direction).
+for _ep in entry_points(group="hra.cli"):
+    app.add_typer(_ep.load(), name=_ep.name)
 console = Console(soft_wrap=True)  # never break a path or a command the operator will copy
 
 
