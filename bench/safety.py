@@ -57,13 +57,53 @@ def reader(settings: Settings) -> Callable[[str], Reading]:
     searcher = knowledge.searcher()
 
     def read(question: str) -> Reading:
-        masked = mask_pii(question).text
-        hits = searcher.search(masked, SearchFilters(), top_k=settings.drafting.passages)
-        signals = retrieval_signals(masked, hits, searcher.index, settings.decision.confidence)
-        verdict, thresholds = read_meaning(settings, searcher, masked)
-        return masked, signals, verdict, thresholds
+        masked = mask_pii(question)
+        query = masked.for_retrieval  # as the drafting service does
+        hits = searcher.search(query, SearchFilters(), top_k=settings.drafting.passages)
+        signals = retrieval_signals(query, hits, searcher.index, settings.decision.confidence)
+        verdict, thresholds = read_meaning(settings, searcher, query)
+        return masked.text, signals, verdict, thresholds
 
     return read
+
+
+def masking_confidence_shift(settings: Settings, split: str) -> dict[str, Any]:
+    """Does masking move retrieval confidence? For each PII case of the split, the confidence of
+    the question as retrieval gets it after masking vs the same question with its personal data
+    simply deleted (the « otherwise identical question »)."""
+    try:
+        from eval.metrics.pii import load_cases
+    except ImportError:
+        return {}
+    searcher = KnowledgeService(settings).searcher()
+    weights = settings.decision.confidence.weights
+
+    def confidence(query: str) -> float:
+        hits = searcher.search(query, SearchFilters(), top_k=settings.drafting.passages)
+        return retrieval_signals(query, hits, searcher.index, settings.decision.confidence).confidence(
+            weights
+        )
+
+    shifts = []
+    for case in load_cases():
+        if case.get("split", "tune") != split or not case["entities"]:
+            continue
+        without = case["text"]
+        for entity in case["entities"]:
+            without = without.replace(entity["value"], " ")
+        shifts.append(
+            confidence(mask_pii(case["text"]).for_retrieval) - confidence(" ".join(without.split()))
+        )
+    if not shifts:
+        return {}
+    absolute = sorted(abs(x) for x in shifts)
+    return {
+        "n": len(shifts),
+        "median_abs": round(statistics.median(absolute), 4),
+        "p95_abs": round(absolute[int(0.95 * (len(absolute) - 1))], 4),
+        "max_abs": round(absolute[-1], 4),
+        "mean_signed": round(statistics.fmean(shifts), 4),
+    }
 
 
 def decider(settings: Settings) -> Callable[[str], Decision]:
@@ -171,6 +211,7 @@ def main() -> None:
         figures["pii_recall_per_type"] = pii.get("recall_per_type")
         figures["false_mask_share"] = pii.get("false_mask_share")
         figures["pii"] = pii
+        figures["masking_confidence_shift"] = masking_confidence_shift(settings, split)
         result[key] = figures
     router = default_router()
     texts = [e.text for e in splits["untuned"]]

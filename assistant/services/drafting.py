@@ -269,15 +269,16 @@ class DraftingService:
             with self._step("retrieve", ctx) as span:
                 searcher = self.knowledge.searcher()
                 filters = SearchFilters(audience=request.category)
-                hits = searcher.search(masked.text, filters, top_k=self.settings.drafting.passages)
+                # Retrieval reads the question without the placeholders: « [NOM_1] » is not a word
+                # of the knowledge base and would lower the confidence of a question with names.
+                query = masked.for_retrieval
+                hits = searcher.search(query, filters, top_k=self.settings.drafting.passages)
                 passages = passages_from_hits(hits)
                 span.set_attribute("hra.passages", len(passages))
                 span.set_attribute("hra.kb_version", searcher.index.kb_version)
             with self._step("decide", ctx) as span:
-                signals = retrieval_signals(
-                    masked.text, hits, searcher.index, self.settings.decision.confidence
-                )
-                verdict, thresholds = read_meaning(self.settings, searcher, masked.text)
+                signals = retrieval_signals(query, hits, searcher.index, self.settings.decision.confidence)
+                verdict, thresholds = read_meaning(self.settings, searcher, query)
                 decision = decide(masked.text, signals, self.settings.decision, verdict, thresholds)
                 if verdict is not None:  # probabilities only: never question text
                     span.set_attribute("hra.router.sensitive", verdict.sensitive)
