@@ -21,6 +21,7 @@ from assistant.services.kb_status import KbStatusService
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
 from assistant.telemetry import Telemetry, setup_telemetry
+from eval.dashboard import router as dashboard_router  # the one seam where assistant imports eval
 from feedback.db import make_engine, migrate
 from feedback.drafts import DraftStore
 from feedback.events import EventService
@@ -77,6 +78,7 @@ def create_app(
         admin.router,
     ):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(dashboard_router)  # the leads' dashboard: /dashboard/ and /api/v1/dashboard/…
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=telemetry.tracer_provider,

@@ -34,7 +34,7 @@ def main() -> None:
     from eval.gold import gold_samples, load_gold
     from eval.scoring import applicable, offline_metrics, run_of
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     questions = load_gold(limit=args.limit)
     samples, release = gold_samples(questions)
     retrieved = time.perf_counter()
@@ -48,6 +48,9 @@ def main() -> None:
         {
             "gold_eval_seconds": round(finished - started, 1),
             "gold_eval_target_seconds": 120,
+            # CPU of this process (all threads): what the run costs when the machine is not shared.
+            "gold_eval_cpu_seconds": round(time.process_time() - cpu_started, 1),
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "gold_eval_stages_seconds": {
                 "load_index_retrieve_and_draft": round(retrieved - started, 1),
                 "metrics_and_bootstrap": round(finished - retrieved, 1),

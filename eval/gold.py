@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,10 @@ def load_gold(path: Path = GOLD, limit: int | None = None) -> list[dict[str, Any
 
 
 def gold_samples(
-    questions: list[dict[str, Any]], settings: Any = None, progress: Progress | None = None
+    questions: list[dict[str, Any]],
+    settings: Any = None,
+    progress: Progress | None = None,
+    workers: int = 2,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """(samples, release) for the given gold questions with the app's settings (default: env)."""
     from assistant.pipeline.drafting.llm import LlmDrafter, LlmSettings
@@ -53,8 +57,8 @@ def gold_samples(
             LlmDrafter(LlmSettings(api_key=None, provider="mistral")),  # unconfigured: offline drafter
         )
         searcher = knowledge.searcher()
-        samples = []
-        for i, q in enumerate(questions):
+
+        def one(q: dict[str, Any]) -> dict[str, Any]:
             sample: dict[str, Any] = {
                 "sample_id": q["id"],
                 "user_input": q["question"],
@@ -68,9 +72,16 @@ def gold_samples(
                 draft = service.create(DraftRequest(q["question"], arm="assisted"))
                 sample["response"] = draft.get("text")
                 sample["retrieved_contexts"] = [p["text"] for p in draft.get("passages", [])]
-            samples.append(sample)
-            if progress:
-                progress("gold: retrieve + draft", i + 1, len(questions))
+            return sample
+
+        samples = []
+        # The searcher and the drafting service serve concurrent requests in the app: two workers
+        # keep both cores busy (the embedders' numpy kernels release the GIL). Order is kept.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for i, sample in enumerate(pool.map(one, questions)):
+                samples.append(sample)
+                if progress:
+                    progress("gold: retrieve + draft", i + 1, len(questions))
         engine.dispose()
         kb_version = searcher.index.kb_version
     used = {

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from assistant.app import create_app
+from assistant.cli import app
 from assistant.settings import Settings
 from eval.feedback_datasets import build_samples, content_hash, export, load_jsonl, to_ragas
 from tests.fixtures.app import agent_bearer
@@ -92,3 +94,15 @@ def test_export_is_versioned_by_date_and_content_and_loads_into_ragas(
     dataset = to_ragas(samples)
     assert len(dataset) == 3
     assert {s.user_input for s in dataset.samples} == {QUESTION}
+
+
+def test_hra_eval_run_on_the_feedback_set(
+    filled: tuple[Engine, dict[str, dict[str, Any]]], app_settings: Settings, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the versioned file goes to ./var/eval/datasets
+    env = {"HRA_DATABASE_URL": app_settings.database_url, "MISTRAL_API_KEY": "", "COLUMNS": "200"}
+    res = CliRunner().invoke(app, ["eval", "run", "--dataset", "feedback", "--no-llm"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "rate_discarded" in res.output and "edit_distance_char" in res.output
+    assert "recall@10" not in res.output  # no reference documents in feedback samples
+    assert len(list((tmp_path / "var" / "eval" / "datasets").glob("feedback-*.jsonl"))) == 1

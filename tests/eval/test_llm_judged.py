@@ -72,3 +72,26 @@ def test_undefined_and_missing_columns() -> None:
     assert math.isnan(m.score({**ROW, "response": None}))  # type: ignore[attr-defined]  # nothing drafted: no call
     with pytest.raises(ValueError, match="retrieved_contexts"):
         m.score({"user_input": "q", "response": "r"})  # type: ignore[attr-defined]
+
+
+def test_a_run_reports_the_judges_agreement_with_the_agents_thumbs() -> None:
+    from eval.runs import release
+    from eval.scoring import run_of
+
+    def answers(verdict: int) -> list[dict[str, object]]:
+        return [
+            {"statements": ["2,5 jours."]},
+            {"statements": [{"statement": "2,5 jours.", "reason": "r", "verdict": verdict}]},
+        ]
+
+    faithfulness = metric("faithfulness", *answers(1), *answers(0), *answers(1))
+    samples = [
+        {**ROW, "sample_id": "a", "verdict": "up"},
+        {**ROW, "sample_id": "b", "verdict": "down"},
+        {**ROW, "sample_id": "c", "verdict": "down"},  # the judge says faithful, the agent disagrees
+    ]
+    run = run_of("feedback", samples, [faithfulness], release())  # type: ignore[list-item]
+    assert run.per_sample["faithfulness"] == [1.0, 0.0, 1.0]
+    assert run.per_sample["judge_agreement_faithfulness"] == [1.0, 1.0, 0.0]
+    kappa, _, _, n = run.summaries["judge_kappa_faithfulness"]
+    assert n == 3 and kappa == pytest.approx(0.4)  # po 2/3, pe 2/3·1/3 + 1/3·2/3 = 4/9

@@ -1,10 +1,40 @@
-// Login (the token is checked against an agent route; the token alone says who the agent is) and
-// "Nouveautés" (the agents' release notes).
+// The one login of every page (the token alone says the role and the agent: GET /whoami), where
+// each role lands, the navigation (only the pages the role may see), and "Nouveautés" (the agents'
+// release notes). A page other than the panel registers its start with onReady().
 
 import { API, authHeaders, errorMessage, flush, session } from "./api.js";
 import { $, el } from "./dom.js";
 
 const NEWS_SEEN_KEY = "hra.panel.news_seen";
+const ROLE_KEY = "hra.panel.role";
+const PAGES = [
+  { id: "panel", href: "/panel/", label: "Panneau agent", roles: ["agent", "admin"] },
+  { id: "dashboard", href: "/dashboard/", label: "Tableau de bord", roles: ["lead", "admin"] },
+];
+const HERE = document.body.dataset.page || "panel";
+let pageStart = null;
+
+/** A page other than the panel: what to run once logged in. */
+export function onReady(start) { pageStart = start; }
+
+const pagesFor = (role) => PAGES.filter((p) => p.roles.includes(role));
+const allowedHere = (role) => !role || pagesFor(role).some((p) => p.id === HERE);
+
+function renderNav(role) {
+  const pages = pagesFor(role);
+  let nav = $("nav");
+  if (pages.length < 2) { if (nav) nav.hidden = true; return; }
+  if (!nav) {
+    nav = el("nav", null, { id: "nav", "aria-label": "Pages" });
+    document.querySelector("header.bar").append(nav);
+  }
+  nav.hidden = false;
+  nav.replaceChildren(...pages.map((p) => {
+    const link = el("a", p.label, { href: p.href });
+    if (p.id === HERE) link.setAttribute("aria-current", "page");
+    return link;
+  }));
+}
 
 export function showLogin(message = "") {
   $("login").hidden = false;
@@ -14,8 +44,12 @@ export function showLogin(message = "") {
 }
 
 export function showWorkspace() {
+  const role = sessionStorage.getItem(ROLE_KEY);
+  if (!allowedHere(role)) { location.replace(pagesFor(role)[0]?.href || "/"); return; }
+  renderNav(role);
   $("login").hidden = true;
   $("workspace").hidden = false;
+  if (pageStart) { pageStart(); return; }
   $("question").focus();
   loadNews();
 }
@@ -50,12 +84,16 @@ export async function login(event) {
   session.save(token);
   $("login-status").textContent = "Vérification du jeton…";
   try {
-    // An unknown draft id: 404 means the token is accepted for the agent routes.
-    const r = await fetch(`${API}/drafts/00000000-0000-0000-0000-000000000000`, { headers: authHeaders() });
-    if (r.status === 404 || r.ok) {
+    const r = await fetch(`${API}/whoami`, { headers: authHeaders() });
+    const role = r.ok ? (await r.json()).role : null;
+    if (role && !pagesFor(role).length) {
+      session.clear();
+      showLogin(`Accès refusé (403) : le rôle ${role} n'a pas de page ici pour l'instant.`);
+    } else if (role) {
+      sessionStorage.setItem(ROLE_KEY, role);
       $("login-status").textContent = "";
-      showWorkspace();
-      flush();
+      showWorkspace(); // or the page of that role (a lead lands on the dashboard)
+      if (allowedHere(role)) flush();
     } else {
       const message = await errorMessage(r);
       session.clear();

@@ -1,0 +1,109 @@
+"""The leads' weekly dashboard: the page (``/dashboard/``, sharing the panel's shell: login,
+stylesheet, modules), its JSON (``/api/v1/dashboard/…``, roles lead and admin) and the export;
+plus ``/api/v1/whoami``, which tells the shared login where a role lands."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from assistant.auth import AnyRole, Principal, require_roles
+from assistant.errors import DomainError, NotFoundError
+from assistant.panel import SECURITY_HEADERS
+from eval.dashboard import export, service
+from eval.dashboard.labels import LABELS
+from eval.dashboard.weeks import WEEK_PATTERN, bounds
+
+STATIC = FilePath(__file__).parent / "static"
+LeadAccess = Annotated[Principal, Depends(require_roles("lead", "admin"))]
+Week = Annotated[
+    str | None, Query(pattern=WEEK_PATTERN, description="ISO week, e.g. 2026-W48 (default: this week).")
+]
+
+router = APIRouter(tags=["dashboard"])
+
+
+def _engine_and_threshold(request: Request) -> tuple[Any, int]:
+    state = request.app.state
+    return state.events.engine, state.settings.feedback.min_agents_per_cell
+
+
+def _checked(week: str | None) -> str | None:
+    if week is not None:
+        try:
+            bounds(week)
+        except ValueError as exc:
+            raise DomainError(str(exc)) from exc
+    return week
+
+
+@router.get(
+    "/api/v1/whoami",
+    summary="The role of the credential (the shared login lands on the page of that role). Roles: all.",
+)
+def whoami(principal: AnyRole) -> dict[str, str]:
+    return {"role": principal.role}
+
+
+@router.get(
+    "/api/v1/dashboard/week",
+    summary="One ISO week, aggregated; every section from fewer "
+    "than 5 agents is suppressed and says why. Roles: lead, admin.",
+)
+def week(request: Request, _: LeadAccess, week: Week = None) -> dict[str, Any]:
+    engine, min_agents = _engine_and_threshold(request)
+    return {**service.week_data(engine, _checked(week), min_agents), "labels": LABELS}
+
+
+@router.get("/api/v1/dashboard/trend", summary="The last N weeks up to `until`. Roles: lead, admin.")
+def trend(
+    request: Request,
+    _: LeadAccess,
+    until: Week = None,
+    weeks: Annotated[int, Query(ge=2, le=52)] = 8,
+) -> dict[str, Any]:
+    engine, min_agents = _engine_and_threshold(request)
+    return service.trend_data(engine, _checked(until), weeks, min_agents)
+
+
+@router.get(
+    "/api/v1/dashboard/export",
+    summary="The week as one self-contained HTML file (inline CSS and SVG). Roles: lead, admin.",
+    response_class=HTMLResponse,
+)
+def export_week(request: Request, _: LeadAccess, week: Week = None) -> Response:
+    engine, min_agents = _engine_and_threshold(request)
+    report = service.week_data(engine, _checked(week), min_agents)
+    trend_data = service.trend_data(engine, report["week"], 8, min_agents)
+    return HTMLResponse(
+        export.render(report, trend_data),
+        headers={
+            "Content-Disposition": f'attachment; filename="tableau-de-bord-{report["week"]}.html"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/dashboard", include_in_schema=False)
+def _dashboard_slash() -> RedirectResponse:
+    return RedirectResponse("/dashboard/", status_code=307)
+
+
+@router.get("/dashboard/", include_in_schema=False)
+def page() -> FileResponse:
+    return FileResponse(STATIC / "index.html", headers=SECURITY_HEADERS)
+
+
+@router.get("/dashboard/static/{name}", include_in_schema=False)
+def static_file(name: Annotated[str, Path(pattern=r"^[a-z0-9_-]+\.(js|css)$")]) -> FileResponse:
+    path = STATIC / name
+    if not path.is_file():
+        raise NotFoundError(f"no file {name} / fichier introuvable")
+    media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if name.endswith(".js"):
+        media = "text/javascript"
+    return FileResponse(path, media_type=media, headers=SECURITY_HEADERS)

@@ -1,0 +1,50 @@
+"""The dashboard's two reads: one week (with the eval runs and the demo flag) and a trend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from eval.dashboard import aggregates
+from eval.dashboard.store import eval_runs, is_demo, load
+from eval.dashboard.weeks import bounds, current_week, french_label, last_weeks, shift
+
+RESERVED = {
+    "title": "Temps gagné et travail induit",
+    "message": "Cette section arrive avec le prochain lot : temps gagné (bras témoin contre bras "
+    "assisté, avec intervalle de confiance) et travail induit par l'outil (vérification des sources, "
+    "corrections, brouillons écartés, régénérations).",
+}
+NO_RUNS = "aucune évaluation enregistrée"
+
+
+def week_data(
+    engine: Engine, week: str | None, min_agents: int, now: datetime | None = None
+) -> dict[str, Any]:
+    this_week = current_week(now or datetime.now(UTC))
+    week = week or this_week
+    drafts, events = load(engine, *bounds(week))
+    report = aggregates.week_report(week, drafts, events, min_agents)
+    runs = eval_runs(engine)
+    return {
+        **report,
+        "label": french_label(week),
+        "previous": shift(week, -1),
+        "next": shift(week, 1) if week < this_week else None,
+        "demo": is_demo(engine),
+        "evals": {"runs": runs, "message": None if runs else NO_RUNS},
+        "reserved": RESERVED,
+    }
+
+
+def trend_data(engine: Engine, until: str | None, n: int, min_agents: int) -> dict[str, Any]:
+    until = until or current_week()
+    weeks = last_weeks(until, n)
+    drafts, events = load(engine, bounds(weeks[0])[0], bounds(weeks[-1])[1])
+    points = []
+    for week in weeks:
+        mine = [d for d in drafts if d.week == week]
+        points.append(aggregates.trend_point(aggregates.week_report(week, mine, events, min_agents)))
+    return {"until": until, "weeks": points, "min_agents": min_agents, "demo": is_demo(engine)}

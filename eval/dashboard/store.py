@@ -1,0 +1,110 @@
+"""What the dashboard reads from the store: the drafts of a period with their events (one query
+each), whether the store holds demo data, and the eval runs per release. Pseudonyms are read here
+to count distinct agents; they never leave ``aggregates``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from eval.dashboard.weeks import week_of
+from feedback.models import DraftRecord, FeedbackEvent
+
+DEMO_TABLE = "hra_demo"  # created by `hra demo simulate` in its own store only (eval/demo.py)
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    id: str
+    week: str
+    agent: str
+    decision: str  # drafted | abstained | routed_to_human
+    arm: str  # assisted | control
+    regenerated_from: str | None
+    forced: bool
+    topic: str | None
+    question: str  # PII-masked
+    flag_kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EventRow:
+    draft_id: str
+    type: str
+    agent: str
+    payload: dict[str, Any]
+    outcome: str | None
+    distance: float | None
+    occurred_at: datetime
+
+
+def load(engine: Engine, start: datetime, end: datetime) -> tuple[list[DraftRow], list[EventRow]]:
+    """Drafts created in [start, end) and every event about them (whenever it occurred)."""
+    in_period = (DraftRecord.created_at >= start) & (DraftRecord.created_at < end)
+    draft_query = select(
+        DraftRecord.id,
+        DraftRecord.created_at,
+        DraftRecord.agent_pseudonym,
+        DraftRecord.decision,
+        DraftRecord.arm,
+        DraftRecord.regenerated_from,
+        DraftRecord.forced,
+        DraftRecord.topic,
+        DraftRecord.question_masked,
+        DraftRecord.flags,
+    ).where(in_period)
+    event_query = (
+        select(
+            FeedbackEvent.draft_id,
+            FeedbackEvent.type,
+            FeedbackEvent.agent_pseudonym,
+            FeedbackEvent.payload,
+            FeedbackEvent.outcome,
+            FeedbackEvent.edit_distance_char,
+            FeedbackEvent.occurred_at,
+        )
+        .join(DraftRecord, DraftRecord.id == FeedbackEvent.draft_id)
+        .where(in_period)
+        .order_by(FeedbackEvent.occurred_at)
+    )
+    with Session(engine) as session:
+        drafts = [
+            DraftRow(
+                r.id,
+                week_of(r.created_at),
+                r.agent_pseudonym or "(sans propriétaire)",
+                r.decision,
+                r.arm,
+                r.regenerated_from,
+                bool(r.forced),
+                r.topic,
+                r.question_masked,
+                tuple(str(f.get("kind", "?")) for f in r.flags or []),
+            )
+            for r in session.execute(draft_query)
+        ]
+        events = [
+            EventRow(r[0], r[1], r[2], r[3] or {}, r[4], r[5], r[6]) for r in session.execute(event_query)
+        ]
+    return drafts, events
+
+
+def is_demo(engine: Engine) -> bool:
+    return inspect(engine).has_table(DEMO_TABLE)
+
+
+def eval_runs(engine: Engine) -> list[dict[str, Any]]:
+    """Runs per release from ``eval.runs`` (imported lazily: the module or its table may not exist
+    yet); [] when there is none to show."""
+    try:
+        from eval.runs import RunStore
+
+        runs = RunStore(engine, ensure_schema=False).list_runs()  # a page read never migrates
+    except (ImportError, SQLAlchemyError, AttributeError, TypeError):
+        return []
+    return list(runs or [])

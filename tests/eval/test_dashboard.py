@@ -1,0 +1,247 @@
+"""The leads' weekly dashboard, fed through the real HTTP API: one simulated week (≥ 500 drafts from
+10 agents: sends as is and edited, rewrites, discards, regenerations, verdicts, a control arm), then
+every number of the JSON recomputed here from what was posted; suppression below 5 agents; roles."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from assistant.app import create_app
+from eval.dashboard.weeks import current_week, shift
+from eval.demo import Posted, Simulation, agents_from, load_questions, mark_demo
+from feedback.models import FeedbackEvent
+from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
+from tests.fixtures.app import agent_bearer, bearer, settings_for
+from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
+
+WEEK = shift(current_week(), -2)  # a past week: every draft is backdated into it
+SMALL_WEEK = shift(current_week(), -1)  # 3 agents only: everything suppressed
+API = "/api/v1/dashboard"
+
+
+def corpus_questions() -> list[tuple[str, str | None]]:
+    """Questions the small corpus answers, some it cannot (abstained), and sensitive ones (routed)."""
+    covered = [
+        ("Combien de jours de congés payés par mois ?", "congés"),
+        ("Quelle est la durée du préavis de démission ?", "préavis"),
+        ("Comment sont rémunérées les heures supplémentaires ?", "heures supplémentaires"),
+    ]
+    return covered * 6 + load_questions(limit=40, seed=3)
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Posted]]:
+    root = tmp_path_factory.mktemp("dashboard")
+    (root / "sources").mkdir()
+    corpus = write_jsonl(root / "sources" / "kb.jsonl", cast(list[dict[str, object]], SMALL_CORPUS))
+    kb = KnowledgeBaseSettings(
+        sources=[corpus],
+        index_dir=root / "index",
+        embeddings=EmbeddingSettings(models=["fake"], shipped_vectors_dir=root / "no-vectors"),
+    )
+    settings = settings_for(kb, root)
+    settings = settings.model_copy(
+        update={"drafting": settings.drafting.model_copy(update={"control_share": 0.15})}
+    )
+    with TestClient(create_app(settings)) as client:
+        engine = client.app.state.store.engine  # type: ignore[attr-defined]
+        sim = Simulation(client, engine, agents_from([agent_bearer(n) for n in range(1, 11)], seed=1), seed=2)
+        sim.week(WEEK, 500, corpus_questions())
+        week_posted = Posted(list(sim.posted.drafts), list(sim.posted.events))
+        small = Simulation(client, engine, agents_from([agent_bearer(n) for n in (1, 2, 3)]), seed=4)
+        small.week(SMALL_WEEK, 30, corpus_questions())
+        yield client, week_posted
+
+
+def test_the_simulated_week_is_big_and_varied(simulated: tuple[TestClient, Posted]) -> None:
+    _, posted = simulated
+    assert len(posted.drafts) >= 500  # 500 questions, plus regenerations
+    assert len({d["agent"] for d in posted.drafts}) == 10
+    kinds = Counter(e["type"] for e in posted.events)
+    outcomes = Counter(e["outcome"] for e in posted.events if e["outcome"])
+    assert min(kinds[k] for k in ("shown", "sent", "discarded", "verdict", "regenerated")) > 0
+    assert {"accepted_as_is", "edited", "discarded", "unassisted"} <= set(outcomes)
+    assert {d["decision"] for d in posted.drafts} == {"drafted", "abstained", "routed_to_human"}
+
+
+def expected(posted: Posted) -> dict[str, Any]:
+    """The dashboard's numbers, recomputed from what was posted (not from the store)."""
+    drafts, events = posted.drafts, posted.events
+    questions = [d for d in drafts if not d["regenerated_from"]]
+    arm = {d["draft_id"]: d["arm"] for d in drafts}
+    last_outcome: dict[str, str] = {}
+    for e in sorted(events, key=lambda e: e["occurred_at"]):
+        if e["outcome"]:
+            last_outcome[e["draft_id"]] = e["outcome"]
+    shown = {e["draft_id"] for e in events if e["type"] == "shown"}
+    down = {e["draft_id"] for e in events if e["type"] == "verdict" and e["value"] == "down"}
+    times = {
+        a: [e["timings"]["ms_to_send"] for e in events if e["type"] == "sent" and arm[e["draft_id"]] == a]
+        for a in ("assisted", "control")
+    }
+    reasons = Counter(
+        r
+        for d, r in {
+            (e["draft_id"], r) for e in events if e["type"] == "verdict" for r in e.get("reasons", [])
+        }
+    )
+    drafted = [d for d in drafts if d["decision"] == "drafted" and d["arm"] == "assisted"]
+    return {
+        "questions": len(questions),
+        "decisions": dict(Counter(d["decision"] for d in questions)),
+        "arms": dict(Counter(d["arm"] for d in questions)),
+        "regenerations": sum(1 for d in drafts if d["regenerated_from"]),
+        "outcomes": Counter(last_outcome.values()),
+        "shown": len(shown),
+        "down": len(down & shown),
+        "reasons": dict(reasons),
+        "median_s": {a: round(statistics.median(v) / 1000, 1) for a, v in times.items()},
+        "sent_with_distance": sum(
+            1
+            for e in events
+            if e["type"] == "sent" and e["outcome"] in ("accepted_as_is", "edited", "rewritten")
+        ),
+        "flags": Counter(k for d in drafted for k in d["flags"]),
+    }
+
+
+def test_week_numbers_match_what_was_posted(simulated: tuple[TestClient, Posted]) -> None:
+    client, posted = simulated
+    r = client.get(f"{API}/week", params={"week": WEEK}, headers=bearer("lead"))
+    assert r.status_code == 200, r.text
+    week, want = r.json(), expected(posted)
+    assert week["agents"] == 10
+    act = week["activity"]
+    assert act["questions"] == want["questions"]
+    assert {k: v for k, v in act["decisions"].items() if v} == want["decisions"]  # refused ones included
+    assert act["decisions"]["routed_to_human"] > 0 and act["decisions"]["abstained"] > 0
+    assert {k: v for k, v in act["arms"].items() if v} == want["arms"]
+    assert act["regenerations"] == want["regenerations"]
+    assert {k: v for k, v in week["outcomes"]["counts"].items() if v} == dict(want["outcomes"])
+    ver = week["verdicts"]
+    assert (ver["drafts_shown"], ver["drafts_down"]) == (want["shown"], want["down"])
+    assert ver["down_share"] == round(want["down"] / want["shown"], 4)  # per draft, not per verdict
+    assert ver["reasons"] == want["reasons"]
+    edits = week["edit_distance"]
+    assert edits["n"] == want["sent_with_distance"] == sum(b["count"] for b in edits["histogram"])
+    assert edits["quartiles"][0] <= edits["quartiles"][1] <= edits["quartiles"][2]
+    for arm in ("assisted", "control"):
+        block = week["time_to_send"][arm]
+        assert block["median_seconds"] == want["median_s"][arm]
+        minutes, seconds = divmod(round(want["median_s"][arm]), 60)
+        assert block["median"] == (f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s")
+    assert week["flags"]["by_kind"] == dict(want["flags"])
+    assert week["demo"] is False and week["evals"]["message"] == "aucune évaluation enregistrée"
+    assert week["reserved"]["title"] == "Temps gagné et travail induit"
+    engine = client.app.state.store.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        pseudonyms = set(conn.execute(select(FeedbackEvent.agent_pseudonym)).scalars())
+    assert len(pseudonyms) == 10 and not any(p in r.text for p in pseudonyms)  # nothing per agent
+
+
+def test_kb_gaps_show_examples_only_for_topics_of_5_agents(simulated: tuple[TestClient, Posted]) -> None:
+    client, posted = simulated
+    gaps = client.get(f"{API}/week", params={"week": WEEK}, headers=bearer("lead")).json()["kb_gaps"]
+    discarded = {e["draft_id"] for e in posted.events if e["type"] == "discarded"}
+    rows = [
+        d
+        for d in posted.drafts
+        if (d["decision"] == "abstained" and not d["regenerated_from"]) or d["draft_id"] in discarded
+    ]
+    assert gaps["total"]["count"] == len(rows)
+    for topic in gaps["topics"]:
+        mine = [d for d in rows if (d["topic"] or "(sans thème)") == topic["topic"]]
+        assert topic["count"] == len(mine) and len({d["agent"] for d in mine}) >= 5
+        assert set(topic["examples"]) <= {d["question"] for d in mine}
+    listed = {t["topic"] for t in gaps["topics"]}
+    pooled = [d for d in rows if (d["topic"] or "(sans thème)") not in listed]
+    if gaps["other_topics"] and not gaps["other_topics"]["suppressed"]:
+        assert gaps["other_topics"]["count"] == len(pooled)
+
+
+def test_a_week_of_3_agents_is_suppressed_with_the_reason(simulated: tuple[TestClient, Posted]) -> None:
+    client, _ = simulated
+    week = client.get(f"{API}/week", params={"week": SMALL_WEEK}, headers=bearer("lead")).json()
+    assert week["agents"] == "< 5"
+    for name in ("activity", "outcomes", "verdicts", "edit_distance", "flags"):
+        assert week[name] == {"suppressed": True, "reason": "moins de 5 agents", "agents": "< 5"}, name
+    assert week["time_to_send"]["assisted"]["reason"] == "moins de 5 agents"
+    assert week["kb_gaps"]["total"]["suppressed"] and week["kb_gaps"]["topics"] == []
+    text = client.get(f"{API}/export", params={"week": SMALL_WEEK}, headers=bearer("lead")).text
+    assert "moins de 5 agents" in text and "Questions reçues" not in text
+
+
+def test_trend_over_weeks(simulated: tuple[TestClient, Posted]) -> None:
+    client, posted = simulated
+    r = client.get(f"{API}/trend", params={"until": SMALL_WEEK, "weeks": 4}, headers=bearer("admin"))
+    points = {p["week"]: p for p in r.json()["weeks"]}
+    assert list(points) == [shift(SMALL_WEEK, k) for k in (-3, -2, -1, 0)]
+    assert points[WEEK]["questions"] == len([d for d in posted.drafts if not d["regenerated_from"]])
+    assert points[SMALL_WEEK]["suppressed"] and points[SMALL_WEEK]["questions"] is None
+    assert points[shift(WEEK, -1)]["questions"] is None  # an empty week is < 5 agents too
+
+
+def test_export_is_one_self_contained_file(simulated: tuple[TestClient, Posted]) -> None:
+    client, posted = simulated
+    r = client.get(f"{API}/export", params={"week": WEEK}, headers=bearer("lead"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert f'filename="tableau-de-bord-{WEEK}.html"' in r.headers["content-disposition"]
+    html = r.text
+    assert (
+        "<script" not in html
+        and "<link" not in html
+        and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    )
+    assert html.count("<svg") >= 4 and "<style>" in html
+    assert (
+        f'Questions reçues</th><td class="n">{len([d for d in posted.drafts if not d["regenerated_from"]])}'
+        in html
+    )
+
+
+@pytest.mark.parametrize(("role", "status"), [("lead", 200), ("admin", 200), ("agent", 403), ("rep", 403)])
+def test_roles(simulated: tuple[TestClient, Posted], role: str, status: int) -> None:
+    client, _ = simulated
+    for path in ("/week", "/trend", "/export"):
+        assert client.get(API + path, headers=bearer(role)).status_code == status
+    assert client.get(f"{API}/week").status_code == 401
+    assert client.get("/api/v1/whoami", headers=bearer(role)).json() == {"role": role}
+
+
+def test_bad_week_and_demo_banner(simulated: tuple[TestClient, Posted], tmp_path: Path) -> None:
+    client, _ = simulated
+    assert client.get(f"{API}/week", params={"week": "2026-48"}, headers=bearer("lead")).status_code == 422
+    assert client.get(f"{API}/week", params={"week": "2026-W60"}, headers=bearer("lead")).status_code == 400
+    engine = client.app.state.store.engine  # type: ignore[attr-defined]
+    mark_demo(engine)
+    try:
+        assert client.get(f"{API}/week", headers=bearer("lead")).json()["demo"] is True
+        assert "Données de démonstration" in client.get(f"{API}/export", headers=bearer("lead")).text
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE hra_demo")
+
+
+def test_the_page_and_its_modules_are_served(simulated: tuple[TestClient, Posted]) -> None:
+    client, _ = simulated
+    page = client.get("/dashboard/")
+    assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+    for name in (
+        "dashboard.js",
+        "week.js",
+        "trend.js",
+        "charts.js",
+        "export.js",
+        "format.js",
+        "dashboard.css",
+    ):
+        assert client.get(f"/dashboard/static/{name}").status_code == 200, name
+    assert client.get("/dashboard/static/..%2Fstore.py").status_code == 404
