@@ -20,7 +20,7 @@ from assistant.services.drafting import DraftingService
 from assistant.services.kb_status import KbStatusService
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
-from assistant.telemetry import Telemetry, setup_telemetry
+from assistant.telemetry import FeedbackMetrics, Telemetry, setup_telemetry
 from eval.dashboard import router as dashboard_router  # the one seam where assistant imports eval
 from feedback.db import make_engine, migrate
 from feedback.drafts import DraftStore
@@ -41,7 +41,11 @@ def create_app(
         settings.feedback.pseudonym_key, settings.feedback.pseudonym_key_file, generate=settings.env != "prod"
     )  # prod never invents a key: a lost key splits pseudonyms
     events = EventService(
-        store.engine, settings.feedback, Pseudonymizer(key), lambda text: mask_pii(text).text
+        store.engine,
+        settings.feedback,
+        Pseudonymizer(key),
+        lambda text: mask_pii(text).text,
+        FeedbackMetrics(telemetry.meter).record,
     )
 
     @asynccontextmanager

@@ -7,10 +7,11 @@ text, never an agent identity.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from opentelemetry.metrics import Histogram, Meter
+from opentelemetry.metrics import Counter, Histogram, Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
@@ -86,3 +87,70 @@ def setup_telemetry(
             "hra.pipeline.step.duration", unit="ms", description="Latency per step"
         ),
     )
+
+
+_LABEL = re.compile(r"^[a-z0-9][a-z0-9_.:+-]{0,39}$")
+
+
+def _label(value: object) -> str:
+    """A category label, or ``other``: a metric attribute is never free text (nor a pseudonym)."""
+    text = str(value).strip().lower() if value is not None else "none"
+    return text if _LABEL.match(text) else "other"
+
+
+class FeedbackMetrics:
+    """Metrics of the feedback pipeline, recorded from feedback.events.EventService (its
+    ``recorder``) once an event is stored. Attributes: arm, topic, drafter, release (kb version),
+    outcome or flag kind — categories only; topics that are not a short slug become ``other``."""
+
+    def __init__(self, meter: Meter) -> None:
+        def hist(name: str, description: str) -> Histogram:
+            return meter.create_histogram(f"hra.feedback.{name}", unit="ms", description=description)
+
+        self.time_to_send = hist("time_to_send", "Draft (or empty reply box) shown → text used")
+        self.verification = hist("verification", "Time with at least one source open (sent or discarded)")
+        self.correction = hist("correction", "Active editing time, pauses excluded (sent)")
+        self.discard = hist("discard_time", "Time spent on a draft finally discarded")
+        self.feedback = hist("verdict_delay", "Draft shown → verdict posted (the form itself is not timed)")
+        self.outcomes: Counter = meter.create_counter(
+            "hra.feedback.outcomes", description="Sent or discarded, by outcome"
+        )
+        self.regenerations: Counter = meter.create_counter(
+            "hra.feedback.regenerations", description="Régénérer"
+        )
+        self.flags: Counter = meter.create_counter("hra.feedback.flags", description="Flags on shown drafts")
+        self.verdicts: Counter = meter.create_counter(
+            "hra.feedback.verdicts", description="Verdicts, down reasons"
+        )
+
+    def record(self, obs: Any) -> None:
+        """``obs``: a feedback.events.Observation (duck-typed: assistant code stays independent)."""
+        base = {
+            "arm": _label(obs.arm),
+            "topic": _label(obs.topic),
+            "drafter": _label(obs.drafter),
+            "release": _label(obs.release),
+        }
+        timings: dict[str, int] = obs.timings
+        if obs.type == "sent":
+            if "ms_to_send" in timings:
+                self.time_to_send.record(timings["ms_to_send"], base)
+            if "active_edit_ms" in timings:
+                self.correction.record(timings["active_edit_ms"], base)
+        if obs.type in ("sent", "discarded") and "sources_open_ms" in timings:
+            self.verification.record(timings["sources_open_ms"], base)
+        if obs.type == "discarded" and "ms_to_send" in timings:
+            self.discard.record(timings["ms_to_send"], base)
+        if obs.type in ("sent", "discarded"):
+            self.outcomes.add(1, {**base, "outcome": _label(obs.outcome)})
+        if obs.type == "regenerated":
+            self.regenerations.add(1, base)
+        if obs.type == "shown":
+            for kind in obs.flag_kinds:
+                self.flags.add(1, {**base, "kind": _label(kind)})
+        if obs.type == "verdict":
+            if "ms_to_send" in timings:
+                self.feedback.record(timings["ms_to_send"], base)
+            reasons = obs.down_reasons or ("up",)
+            for reason in reasons:
+                self.verdicts.add(1, {**base, "reason": _label(reason)})

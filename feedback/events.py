@@ -11,6 +11,7 @@ returns the stored result (200); the same id with a different content is a confl
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,28 @@ from feedback.models import DraftRecord, FeedbackEvent
 from feedback.schemas import FREE_TEXT_FIELDS, Sent
 from feedback.settings import FeedbackSettings
 
+log = logging.getLogger(__name__)
 Mask = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What telemetry may know about a stored event: categories and durations, never a text, never
+    an agent. ``release`` is the knowledge-base version the draft was written with."""
+
+    type: str
+    outcome: str | None
+    arm: str
+    topic: str | None
+    drafter: str
+    release: str
+    timings: dict[str, int]
+    duration_ms: int | None  # sources_opened
+    down_reasons: tuple[str, ...]
+    flag_kinds: tuple[str, ...]
+
+
+Recorder = Callable[[Observation], None]
 
 
 class UnknownDraftError(Exception):
@@ -56,9 +78,15 @@ def edit_distances(draft: str, final: str) -> tuple[float, float]:
 
 class EventService:
     def __init__(
-        self, engine: Engine, settings: FeedbackSettings, pseudonymize: Pseudonymizer, mask: Mask
+        self,
+        engine: Engine,
+        settings: FeedbackSettings,
+        pseudonymize: Pseudonymizer,
+        mask: Mask,
+        recorder: Recorder | None = None,  # metrics of stored events (assistant/telemetry.py)
     ) -> None:
         self.engine, self.settings, self._pseudonymize, self._mask = engine, settings, pseudonymize, mask
+        self._recorder = recorder
         self._head = chain.ChainHead()
 
     def outcome(self, char_distance: float) -> str:
@@ -123,9 +151,15 @@ class EventService:
         with chain.writer_lock(), self.engine.begin() as conn:
             chain.lock_chain(conn)
             draft = conn.execute(
-                select(DraftRecord.draft_text, DraftRecord.arm, DraftRecord.agent_pseudonym).where(
-                    DraftRecord.id == row["draft_id"]
-                )
+                select(
+                    DraftRecord.draft_text,
+                    DraftRecord.arm,
+                    DraftRecord.agent_pseudonym,
+                    DraftRecord.topic,
+                    DraftRecord.drafter,
+                    DraftRecord.kb_version,
+                    DraftRecord.flags,
+                ).where(DraftRecord.id == row["draft_id"])
             ).first()
             # Another agent's draft (or one written before drafts had an owner) is "not found": the
             # answer must not even confirm that it exists. Checked before idempotency on purpose.
@@ -157,4 +191,27 @@ class EventService:
                 conn, row["event_id"], event_canonical(FeedbackEvent(**row)), row["received_at"]
             )
         self._head.committed()
+        if self._recorder is not None:
+            self._observe(row, draft)
         return Stored(row["event_id"], True, row["outcome"], row["edit_distance_char"])
+
+    def _observe(self, row: dict[str, Any], draft: Any) -> None:
+        payload = row["payload"]
+        timings = {k: int(v) for k, v in (payload.get("timings") or {}).items() if v is not None}
+        observation = Observation(
+            type=row["type"],
+            outcome=row["outcome"],
+            arm=draft.arm,
+            topic=draft.topic,
+            drafter=draft.drafter,
+            release=draft.kb_version,
+            timings=timings,
+            duration_ms=payload.get("duration_ms"),
+            down_reasons=tuple(payload.get("reasons", ())) if payload.get("value") == "down" else (),
+            flag_kinds=tuple(str(f.get("kind", "?")) for f in (draft.flags or []) if isinstance(f, dict)),
+        )
+        try:
+            assert self._recorder is not None
+            self._recorder(observation)
+        except Exception:  # metrics never break the storing of an event
+            log.exception("feedback metrics failed")
