@@ -245,3 +245,20 @@ def test_the_page_and_its_modules_are_served(simulated: tuple[TestClient, Posted
     ):
         assert client.get(f"/dashboard/static/{name}").status_code == 200, name
     assert client.get("/dashboard/static/..%2Fstore.py").status_code == 404
+
+
+def test_eval_runs_per_release_are_shown(simulated: tuple[TestClient, Posted]) -> None:
+    """Last in the module: it creates the eval tables in the shared store."""
+    from eval.runs import Run, RunStore, release
+
+    client, _ = simulated
+    engine = client.app.state.store.engine  # type: ignore[attr-defined]
+    RunStore(engine).add(
+        Run("gold", "h" * 64, release(kb_version="kb-demo"), ["q1", "q2"], {"mrr@10": [1.0, 0.5]})
+    )
+    week = client.get(f"{API}/week", params={"week": WEEK}, headers=bearer("lead")).json()
+    (run,) = week["evals"]["runs"]
+    assert week["evals"]["message"] is None and run["release"]["kb_version"] == "kb-demo"
+    assert run["scores"]["mrr@10"]["value"] == 0.75
+    html = client.get(f"{API}/export", params={"week": WEEK}, headers=bearer("lead")).text
+    assert "kb-demo" in html and "mrr@10 0.750" in html
