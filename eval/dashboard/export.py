@@ -19,6 +19,7 @@ td,th{border:1px solid #d0d7de;padding:.25rem .6rem;text-align:left}
 td.n{text-align:right}.muted{color:#57606a;fill:#57606a}
 .demo{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem}
 .suppressed{color:#57606a;font-style:italic}.chart text{font-size:12px;fill:#1b1f24}.bar{fill:#0969da}
+figure{margin:1rem 0}figcaption{font-weight:600}
 .trace{fill:none;stroke:#0969da;stroke-width:2}.dot{fill:#0969da}.axis{stroke:#8c959f}
 """
 
@@ -143,12 +144,18 @@ def _trend(trend: dict[str, Any] | None) -> str:
     if not trend:
         return ""
     weeks = trend["weeks"]
-    charts = [
-        svg.line([(w["week"], w["questions"]) for w in weeks], "Questions par semaine", lambda v: f"{v:.0f}"),
-        svg.line([(w["week"], w["as_is_share"]) for w in weeks], "Part envoyée telle quelle", percent),
-        svg.line([(w["week"], w["down_share"]) for w in weeks], "Part « pas utile »", percent),
+    series = [
+        ("questions", "Questions par semaine", lambda v: f"{v:.0f}"),
+        ("drafted_share", "Part des questions avec brouillon", percent),
+        ("as_is_share", "Part des brouillons envoyés tels quels", percent),
+        ("down_share", "Part des brouillons jugés « pas utile »", percent),
     ]
-    return "<h2>Tendance</h2>" + "".join(f"<figure>{c}</figure>" for c in charts)
+    figures = [
+        f"<figure><figcaption>{escape(title)}</figcaption>"
+        f"{svg.line([(w['week'], w[key]) for w in weeks], title, fmt)}</figure>"
+        for key, title, fmt in series
+    ]
+    return f"<h2>Tendance sur {len(weeks)} semaines</h2>" + "".join(figures)
 
 
 def render(report: dict[str, Any], trend: dict[str, Any] | None = None) -> str:
