@@ -14,6 +14,7 @@ from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
 from assistant.panel import mount_panel
 from assistant.pipeline.drafting.llm import LlmDrafter
+from assistant.pipeline.pii import ensure_loaded as ensure_pii_model
 from assistant.pipeline.pii import mask_pii
 from assistant.services.changelog import ChangelogService
 from assistant.services.drafting import DraftingService
@@ -51,6 +52,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         migrate(settings.database_url)  # the schema is alembic's: upgrade to head before serving
+        ensure_pii_model()  # ~8 s once per process; a missing French model fails here, not on a question
         knowledge.start()
         yield
         store.engine.dispose()
