@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 # Before any model import: stable CPU latency and no network attempts (see shared/STACK.md).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -17,3 +19,12 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.postgres",
 ]
+
+_BROWSER_FIXTURES = {"page", "context", "browser", "browser_context_args"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last, wherever they live: Playwright's sync API keeps an event loop running in
+    the main thread for the session, and an asyncio test collected after it then fails with
+    « Runner.run() cannot be called from a running event loop »."""
+    items.sort(key=lambda item: bool(_BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))))
