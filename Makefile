@@ -93,7 +93,7 @@ bench-audit: install ## `hra audit verify` on 100,000 events → bench/results/a
 clean: ## Remove the local index and caches (not the venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-screenshots: install-test ## Browser tests, then copy their screenshots of each panel state into docs/panel/
-	$(BIN)/pytest -q -m browser tests/panel
+screenshots: install-test ## Browser tests, then copy their screenshots of each panel state into docs/panel/ (the dashboard's go straight to docs/dashboard/)
+	$(BIN)/pytest -q -m browser tests/panel tests/eval/test_dashboard_browser.py
 	mkdir -p docs/panel
 	cp test-artifacts/panel/*.png docs/panel/
