@@ -26,6 +26,12 @@ LABELS: dict[str, dict[str, str]] = {
         "too_long": "Trop long",
         "other": "Autre",
     },
+    "extra": {
+        "verification": "Vérification des sources",
+        "correction": "Correction du brouillon",
+        "false_positives": "Brouillons écartés",
+        "feedback": "Retours « pas utile »",
+    },
     "flags": {
         "invalid_citation": "Renvoi vers un passage absent",
         "no_citation": "Brouillon sans renvoi",

@@ -1,4 +1,5 @@
-"""The dashboard's two reads: one week (with the eval runs and the demo flag) and a trend."""
+"""The dashboard's two reads: one week (with the eval runs, the demo flag and the time saved against
+the control arm) and a trend."""
 
 from __future__ import annotations
 
@@ -9,14 +10,9 @@ from sqlalchemy import Engine
 
 from eval.dashboard import aggregates
 from eval.dashboard.store import eval_runs, is_demo, load
+from eval.dashboard.time_saved import time_saved
 from eval.dashboard.weeks import bounds, current_week, french_label, last_weeks, shift
 
-RESERVED = {
-    "title": "Temps gagné et travail induit",
-    "message": "Cette section arrive avec le prochain lot : temps gagné (bras témoin contre bras "
-    "assisté, avec intervalle de confiance) et travail induit par l'outil (vérification des sources, "
-    "corrections, brouillons écartés, régénérations).",
-}
 NO_RUNS = "aucune évaluation enregistrée"
 
 
@@ -35,7 +31,7 @@ def week_data(
         "next": shift(week, 1) if week < this_week else None,
         "demo": is_demo(engine),
         "evals": {"runs": runs, "message": None if runs else NO_RUNS},
-        "reserved": RESERVED,
+        "time_saved": time_saved(engine, week, min_agents),
     }
 
 

@@ -58,3 +58,27 @@ def _svg(title: str, height: int, body: str) -> str:
         f'height="{height}" role="img" aria-label="{escape(title)}" class="chart">'
         f"<title>{escape(title)}</title>{body}</svg>"
     )
+
+
+def stacked(
+    items: list[tuple[str, float]], title: str, fmt: Callable[[float], str] = lambda v: f"{v:g}"
+) -> str:
+    """One stacked horizontal bar (segments side by side, each with its own title), then a legend:
+    swatch, label and value, one line each."""
+    total = sum(max(0.0, v) for _, v in items) or 1
+    bar_h, legend_top = 26, 40
+    x, parts = 0.0, []
+    for i, (name, value) in enumerate(items):
+        w = (WIDTH - 2) * max(0.0, value) / total
+        text = escape(f"{name} : {fmt(value)}")
+        parts.append(
+            f'<rect x="{x:.1f}" y="4" width="{w:.1f}" height="{bar_h}" class="seg seg{i}">'
+            f"<title>{text}</title></rect>"
+        )
+        y = legend_top + i * ROW
+        parts.append(
+            f'<rect x="0" y="{y + 4}" width="14" height="14" class="seg seg{i}"/>'
+            f'<text x="22" y="{y + 16}">{text}</text>'
+        )
+        x += w
+    return _svg(title, legend_top + ROW * len(items), "".join(parts))

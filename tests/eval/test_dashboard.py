@@ -15,8 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from assistant.app import create_app
+from eval.dashboard.export import headline
+from eval.dashboard.time_saved import time_saved
 from eval.dashboard.weeks import current_week, shift
 from eval.demo import Posted, Simulation, agents_from, load_questions, mark_demo
+from eval.measures_store import week_measures
 from feedback.models import FeedbackEvent
 from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
 from tests.fixtures.app import agent_bearer, bearer, settings_for
@@ -140,7 +143,7 @@ def test_week_numbers_match_what_was_posted(simulated: tuple[TestClient, Posted]
         assert block["median"] == (f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s")
     assert week["flags"]["by_kind"] == dict(want["flags"])
     assert week["demo"] is False and week["evals"]["message"] == "aucune évaluation enregistrée"
-    assert week["reserved"]["title"] == "Temps gagné et travail induit"
+    assert week["time_saved"]["title"] == "Temps gagné et travail induit" and "reserved" not in week
     engine = client.app.state.store.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
         pseudonyms = set(conn.execute(select(FeedbackEvent.agent_pseudonym)).scalars())
@@ -241,10 +244,53 @@ def test_the_page_and_its_modules_are_served(simulated: tuple[TestClient, Posted
         "charts.js",
         "export.js",
         "format.js",
+        "timesaved.js",
         "dashboard.css",
     ):
         assert client.get(f"/dashboard/static/{name}").status_code == 200, name
     assert client.get("/dashboard/static/..%2Fstore.py").status_code == 404
+
+
+def test_time_saved_is_what_week_measures_returns(simulated: tuple[TestClient, Posted]) -> None:
+    """The section is ``week_measures`` for the week and the 3 before it (cumulated), as is."""
+    client, _ = simulated
+    engine = client.app.state.store.engine  # type: ignore[attr-defined]
+    section = client.get(f"{API}/week", params={"week": WEEK}, headers=bearer("lead")).json()["time_saved"]
+    want = week_measures(engine, WEEK, min_agents=5, weeks=4)
+    assert {k: v for k, v in section.items() if k not in ("title", "method")} == want
+    assert section["method"] == "eval/MEASURES.md" and section["weeks"][-1] == WEEK
+    this_week = section["per_week"][-1]
+    assert this_week["week"] == WEEK
+    alone = week_measures(engine, WEEK, min_agents=5)["per_week"][0]  # the week on its own: same cells
+    assert this_week["overall"] == alone["overall"] and this_week["extra_work"] == alone["extra_work"]
+    overall = this_week["overall"]
+    assert overall["status"] == "ok" and overall["n_control"] >= 10 and overall["agents"] == 10
+    assert this_week["net"]["status"] == "ok" and this_week["extra_work"]["status"] == "ok"
+    assert (
+        headline(overall) in client.get(f"{API}/export", params={"week": WEEK}, headers=bearer("lead")).text
+    )
+    assert time_saved(engine, WEEK, 5) is time_saved(engine, WEEK, 5)  # cached per data version
+
+
+def test_a_thin_week_shows_why_the_time_saved_is_hidden(simulated: tuple[TestClient, Posted]) -> None:
+    client, _ = simulated
+    section = client.get(f"{API}/week", params={"week": SMALL_WEEK}, headers=bearer("lead")).json()[
+        "time_saved"
+    ]
+    thin = section["per_week"][-1]
+    reason = "moins de 5 agents distincts dans un des deux bras"
+    assert thin["overall"] == {
+        "cell": "(tous thèmes)",
+        "questions": thin["overall"]["questions"],
+        "status": "masqué",
+        "reason": reason,
+    }
+    assert thin["overall"]["questions"] > 0 and "hodges_lehmann_s" not in thin["overall"]
+    assert thin["extra_work"] == {"status": "masqué", "reason": "moins de 5 agents distincts"}
+    assert thin["net"]["status"] == "pas assez de données"
+    html = client.get(f"{API}/export", params={"week": SMALL_WEEK}, headers=bearer("lead")).text
+    assert f"Temps gagné : non affiché — masqué : {reason}." in html
+    assert "Effet net : non affiché" in html
 
 
 def test_eval_runs_per_release_are_shown(simulated: tuple[TestClient, Posted]) -> None:

@@ -5,6 +5,7 @@ the « Données de démonstration » banner, as after `hra demo simulate`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -17,8 +18,10 @@ from playwright.sync_api import Browser, Page, expect
 from assistant.app import create_app
 from eval.dashboard.weeks import current_week, shift
 from eval.demo import Simulation, agents_from, mark_demo
+from eval.simulate_sessions import SimConfig, make_agents, simulate_week
 from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
 from tests.eval.test_dashboard import corpus_questions
+from tests.eval.test_measures_replay import replay
 from tests.fixtures.app import TOKENS, agent_bearer, settings_for
 from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
 from tests.fixtures.server import serving
@@ -34,10 +37,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Three past weeks of 8 agents (25 questions each), the current week empty."""
-    root = tmp_path_factory.mktemp("dashboard-browser")
+def app_settings(root: Path) -> Any:
     (root / "sources").mkdir()
     corpus = write_jsonl(root / "sources" / "kb.jsonl", cast(list[dict[str, object]], SMALL_CORPUS))
     kb = KnowledgeBaseSettings(
@@ -46,16 +46,34 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         embeddings=EmbeddingSettings(models=["fake"], shipped_vectors_dir=root / "no-vectors"),
     )
     settings = settings_for(kb, root)
-    settings = settings.model_copy(
+    return settings.model_copy(
         update={"drafting": settings.drafting.model_copy(update={"control_share": 0.2})}
     )
-    app = create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Three past weeks of 8 agents (25 questions each), the current week empty."""
+    app = create_app(app_settings(tmp_path_factory.mktemp("dashboard-browser")))
     with TestClient(app) as client:
         sim = Simulation(client, app.state.store.engine, agents_from([agent_bearer(n) for n in range(1, 9)]))
         for week in WEEKS:
             sim.week(week, 25, corpus_questions())
         mark_demo(app.state.store.engine)
         with serving(app, lifespan="off") as base:  # started (and migrated) by the TestClient
+            yield base
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A week from eval/simulate_sessions.py (10 agents, 20 % control arm, known effects per topic:
+    verification, corrections, discarded drafts, regenerations, verdicts, retyped control questions)
+    replayed through the real app, as in tests/eval/test_measures_replay.py."""
+    app = create_app(app_settings(tmp_path_factory.mktemp("dashboard-measured")))
+    config = SimConfig(agents=10, questions_per_agent=45, control_share=0.2, retype_share=0.15)
+    with TestClient(app) as client:
+        replay(client, simulate_week(WEEKS[-1], config, seed=5, agents=make_agents(config, 5, "agent")))
+        with serving(app, lifespan="off") as base:
             yield base
 
 
@@ -94,6 +112,9 @@ def test_a_lead_lands_on_the_dashboard_and_walks_the_weeks(wide: Page, live: str
     expect(wide.locator("#demo-banner")).to_be_visible()
     expect(wide.locator("#week-view")).to_contain_text("Non affiché : moins de 5 agents")
     expect(wide.locator("#next-week")).to_be_disabled()
+    expect(wide.locator("section.time-saved")).to_contain_text(
+        "Temps gagné : non affiché — masqué : moins de 5 agents distincts dans un des deux bras."
+    )
     expect(wide.locator("#nav")).to_be_hidden()  # a lead may see one page: no navigation to show
     accessible(wide, "empty-week")
     shot(wide, "2-semaine-sans-donnees")
@@ -134,3 +155,28 @@ def test_each_role_lands_on_its_page(wide: Page, live: str) -> None:
     wide.get_by_role("link", name="Tableau de bord").click()
     expect(wide.locator("#nav a[aria-current=page]")).to_have_text("Tableau de bord")
     expect(wide.locator("#week-title")).to_contain_text("Semaine")
+
+
+def test_the_time_saved_section_is_filled(wide: Page, measured: str) -> None:
+    sign_in(wide, measured, "lead")
+    expect(wide).to_have_url(f"{measured}/dashboard/?week={current_week()}")
+    wide.get_by_role("button", name="Semaine précédente").click()  # WEEKS[-1], the simulated week
+    expect(wide).to_have_url(f"{measured}/dashboard/?week={WEEKS[-1]}")
+    card = wide.locator("section.time-saved")
+    expect(card.get_by_role("heading", name="Temps gagné et travail induit")).to_be_visible()
+    expect(card.locator(".headline").first).to_have_text(
+        re.compile(
+            r"^\S+( min \S+)? s (gagnées|perdues) par question \[.+ ; .+\], "
+            r"\d+ questions assistées / \d+ témoins\."
+        )
+    )
+    expect(card.get_by_role("columnheader", name="Hodges–Lehmann [IC 95 %]").first).to_be_visible()
+    expect(card.get_by_role("rowheader", name="conges").first).to_be_visible()
+    expect(card.locator("svg title").first).to_have_text(re.compile("^Travail induit par question assistée"))
+    expect(card.get_by_role("rowheader", name="Vérification des sources").first).to_be_visible()
+    expect(card.locator(".net").first).to_contain_text("Effet net :")
+    expect(card).to_contain_text("Questions témoin reposées")
+    expect(card.locator("details").first).to_contain_text("Puissance")
+    accessible(wide, "time-saved")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    card.screenshot(path=str(SHOTS / "5-temps-gagne.png"))

@@ -12,8 +12,8 @@ function node(tag, attrs = {}, text) {
   return n;
 }
 
-function frame(title, height) {
-  const svg = node("svg", { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-label": title, class: "chart" });
+function frame(title, height, width = WIDTH) {
+  const svg = node("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "chart" });
   svg.append(node("title", {}, title));
   return svg;
 }
@@ -60,5 +60,27 @@ export function line(points, title, fmt = String) {
   });
   if (d) svg.append(node("path", { d: d.trim(), class: "trace" }));
   svg.append(...marks);
+  return svg;
+}
+
+/** One stacked horizontal bar: items [[label, value]] side by side, then a legend (swatch, label,
+ * value) one line each; every segment carries its own <title>. */
+export function stacked(items, title, fmt = String) {
+  const total = items.reduce((sum, [, v]) => sum + Math.max(0, v), 0) || 1;
+  const barH = 26, legendTop = barH + 14, width = 2 * WIDTH;  // a wide card: text stays at its size
+  const svg = frame(title, legendTop + ROW * items.length, width);
+  let x = 0;
+  items.forEach(([name, value], i) => {
+    const w = ((width - 2) * Math.max(0, value)) / total;
+    const seg = node("rect", { x: x.toFixed(1), y: 4, width: w.toFixed(1), height: barH, class: `seg seg${i}` });
+    seg.append(node("title", {}, `${name} : ${fmt(value)}`));
+    svg.append(seg);
+    x += w;
+    const y = legendTop + i * ROW;
+    svg.append(
+      node("rect", { x: 0, y: y + 4, width: 14, height: 14, class: `seg seg${i}` }),
+      node("text", { x: 22, y: y + 16 }, `${name} : ${fmt(value)}`),
+    );
+  });
   return svg;
 }

@@ -6,3 +6,7 @@ export const seconds = (s) => {
   const total = Math.round(s), m = Math.floor(total / 60), r = total % 60;
   return m ? `${m} min ${String(r).padStart(2, "0")} s` : `${r} s`;
 };
+/** Signed seconds (a time saved may be negative: the draft then costs time): « −1 min 05 s ». */
+export const signedSeconds = (s) => (s === null || s === undefined ? "—" : Math.round(s) < 0 ? `−${seconds(-s)}` : seconds(s));
+/** Decimal with a French comma: « 0,075 ». */
+export const decimal = (v, digits = 2) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits).replace(".", ","));

@@ -5,6 +5,7 @@ import { API, authHeaders, errorMessage } from "/panel/api.js";
 import { $, el } from "/panel/dom.js";
 import { bars } from "./charts.js";
 import { count, percent } from "./format.js";
+import { timeSavedCard } from "./timesaved.js";
 
 export async function fetchWeek(week) {
   const query = week ? `?week=${encodeURIComponent(week)}` : "";
@@ -115,10 +116,10 @@ export function renderWeek(data) {
   const L = data.labels;
   $("week-title").textContent = data.label.charAt(0).toUpperCase() + data.label.slice(1);
   $("demo-banner").hidden = !data.demo;
-  const reserved = card(data.reserved.title, el("p", data.reserved.message, { class: "suppressed" }));
   const blocks = [
     activity(data.activity, L), outcomes(data.outcomes, L), verdicts(data.verdicts, L), edits(data.edit_distance),
-    times(data.time_to_send, L), flags(data.flags, L), gaps(data.kb_gaps), evals(data.evals), reserved,
+    times(data.time_to_send, L), flags(data.flags, L), gaps(data.kb_gaps), evals(data.evals),
+    timeSavedCard(data.time_saved, L, card),
   ];
   $("week-view").replaceChildren(...blocks);
 }
