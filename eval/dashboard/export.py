@@ -205,7 +205,7 @@ def _hidden_topics(b: dict[str, Any]) -> str:
             groups.setdefault(_why(c), []).append(c["cell"])
     return "".join(
         f'<p class="suppressed">Thèmes non affichés — {escape(reason)} ({len(names)} '
-        f"thème{'s' if len(names) > 1 else ''}) : {escape(', '.join(names))}.</p>"
+        f"thème{'s' if len(names) > 1 else ''}).</p>"
         for reason, names in groups.items()
     )
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from assistant.app import create_app
 from eval.dashboard.export import headline
-from eval.dashboard.time_saved import time_saved
+from eval.dashboard.time_saved import redact_hidden_topics, time_saved
 from eval.dashboard.weeks import current_week, shift
 from eval.demo import Posted, Simulation, agents_from, load_questions, mark_demo
 from eval.measures_store import week_measures
@@ -256,8 +256,10 @@ def test_time_saved_is_what_week_measures_returns(simulated: tuple[TestClient, P
     client, _ = simulated
     engine = client.app.state.store.engine  # type: ignore[attr-defined]
     section = client.get(f"{API}/week", params={"week": WEEK}, headers=bearer("lead")).json()["time_saved"]
-    want = week_measures(engine, WEEK, min_agents=5, weeks=4)
+    want = redact_hidden_topics(week_measures(engine, WEEK, min_agents=5, weeks=4))
     assert {k: v for k, v in section.items() if k not in ("title", "method")} == want
+    hidden = [c for c in section["per_week"][-1]["per_topic"] if c["status"] != "ok"]
+    assert hidden and {c["cell"] for c in hidden} == {"thème masqué"}  # hidden topics are not named
     assert section["method"] == "eval/MEASURES.md" and section["weeks"][-1] == WEEK
     this_week = section["per_week"][-1]
     assert this_week["week"] == WEEK

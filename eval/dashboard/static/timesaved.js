@@ -38,7 +38,8 @@ export function headline(c) {
   return `${verb} ${interval(c.hodges_lehmann_ci95_s)}, ${sizes(c)}.${doubt}`;
 }
 
-/** Topics hidden for the same reason, in one line: « masqué : moins de 5 agents … (28 thèmes) : a, b ». */
+/** Topics hidden for the same reason, in one line: « masqué : moins de 5 agents … (28 thèmes) ».
+ * Their names are not given: the server does not send them (eval/dashboard/time_saved.py). */
 function hiddenTopics(b) {
   const groups = new Map();
   for (const c of b.per_topic.filter((t) => t.status !== "ok")) {
@@ -46,7 +47,7 @@ function hiddenTopics(b) {
     groups.set(key, [...(groups.get(key) || []), c.cell]);
   }
   return [...groups].map(([reason, names]) =>
-    el("p", `Thèmes non affichés — ${reason} (${names.length} thème${names.length > 1 ? "s" : ""}) : ${names.join(", ")}.`,
+    el("p", `Thèmes non affichés — ${reason} (${names.length} thème${names.length > 1 ? "s" : ""}).`,
       { class: "suppressed" }));
 }
 
