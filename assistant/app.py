@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
+import swagger_ui_bundle
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from assistant.api import admin, changelog, drafts, health, search
@@ -23,6 +30,7 @@ from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
 from assistant.telemetry import FeedbackMetrics, Telemetry, setup_telemetry
 from eval.dashboard import router as dashboard_router  # the one seam where assistant imports eval
+from feedback.audit import AuditError, ensure_recent_checkpoint
 from feedback.db import make_engine, migrate
 from feedback.drafts import DraftStore
 from feedback.events import EventService
@@ -49,18 +57,42 @@ def create_app(
         FeedbackMetrics(telemetry.meter).record,
     )
 
+    fb = settings.feedback
+    audit_key = load_key(fb.audit_key, fb.audit_key_file, generate=settings.env != "prod")
+    checkpoint_every = timedelta(hours=settings.feedback.checkpoint_every_hours)
+
+    def checkpoint_if_due() -> None:
+        """Sign a checkpoint when the latest is older than checkpoint_every (a log that does not
+        verify is never signed: logged, the app still serves)."""
+        try:
+            ensure_recent_checkpoint(store.engine, audit_key, checkpoint_every)
+        except AuditError as exc:
+            logging.getLogger("hra.audit").error("no checkpoint signed: %s", exc)
+
+    async def checkpoint_daily() -> None:
+        while True:
+            await asyncio.sleep(min(checkpoint_every.total_seconds(), 3600.0))
+            await asyncio.to_thread(checkpoint_if_due)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         migrate(settings.database_url)  # the schema is alembic's: upgrade to head before serving
+        checkpoint_if_due()
         ensure_pii_model()  # ~8 s once per process; a missing French model fails here, not on a question
         knowledge.start()
+        task = asyncio.create_task(checkpoint_daily())
         yield
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
         store.engine.dispose()
 
     app = FastAPI(
         title="Assistant RH — brouillons de réponses",
         version="0.2.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from the swagger-ui-bundle package: no CDN
+        redoc_url=None,
         description="Drafts cited French replies for HR agents, who edit and send them. "
         "The machine never sends and never decides. Authentication: `Authorization: Bearer <token>`; "
         "each route lists the roles it accepts (agent, lead, rep, admin). /health and /ready are open.",
@@ -70,10 +102,12 @@ def create_app(
     app.state.drafting = drafting
     app.state.store = store
     app.state.events = events
+    app.state.audit_key = audit_key  # Ed25519 seed signing checkpoints (never served)
     app.state.changelog = ChangelogService(settings.changelog)
     app.state.kb_status = KbStatusService(settings)
     app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
     install_error_handlers(app)
+    install_offline_docs(app)
     mount_panel(app)
     for router in (
         health.router,
@@ -95,3 +129,20 @@ def create_app(
         excluded_urls="/api/v1/health,/api/v1/ready",
     )
     return app
+
+
+def install_offline_docs(app: FastAPI) -> None:
+    """/docs with Swagger UI's JS/CSS from the installed swagger-ui-bundle package (no CDN, no
+    validator badge): the page works on a network with no way out."""
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )

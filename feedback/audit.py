@@ -6,28 +6,38 @@ content, and each (non-purged) event row still says what was recorded when it wa
 What it cannot prove on its own: that the tail was not cut off, or that the whole chain was not
 recomputed after an edit — a signed checkpoint kept outside the database covers those two.
 
-Checkpoints are signed with HMAC-SHA256 (``cryptography`` is not installed here, so no Ed25519):
-whoever checks the signature needs the key, so representatives verify through someone holding it,
-or compare the head hash of a checkpoint they stored themselves (that part needs no key).
+Checkpoints are signed with Ed25519: the private seed stays on the server, the public key is
+published (``/api/v1/audit/public-key``, AUDIT.md), so anyone can check a checkpoint — a
+representative keeps one as a *receipt* and later checks that the log still extends it, with
+``export_bundle`` and the standalone ``feedback/verifier/verify_audit.py`` (no database, no key).
+
+Canonical content, version 2 (events appended from now on): the agent appears as
+``agent_sha256 = SHA-256(event_id ":" pseudonym)`` instead of the pseudonym, so the content can be
+handed out whole — it names no pseudonym and cannot be linked across events without the database.
+Version 1 entries (older) carry the pseudonym: a bundle gives only their digest.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, Engine, func, null, select, update
 from sqlalchemy.orm import Session
 
 from feedback.chain import GENESIS, canonical_json, lock_chain, sha256_hex
-from feedback.models import AuditCheckpoint, AuditEntry, FeedbackEvent
+from feedback.keys import SigningKeyLike, fingerprint, grouped, public_key_of, public_raw, signing_key
+from feedback.models import AuditCheckpoint, AuditEntry, DraftRecord, FeedbackEvent
 
-ALGORITHM = "hmac-sha256"
+ALGORITHM = "ed25519"
+CANONICAL_VERSION = 2
+_V2_SUFFIX = f',"v":{CANONICAL_VERSION}}}'  # sorted keys: "v" is always the last one
+BUNDLE_FORMAT = "hra-audit-bundle/1"
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -57,13 +67,19 @@ def _event_dict(
     edit_distance_char: float | None,
     edit_distance_word: float | None,
     outcome: str | None,
+    version: int = CANONICAL_VERSION,
 ) -> dict[str, Any]:
     # Positional so the verifier can feed raw result tuples without building ORM objects.
+    agent: dict[str, Any] = (
+        {"agent_pseudonym": agent_pseudonym}
+        if version == 1
+        else {"agent_sha256": agent_tag(event_id, agent_pseudonym), "v": version}
+    )
     return {
+        **agent,
         "event_id": event_id,
         "draft_id": draft_id,
         "type": type_,
-        "agent_pseudonym": agent_pseudonym,
         "occurred_at": iso_utc(occurred_at),
         # The payload is represented by its digest: retention can then delete the payload while
         # every other field stays covered by the chain.
@@ -73,6 +89,16 @@ def _event_dict(
         "edit_distance_word": edit_distance_word,
         "outcome": outcome,
     }
+
+
+def agent_tag(event_id: str, agent_pseudonym: str) -> str:
+    """The agent as the chain covers it (v2): bound to the event, so two events of one agent do
+    not share a tag, and the pseudonym cannot be read back from it."""
+    return sha256_hex(f"{event_id}:{agent_pseudonym}")
+
+
+def canonical_version(canonical: str) -> int:
+    return CANONICAL_VERSION if canonical.endswith(_V2_SUFFIX) else 1
 
 
 def event_canonical(event: FeedbackEvent) -> str:
@@ -97,8 +123,9 @@ def event_canonical(event: FeedbackEvent) -> str:
 # --------------------------------------------------------------------------- checkpoints
 
 
-def key_id(key: bytes) -> str:
-    return hashlib.sha256(key).hexdigest()[:16]
+def key_id(key: SigningKeyLike) -> str:
+    """The checkpoint key's fingerprint: SHA-256 of the raw Ed25519 public key, hex."""
+    return fingerprint(key)
 
 
 @dataclass(frozen=True)
@@ -144,16 +171,32 @@ class Checkpoint:
 
 
 def sign_checkpoint(tree_size: int, head_hash: str, created_at: str, key: bytes) -> Checkpoint:
+    """``key``: the 32-byte Ed25519 private seed."""
     unsigned = Checkpoint(tree_size, head_hash, created_at, ALGORITHM, key_id(key), "")
-    signature = hmac.new(key, unsigned.signed_bytes(), hashlib.sha256).hexdigest()
+    signature = signing_key(key).sign(unsigned.signed_bytes()).hex()
     return Checkpoint(tree_size, head_hash, created_at, ALGORITHM, key_id(key), signature)
 
 
-def verify_signature(cp: Checkpoint, key: bytes) -> bool:
+def verify_signature(cp: Checkpoint, key: SigningKeyLike) -> bool:
+    """``key``: the public key (or the private seed, whose public half is used)."""
     if cp.algorithm != ALGORITHM:
         return False
-    expected = hmac.new(key, cp.signed_bytes(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, cp.signature)
+    try:
+        public_key_of(key).verify(bytes.fromhex(cp.signature), cp.signed_bytes())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def public_key_info(key: SigningKeyLike) -> dict[str, str]:
+    """What ``/api/v1/audit/public-key`` serves and a bundle carries."""
+    fp = fingerprint(key)
+    return {
+        "algorithm": ALGORITHM,
+        "public_key_hex": public_raw(key).hex(),
+        "fingerprint": fp,
+        "fingerprint_grouped": grouped(fp),
+    }
 
 
 def _head(session: Session) -> tuple[int, str]:
@@ -191,14 +234,47 @@ def make_checkpoint(engine: Engine, key: bytes, *, check: bool = True) -> Checkp
     return cp
 
 
+def _of_row(row: AuditCheckpoint) -> Checkpoint:
+    return Checkpoint(
+        row.tree_size, row.head_hash, iso_utc(row.created_at), row.algorithm, row.key_id, row.signature
+    )
+
+
 def latest_checkpoint(engine: Engine) -> Checkpoint | None:
     with Session(engine) as session:
         row = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)).first()
-        if row is None:
-            return None
-        return Checkpoint(
-            row.tree_size, row.head_hash, iso_utc(row.created_at), row.algorithm, row.key_id, row.signature
-        )
+        return None if row is None else _of_row(row)
+
+
+def recent_checkpoints(engine: Engine, limit: int = 10) -> list[Checkpoint]:
+    """The newest checkpoints, oldest first."""
+    with Session(engine) as session:
+        rows = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(limit)).all()
+        return [_of_row(row) for row in reversed(rows)]
+
+
+def checkpoint_now(engine: Engine, key: bytes) -> tuple[Checkpoint, bool]:
+    """A receipt for the current head: the latest checkpoint when it already covers the head under
+    this key (asking again does not pile up identical rows), else a new one. (checkpoint, new?)"""
+    latest = latest_checkpoint(engine)
+    with Session(engine) as session:
+        head = _head(session)
+    if latest is not None and latest.key_id == key_id(key) and (latest.tree_size, latest.head_hash) == head:
+        return latest, False
+    return make_checkpoint(engine, key), True
+
+
+def ensure_recent_checkpoint(
+    engine: Engine, key: bytes, max_age: timedelta, now: datetime | None = None
+) -> Checkpoint | None:
+    """Sign a checkpoint when there is none under this key younger than ``max_age`` (startup and
+    the daily task). Returns the new checkpoint, or None when the latest one is recent enough."""
+    latest = latest_checkpoint(engine)
+    now = now or datetime.now(UTC)
+    fresh = latest is not None and now - datetime.fromisoformat(latest.created_at) < max_age
+    if fresh and latest is not None and latest.key_id == key_id(key):
+        return None
+    return make_checkpoint(engine, key)
 
 
 # --------------------------------------------------------------------------- verification
@@ -346,7 +422,7 @@ def _event_problem(
                 "contenu supprimé avant la fin de la durée de conservation",
                 "payload deleted before the end of the retention period",
             )
-    fields = _event_dict(*row[6:16])
+    fields = _event_dict(*row[6:16], version=canonical_version(canonical))  # type: ignore[misc]
     if fields["payload_sha256"] is None:  # purged: the payload's digest can only come from the log
         fields["payload_sha256"] = json.loads(canonical).get("payload_sha256")
     derived = canonical_json(fields)
@@ -387,7 +463,7 @@ _CHECKPOINT_MISMATCH = (
 )
 
 
-def _checkpoint_problem(cp: Checkpoint, key: bytes | None) -> str | None:
+def _checkpoint_problem(cp: Checkpoint, key: SigningKeyLike | None) -> str | None:
     if key is None:
         return None
     if cp.key_id != key_id(key):
@@ -415,7 +491,7 @@ def _orphan_events(conn: Connection) -> tuple[int, str | None]:
 def verify(
     engine: Engine,
     checkpoint: Checkpoint | None = None,
-    key: bytes | None = None,
+    key: SigningKeyLike | None = None,
     batch: int = 5000,
     retention_days: int | None = None,
 ) -> VerifyReport:
@@ -461,7 +537,7 @@ def verify(
     return VerifyReport(True, walk.size, None, _ok_reason(walk.size, checkpoint, key), walk.head, walk.size)
 
 
-def _ok_reason(size: int, cp: Checkpoint | None, key: bytes | None) -> str:
+def _ok_reason(size: int, cp: Checkpoint | None, key: SigningKeyLike | None) -> str:
     fr, en = f"journal intègre : {size} entrées vérifiées", f"log intact: {size} entries verified"
     if cp is not None:
         signed_fr, signed_en = (
@@ -496,3 +572,89 @@ def purge(engine: Engine, before: datetime) -> int:
             execution_options={"synchronize_session": False},
         )
     return int(count)
+
+
+PURGED_PREFIX = "[purgé sha256:"
+_CITATION_TEXT_KEYS = ("text", "cited_sentence")  # the KB passage (not stored today) and the draft's sentence
+
+
+def purged_marker(text_: str) -> str:
+    """What replaces a purged text: its SHA-256 stays, so a copy kept elsewhere can still be matched."""
+    return f"{PURGED_PREFIX}{sha256_hex(text_)}]"
+
+
+def _purged(value: Any) -> Any:
+    if not isinstance(value, str) or value.startswith(PURGED_PREFIX):
+        return value
+    return purged_marker(value)
+
+
+def purge_drafts(engine: Engine, before: datetime) -> int:
+    """Retention for drafts created before ``before``: the masked question, the draft text and the
+    citations' sentences are replaced by ``[purgé sha256:<hex>]`` (decision, topic, scores, chunk
+    ids stay). Drafts are not in the chain, whose entries stay as they were. Returns the drafts
+    purged now (0 when run again)."""
+    cutoff = before.replace(tzinfo=UTC) if before.tzinfo is None else before.astimezone(UTC)
+    count = 0
+    with Session(engine) as session, session.begin():
+        rows = session.scalars(
+            select(DraftRecord).where(
+                (DraftRecord.created_at < cutoff) & ~DraftRecord.question_masked.startswith(PURGED_PREFIX)
+            )
+        ).all()
+        for record in rows:
+            record.question_masked = _purged(record.question_masked)
+            record.draft_text = _purged(record.draft_text)
+            record.citations = [
+                {**c, **{k: _purged(c[k]) for k in _CITATION_TEXT_KEYS if c.get(k) is not None}}
+                for c in record.citations or []
+            ]
+            count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- export bundle
+
+
+def export_bundle(engine: Engine, key: SigningKeyLike, checkpoints: int = 10) -> dict[str, Any]:
+    """Everything needed to verify the log without the database or any secret (format
+    ``hra-audit-bundle/1``, documented in AUDIT.md §5): per entry its hash, its content digest and
+    — for version-2 content, which names no pseudonym and holds no text — the canonical content
+    itself; the newest checkpoints under the current key; the public key. Checkpoints are read
+    before the entries, so every checkpoint falls inside the entries (the log only grows)."""
+    fp = key_id(key)
+    signed = [asdict(cp) for cp in recent_checkpoints(engine, checkpoints) if cp.key_id == fp]
+    entries: list[dict[str, Any]] = []
+    head = GENESIS
+    with engine.connect() as conn:
+        after = 0
+        while True:
+            rows = conn.execute(
+                select(AuditEntry.seq, AuditEntry.canonical, AuditEntry.content_digest, AuditEntry.entry_hash)
+                .where(AuditEntry.seq > after)
+                .order_by(AuditEntry.seq)
+                .limit(5000)
+            ).all()
+            if not rows:
+                break
+            for seq, canonical, digest, entry_hash in rows:
+                shareable = canonical is not None and canonical_version(canonical) == CANONICAL_VERSION
+                entries.append(
+                    {
+                        "seq": seq,
+                        "entry_hash": entry_hash,
+                        "content_digest": digest,
+                        "content": canonical if shareable else None,
+                    }
+                )
+                head = entry_hash
+            after = rows[-1][0]
+    return {
+        "format": BUNDLE_FORMAT,
+        "created_at": iso_utc(datetime.now(UTC)),
+        "public_key": public_key_info(key),
+        "tree_size": len(entries),
+        "head_hash": head,
+        "checkpoints": signed,
+        "entries": entries,
+    }

@@ -1,12 +1,15 @@
 """``hra audit verify|checkpoint|purge`` — the audit log from the command line.
 
 Registered by assistant/cli.py as ``hra audit`` (feedback must not import assistant, so settings
-are read here from the same environment variables: HRA_DATABASE_URL, HRA_FEEDBACK__AUDIT_KEY).
+are read here from the same environment variables: HRA_DATABASE_URL, HRA_FEEDBACK__AUDIT_KEY — the
+Ed25519 seed signing checkpoints). ``hra audit verify --bundle`` checks an exported bundle with the
+standalone verifier (feedback/verifier/verify_audit.py): no database, no secret.
 Exit codes: 0 the log verifies, 1 it does not (or the command refused), 2 usage/configuration error.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,11 +28,13 @@ from feedback.audit import (
     latest_checkpoint,
     make_checkpoint,
     purge,
+    purge_drafts,
     verify,
 )
 from feedback.db import make_engine
 from feedback.keys import KeyMissingError, load_key
 from feedback.settings import FeedbackSettings
+from feedback.verifier.verify_audit import verify_bundle
 
 audit_app = typer.Typer(
     help="Journal d'audit des retours : vérifier, signer un point de contrôle, purger. / "
@@ -47,7 +52,7 @@ KeyFile = Annotated[
     typer.Option(
         "--key-file",
         envvar="HRA_FEEDBACK__AUDIT_KEY_FILE",
-        help="Hex checkpoint key file (used when HRA_FEEDBACK__AUDIT_KEY is unset).",
+        help="Hex Ed25519 seed file signing checkpoints (used when HRA_FEEDBACK__AUDIT_KEY is unset).",
     ),
 ]
 
@@ -108,10 +113,22 @@ def verify_cmd(
             help="Checkpoint JSON kept outside the database (default: the latest stored one).",
         ),
     ] = None,
+    bundle: Annotated[
+        Path | None,
+        typer.Option("--bundle", help="Verify this exported bundle instead of the database (no key needed)."),
+    ] = None,
+    receipt: Annotated[
+        Path | None, typer.Option("--receipt", help="With --bundle: a checkpoint the bundle must extend.")
+    ] = None,
+    public_key: Annotated[
+        str | None, typer.Option("--public-key", help="With --bundle: expected public key or fingerprint.")
+    ] = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     key_file: KeyFile = Path("var/audit.key"),
 ) -> None:
     """Recompute the hash chain and report the first broken entry (exit 1 when broken)."""
+    if bundle is not None:
+        _verify_bundle(bundle, receipt, public_key)
     engine = _engine(database_url)
     key = audit_key(key_file, generate=False)
     try:
@@ -134,6 +151,17 @@ def verify_cmd(
         engine.dispose()
     _print_report(report)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _verify_bundle(bundle: Path, receipt: Path | None, public_key: str | None) -> NoReturn:
+    try:
+        data = json.loads(bundle.read_text(encoding="utf-8"))
+        receipt_data = json.loads(receipt.read_text(encoding="utf-8")) if receipt else None
+    except (OSError, ValueError) as exc:
+        _fail(f"fichier illisible / unreadable file: {exc}")
+    ok, verdict, _ = verify_bundle(data, receipt_data, public_key)
+    typer.echo(verdict)
+    raise typer.Exit(0 if ok else 1)
 
 
 @audit_app.command("checkpoint")
@@ -171,7 +199,8 @@ def purge_cmd(
     yes: Annotated[bool, typer.Option("--yes", help="Really purge (irreversible).")] = False,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
 ) -> None:
-    """Drop event payloads older than --before (retention). Hashes stay: the chain still verifies."""
+    """Drop event payloads, and drafts' questions, texts and cited sentences, older than --before
+    (retention). Hashes stay: the chain still verifies."""
     cutoff = before.replace(tzinfo=UTC)
     keep_after = datetime.now(UTC) - timedelta(days=retention_days())
     if cutoff > keep_after:
@@ -189,8 +218,12 @@ def purge_cmd(
     engine = _engine(database_url)
     try:
         count = purge(engine, cutoff)
+        drafts = purge_drafts(engine, cutoff)
     except SQLAlchemyError as exc:
         _fail(f"cannot write the feedback store / base inaccessible: {exc}")
     finally:
         engine.dispose()
-    say(f"{count} événements purgés avant le {cutoff.date()} / {count} events purged before {cutoff.date()}")
+    say(
+        f"{count} événements purgés et {drafts} brouillons vidés avant le {cutoff.date()} / "
+        f"{count} events purged and {drafts} drafts emptied before {cutoff.date()}"
+    )

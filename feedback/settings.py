@@ -16,8 +16,21 @@ class FeedbackSettings(BaseModel):
     pseudonym_key_file: Path = Field(
         default=Path("var/pseudonym.key"), description="Hex key file (mode 600)."
     )
-    audit_key: SecretStr | None = Field(default=None, description="HMAC key signing audit checkpoints.")
-    audit_key_file: Path = Field(default=Path("var/audit.key"), description="Hex key file for checkpoints.")
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 private seed (32 bytes, hex) signing audit checkpoints. Unset: read from "
+        "audit_key_file (generated in dev, required in prod). Its public key is served at "
+        "/api/v1/audit/public-key.",
+    )
+    audit_key_file: Path = Field(
+        default=Path("var/audit.key"), description="Hex Ed25519 seed file for checkpoints (mode 600)."
+    )
+    checkpoint_every_hours: float = Field(
+        default=24,
+        gt=0,
+        description="A checkpoint is signed at startup and then by a background task whenever the "
+        "latest one is older than this.",
+    )
     retention_days: int = Field(
         default=365, ge=30, description="Event payloads older than this may be purged."
     )

@@ -12,18 +12,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 import feedback
 from assistant.auth import AgentAccess, Principal, require_roles
 from assistant.errors import ConflictError, DomainError, NotFoundError
+from feedback.audit import AuditError, checkpoint_now, export_bundle, latest_checkpoint, public_key_info
 from feedback.events import EventConflictError, EventService, UnknownDraftError
 from feedback.schemas import EventIn
 from feedback.stats import to_csv, weekly_stats
 
 router = APIRouter(tags=["feedback"])
 AUDIT_DOC = Path(feedback.__file__).parent / "AUDIT.md"
+VERIFIER = Path(feedback.__file__).parent / "verifier" / "verify_audit.py"
 _EVENT = TypeAdapter(EventIn)
 AuditReader = Annotated[Principal, Depends(require_roles("rep", "lead", "admin"))]
 
@@ -131,12 +133,64 @@ def stats_csv(
     responses={404: {"description": "no checkpoint yet"}},
 )
 def checkpoint(request: Request, _: AuditReader) -> dict[str, Any]:
-    from feedback.audit import latest_checkpoint
-
     found = latest_checkpoint(_events(request).engine)
     if found is None:
         raise NotFoundError("no checkpoint yet (run `hra audit checkpoint`) / aucun point de contrôle")
     return json_of(found)
+
+
+@router.post(
+    "/audit/checkpoint",
+    summary="A signed receipt (Ed25519) for the log as it is now: tree size, head hash, time, "
+    "signature, key fingerprint. Keep it: a later bundle must extend it. 201 new, 200 when the "
+    "latest checkpoint already covers the current head; 409 when the log does not verify (it is "
+    "never signed then). Roles: rep, lead, admin.",
+    status_code=201,
+    responses={200: {"description": "the latest checkpoint already covers the head"}, 409: {}},
+)
+def new_checkpoint(request: Request, _: AuditReader) -> JSONResponse:
+    try:
+        cp, created = checkpoint_now(_events(request).engine, request.app.state.audit_key)
+    except AuditError as exc:
+        raise ConflictError(str(exc)) from exc
+    return JSONResponse(
+        json_of(cp),
+        status_code=201 if created else 200,
+        headers={"Content-Disposition": f'attachment; filename="recu-audit-{cp.tree_size}.json"'},
+    )
+
+
+@router.get(
+    "/audit/public-key",
+    summary="The Ed25519 public key that signs checkpoints (raw, hex) and its fingerprint "
+    "(SHA-256 of the raw key, hex). Roles: rep, lead, admin.",
+)
+def public_key(request: Request, _: AuditReader) -> dict[str, str]:
+    return public_key_info(request.app.state.audit_key)
+
+
+@router.get(
+    "/audit/bundle",
+    summary="Everything needed to verify the log offline (format hra-audit-bundle/1, AUDIT.md §5): "
+    "entry hashes and pseudonym-free contents, recent checkpoints, public key. Roles: rep, lead, admin.",
+)
+def bundle(request: Request, _: AuditReader) -> Response:
+    body = json.dumps(export_bundle(_events(request).engine, request.app.state.audit_key), ensure_ascii=False)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="paquet-audit.json"'},
+    )
+
+
+@router.get(
+    "/audit/verifier.py",
+    summary="The standalone verifier (one Python file: standard library + cryptography). "
+    "Roles: rep, lead, admin.",
+    response_class=FileResponse,
+)
+def verifier_script(_: AuditReader) -> FileResponse:
+    return FileResponse(VERIFIER, media_type="text/x-python; charset=utf-8", filename="verify_audit.py")
 
 
 @router.get(
@@ -144,8 +198,24 @@ def checkpoint(request: Request, _: AuditReader) -> dict[str, Any]:
     summary="How to verify the log yourself (French). Roles: rep, lead, admin.",
     response_class=PlainTextResponse,
 )
-def verifier(_: AuditReader) -> PlainTextResponse:
-    return PlainTextResponse(AUDIT_DOC.read_text(encoding="utf-8"), media_type="text/markdown; charset=utf-8")
+def verifier(request: Request, _: AuditReader) -> PlainTextResponse:
+    """AUDIT.md with this deployment's public key written into §5.2 (the committed file cannot
+    know it: each deployment has its own key)."""
+    doc = AUDIT_DOC.read_text(encoding="utf-8")
+    start, end = doc.find(_KEY_START), doc.find(_KEY_END)
+    if 0 <= start < end:
+        key = public_key_info(request.app.state.audit_key)
+        block = (
+            f"{_KEY_START}\nClé publique de ce déploiement (Ed25519, hexadécimal) :\n\n"
+            f"    {key['public_key_hex']}\n\nSon empreinte (SHA-256), **à recopier une fois** "
+            "(procès-verbal, courriel au CSE) ; si elle change un jour sans changement de clé "
+            f"annoncé par écrit, c'est un signal d'alerte :\n\n    {key['fingerprint_grouped']}\n"
+        )
+        doc = doc[:start] + block + doc[end:]
+    return PlainTextResponse(doc, media_type="text/markdown; charset=utf-8")
+
+
+_KEY_START, _KEY_END = "<!-- cle-publique -->", "<!-- /cle-publique -->"
 
 
 def json_of(cp: Any) -> dict[str, Any]:

@@ -719,8 +719,9 @@ def test_purge_keeps_hashes_and_newer_payloads(log: Engine) -> None:
 
 def test_checkpoint_json_round_trip_and_signature(log: Engine) -> None:
     cp = make_checkpoint(log, KEY)
-    assert (cp.tree_size, cp.head_hash, cp.algorithm) == (N, entry(log, N)["entry_hash"], "hmac-sha256")
-    assert cp.key_id == key_id(KEY) and len(cp.key_id) == 16
+    assert (cp.tree_size, cp.head_hash, cp.algorithm) == (N, entry(log, N)["entry_hash"], "ed25519")
+    assert cp.key_id == key_id(KEY) and len(cp.key_id) == 64  # SHA-256 of the raw public key
+    assert len(cp.signature) == 128  # Ed25519: 64 bytes
     assert Checkpoint.from_json(cp.to_json()) == cp
     assert latest_checkpoint(log) == cp  # read back from the table, same bytes signed
     assert verify_signature(cp, KEY) and not verify_signature(cp, OTHER_KEY)

@@ -1,0 +1,1 @@
+"""The standalone audit verifier (one file, standard library + cryptography): see verify_audit.py."""
