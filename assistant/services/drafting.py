@@ -196,10 +196,15 @@ class DraftingService:
     def get(self, draft_id: str, agent: str | None) -> dict[str, Any]:
         """``agent``: the caller's pseudonym; None reads any draft (admins). Another agent's draft is
         "not found", exactly like an unknown id."""
+        return record_public(self._own_draft(draft_id, agent))
+
+    def _own_draft(self, draft_id: str, agent: str | None) -> DraftRecord:
+        """The draft if ``agent`` owns it (None: any draft, for admins); else "not found", exactly
+        like an unknown id, so an agent cannot even learn that another agent's draft exists."""
         record = self.store.get(draft_id)
         if record is None or (agent is not None and record.agent_pseudonym != agent):
             raise NotFoundError(f"no draft {draft_id} / brouillon introuvable")
-        return record_public(record)
+        return record
 
     def assign_arm(self, request: DraftRequest) -> Arm:
         """The condition of this question, decided here and only here (never by the panel).
@@ -209,9 +214,7 @@ class DraftingService:
         if request.force_draft_of is not None:
             return self._check_forced(request)
         if request.regenerate_of is not None:
-            original = self.store.get(request.regenerate_of)
-            if original is None or (request.agent is not None and original.agent_pseudonym != request.agent):
-                raise NotFoundError(f"no draft {request.regenerate_of} / brouillon introuvable")
+            original = self._own_draft(request.regenerate_of, request.agent)
             if original.arm == "control":
                 raise ConflictError(
                     "a control-arm question is answered without a draft "
@@ -228,9 +231,7 @@ class DraftingService:
         if request.regenerate_of is not None:
             raise ValueError("force_draft_of and regenerate_of are exclusive / l'un ou l'autre")
         assert request.force_draft_of is not None
-        original = self.store.get(request.force_draft_of)
-        if original is None or (request.agent is not None and original.agent_pseudonym != request.agent):
-            raise NotFoundError(f"no draft {request.force_draft_of} / brouillon introuvable")
+        original = self._own_draft(request.force_draft_of, request.agent)
         if original.arm == "control":
             raise ConflictError(
                 "a control-arm question is answered without a draft "
