@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from assistant.progress import progress_bar
 from assistant.settings import Settings
 from feedback.cli import audit_app
 
@@ -39,20 +39,7 @@ def kb_ingest(
     from knowledge_base.ingest import IngestError, ingest
 
     settings = Settings()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-
+    with progress_bar(console) as progress:
         try:
             report = ingest(settings.kb, paths or None, progress=progress, force=force)
         except IngestError as exc:

@@ -16,9 +16,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
+
+from assistant.progress import progress_bar
 
 eval_app = typer.Typer(
     help="Evaluation: score the gold set or feedback sets, store and compare runs.", no_args_is_help=True
@@ -75,20 +76,7 @@ def run(
             "[red]No LLM configured[/red] (HRA_LLM__PROVIDER / MISTRAL_API_KEY / HRA_LLM__BASE_URL)."
         )
         raise typer.Exit(2)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-
+    with progress_bar(console) as progress:
         if dataset == "gold":
             from eval.gold import gold_samples, load_gold
 
