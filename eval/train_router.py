@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.pipeline.router import MODEL_DIR, OOS_PREFIX, ORDINARY, SemanticRouter
+from assistant.pipeline.pii import mask_pii
+from assistant.pipeline.router import MODEL_DIR, OOS_PREFIX, ORDINARY, SemanticRouter, router_text
 from eval.router_data import Example, examples
 from knowledge_base.embedders import make_embedder
 from knowledge_base.embeddings import EmbeddingCache, OfflineEmbeddings, cache_key
@@ -94,7 +95,8 @@ def main() -> None:
     started = time.perf_counter()
     tune: list[Example] = [e for e in examples() if e.split == "tune"]
     labels = np.array([e.label for e in tune])
-    x = features(None, query_vectors([e.text for e in tune]))
+    # As at run time: the masked question retrieval gets, without greetings (router_text).
+    x = features(None, query_vectors([router_text(mask_pii(e.text).for_retrieval) for e in tune]))
     model = LogisticRegression(C=args.c, class_weight="balanced", max_iter=3000)
     counts = Counter(labels.tolist())
     folds = min(5, min(counts.values()))

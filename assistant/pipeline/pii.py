@@ -86,13 +86,24 @@ class MaskedText:
         BM25 and moves the query embedding, which lowered retrieval confidence on real e-mails."""
         if not self.entities:
             return self.text
-        return _tidy(_PLACEHOLDER.sub(" ", self.text))
+        return _tidy(_PLACEHOLDER.sub(" ", _LABELLED.sub(" ", self.text))).lstrip(" ,;:.-")
 
 
 _SPACES = re.compile(r"[ \t\u00a0]{2,}")
 _EMPTY_BRACKETS = re.compile(r"\(\s*[,;:/-]?\s*\)")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:)])")
 _REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:])+")
+
+
+# The words that introduced a masked value go with it: « matricule [MATRICULE_1] », « né le
+# [DATE_NAISSANCE_1] », « Signé [NOM_2] » — left alone, « matricule né le » read as a question about
+# files and dates and sent a leave question to the out-of-scope topics.
+_LABELLED = re.compile(
+    r"(?i:\b(?:matricule|agent\s+n°|n°\s*(?:d['’]\s*)?(?:agent|employé|salarié)|identifiant(?:\s+rh)?|numen"
+    r"|née?\s+le|née?\s+en|date\s+de\s+naissance|ddn|nir|n°\s*de\s+sécurité\s+sociale|sécu|iban|rib"
+    r"|tél(?:éphone)?\.?|portable|mobile|e-?mail|mail|courriel|adresse|domicilié(?:e)?\s+au|sign[ée]|cordialement)"
+    r"\s*(?:[:.,-]\s*)?)(?=\[(?:" + "|".join(_LABELS.values()) + r")_\d+\])"
+)
 
 
 def _tidy(text: str) -> str:

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from assistant.pipeline.sentences import split_sentences
+from knowledge_base.analysis import fold
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +116,28 @@ class SemanticRouter:
 
 def _is_sensitive(label: str) -> bool:
     return label != ORDINARY and not label.startswith(OOS_PREFIX)
+
+
+_SALUTATION = re.compile(
+    r"\b(?:bonjour|bonsoir|salut|hello|madame|monsieur|mesdames|messieurs|cher|chere|cordialement"
+    r"|salutations|respectueusement|amicalement|merci|remerciements|bonne journee|bonne soiree"
+    r"|bien a vous|a bientot)\b"
+)
+_WORD = re.compile(r"\w+")
+
+
+def router_text(text: str) -> str:
+    """What the router reads: the message without its greeting and sign-off sentences (« Bonjour, »,
+    « Cordialement, », « Merci d'avance. »). An e-mail's politeness says nothing of its topic, and
+    left in, it pulled ordinary HR e-mails towards the out-of-scope topics, whose examples are often
+    written as e-mails. A sentence is dropped when it has a salutation and at most 3 other words."""
+    kept = []
+    for sentence in split_sentences(text):
+        folded = fold(sentence)
+        if _SALUTATION.search(folded) and len(_WORD.findall(_SALUTATION.sub(" ", folded))) <= 3:
+            continue
+        kept.append(sentence)
+    return " ".join(kept) or text
 
 
 @lru_cache(maxsize=1)

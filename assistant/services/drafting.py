@@ -31,7 +31,7 @@ from assistant.pipeline.drafting.offline import OfflineDrafter
 from assistant.pipeline.drafting.style import LEVEL_REASONS, level_from_confidence, lower_level
 from assistant.pipeline.freshness import newer_first_pairs, parse_updated
 from assistant.pipeline.pii import mask_pii, unmask
-from assistant.pipeline.router import RouterThresholds, RouterVerdict, default_router
+from assistant.pipeline.router import RouterThresholds, RouterVerdict, default_router, router_text
 from assistant.pipeline.types import DrafterUnavailableError, DraftText, Passage
 from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
@@ -485,7 +485,8 @@ def read_meaning(
     if any(name not in dense for name in router.embedders):
         return None, None
     try:
-        verdict = router.read([dense[name].embed_query_array(text) for name in router.embedders])
+        reading = router_text(text)  # the same string as retrieval's unless greetings were dropped
+        verdict = router.read([dense[name].embed_query_array(reading) for name in router.embedders])
     except ValueError as exc:  # a different model version than the router was trained on
         log.warning("semantic router skipped: %s", exc)
         return None, None

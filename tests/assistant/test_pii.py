@@ -286,8 +286,14 @@ def test_a_real_email_with_every_kind() -> None:
 def test_the_retriever_gets_the_question_without_placeholders() -> None:
     masked = mask_pii("Bonjour, je suis Karim Benali (tél 06 12 34 56 78), ai-je droit à des congés ?")
     assert masked.text == "Bonjour, je suis [NOM_1] (tél [TELEPHONE_1]), ai-je droit à des congés ?"
-    assert masked.for_retrieval == "Bonjour, je suis (tél), ai-je droit à des congés ?"
+    # The label that introduced a value goes with it (« tél », « matricule », « né le »).
+    assert masked.for_retrieval == "Bonjour, je suis, ai-je droit à des congés ?"
     assert "[" not in masked.for_retrieval
+    labelled = mask_pii("Karim Benali, matricule 784512, né le 14/03/1962 : congés pour mon mariage ?")
+    assert labelled.for_retrieval == "congés pour mon mariage ?"
+    assert mask_pii("Le matricule figure-t-il sur le bulletin ?").for_retrieval == (
+        "Le matricule figure-t-il sur le bulletin ?"
+    )
     assert mask_pii("congés payés et RTT").for_retrieval == "congés payés et RTT"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.pipeline.router import OOS_PREFIX, ORDINARY, SemanticRouter, default_router
+from assistant.pipeline.router import OOS_PREFIX, ORDINARY, SemanticRouter, default_router, router_text
 from eval.train_router import threshold_for
 from knowledge_base.embedders import make_embedder
 from knowledge_base.settings import EmbeddingSettings
@@ -84,3 +84,18 @@ def test_real_questions_are_read_by_meaning(read: object, question: str, group: 
     else:
         got = "out_of_scope" if v.is_out_of_scope(t.out_of_scope) else "ordinary"
     assert got == group, v
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (
+            "Bonjour,\nCombien de jours de congé pour un mariage ?\nMerci d'avance.\nCordialement,",
+            "Combien de jours de congé pour un mariage ?",
+        ),
+        ("Merci de me dire si le congé est payé.", "Merci de me dire si le congé est payé."),
+        ("Bonjour", "Bonjour"),  # nothing else: kept as is
+    ],
+)
+def test_the_router_reads_the_message_without_its_greetings(text: str, read: str) -> None:
+    assert router_text(text) == read
