@@ -35,6 +35,7 @@ from feedback.keys import SigningKeyLike, fingerprint, grouped, public_key_of, p
 from feedback.models import AuditCheckpoint, AuditEntry, DraftRecord, FeedbackEvent
 
 ALGORITHM = "ed25519"
+LEGACY_ALGORITHM = "hmac-sha256"  # checkpoints signed before issue 15: the head hash still pins the log
 CANONICAL_VERSION = 2
 _V2_SUFFIX = f',"v":{CANONICAL_VERSION}}}'  # sorted keys: "v" is always the last one
 BUNDLE_FORMAT = "hra-audit-bundle/1"
@@ -500,6 +501,8 @@ def verify(
     a key, the checkpoint's signature must be valid before anything else is trusted."""
     keep_after = datetime.now(UTC) - timedelta(days=retention_days) if retention_days else None
     walk = _Walk(checkpoint, keep_after)
+    if checkpoint is not None and checkpoint.algorithm == LEGACY_ALGORITHM:
+        key = None  # the HMAC key is gone: only the head hash is checked (the report says so)
 
     def broken(seq: int | None, reason: str) -> VerifyReport:
         return VerifyReport(False, walk.size, seq, reason, walk.head, walk.size)

@@ -442,6 +442,21 @@ def test_checkpoints_are_made_when_due(tmp_path: Path) -> None:
     assert latest_checkpoint(engine) is not None
 
 
+def test_a_legacy_hmac_checkpoint_still_pins_the_head(tmp_path: Path) -> None:
+    engine = migrated_engine(tmp_path / "legacy.sqlite")
+    populate(engine, 5)
+    cp = make_checkpoint(engine, KEY)
+    legacy = Checkpoint(
+        cp.tree_size, cp.head_hash, cp.created_at, "hmac-sha256", "0123456789abcdef", "ab" * 32
+    )
+    report = verify(engine, legacy, KEY)
+    assert report.ok and "signature non vérifiée" in report.reason
+    moved = Checkpoint(5, "e" * 64, cp.created_at, "hmac-sha256", "0123456789abcdef", "ab" * 32)
+    assert not verify(engine, moved, KEY).ok
+    # The next checkpoint under Ed25519 accepts a log that matches the legacy one.
+    assert ensure_recent_checkpoint(engine, OTHER_KEY, timedelta(days=1)) is not None
+
+
 # --------------------------------------------------------------------------- retention
 
 
