@@ -619,12 +619,16 @@ def purge_drafts(engine: Engine, before: datetime) -> int:
 # --------------------------------------------------------------------------- export bundle
 
 
-def export_bundle(engine: Engine, key: SigningKeyLike, checkpoints: int = 10) -> dict[str, Any]:
+def export_bundle(
+    engine: Engine, key: SigningKeyLike, checkpoints: int = 10, with_content: bool = True
+) -> dict[str, Any]:
     """Everything needed to verify the log without the database or any secret (format
     ``hra-audit-bundle/1``, documented in AUDIT.md §5): per entry its hash, its content digest and
     — for version-2 content, which names no pseudonym and holds no text — the canonical content
     itself; the newest checkpoints under the current key; the public key. Checkpoints are read
-    before the entries, so every checkpoint falls inside the entries (the log only grows)."""
+    before the entries, so every checkpoint falls inside the entries (the log only grows).
+    ``with_content=False``: digests only — enough to prove the log extends a receipt, and no
+    per-event record (dates, draft ids, outcomes) leaves the server."""
     fp = key_id(key)
     signed = [asdict(cp) for cp in recent_checkpoints(engine, checkpoints) if cp.key_id == fp]
     entries: list[dict[str, Any]] = []
@@ -641,7 +645,11 @@ def export_bundle(engine: Engine, key: SigningKeyLike, checkpoints: int = 10) ->
             if not rows:
                 break
             for seq, canonical, digest, entry_hash in rows:
-                shareable = canonical is not None and canonical_version(canonical) == CANONICAL_VERSION
+                shareable = (
+                    with_content
+                    and canonical is not None
+                    and canonical_version(canonical) == CANONICAL_VERSION
+                )
                 entries.append(
                     {
                         "seq": seq,

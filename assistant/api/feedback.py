@@ -174,8 +174,10 @@ def public_key(request: Request, _: AuditReader) -> dict[str, str]:
     summary="Everything needed to verify the log offline (format hra-audit-bundle/1, AUDIT.md §5): "
     "entry hashes and pseudonym-free contents, recent checkpoints, public key. Roles: rep, lead, admin.",
 )
-def bundle(request: Request, _: AuditReader) -> Response:
-    body = json.dumps(export_bundle(_events(request).engine, request.app.state.audit_key), ensure_ascii=False)
+def bundle(request: Request, _: AuditReader, content: bool = True) -> Response:
+    """``content=false``: digests only (proves the log extends a receipt, shows no per-event record)."""
+    found = export_bundle(_events(request).engine, request.app.state.audit_key, with_content=content)
+    body = json.dumps(found, ensure_ascii=False)
     return Response(
         body,
         media_type="application/json",

@@ -562,6 +562,12 @@ def test_the_api_serves_key_receipts_bundle_and_verifier(client: TestClient, tmp
     bundle = res.json()
     assert bundle["public_key"] == key and bundle["tree_size"] == 12
 
+    digests_only = client.get("/api/v1/audit/bundle?content=false").json()
+    assert [e["content"] for e in digests_only["entries"]] == [None] * 12
+    assert [e["entry_hash"] for e in digests_only["entries"]] == [e["entry_hash"] for e in bundle["entries"]]
+    code, out = standalone(tmp_path, digests_only, made.json())
+    assert code == 0 and "(0 avec leur contenu, 12 par leur seule empreinte)" in out, out
+
     script = client.get("/api/v1/audit/verifier.py")
     assert script.status_code == 200 and script.text == VERIFIER.read_text(encoding="utf-8")
     (tmp_path / "verify_audit.py").write_text(script.text, encoding="utf-8")
