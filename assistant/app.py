@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from assistant.api import admin, changelog, drafts, health, search
+from assistant.api import admin, changelog, drafts, health, search, verified
 from assistant.api import feedback as feedback_routes
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
@@ -102,6 +102,7 @@ def create_app(
     app.state.drafting = drafting
     app.state.store = store
     app.state.events = events
+    app.state.verified = drafting.verified  # the loop: sends make answers, drafts reuse them
     app.state.audit_key = audit_key  # Ed25519 seed signing checkpoints (never served)
     app.state.changelog = ChangelogService(settings.changelog)
     app.state.kb_status = KbStatusService(settings)
@@ -116,6 +117,7 @@ def create_app(
         feedback_routes.router,
         changelog.router,
         admin.router,
+        verified.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(dashboard_router)  # the leads' dashboard: /dashboard/ and /api/v1/dashboard/…

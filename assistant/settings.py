@@ -16,6 +16,7 @@ from assistant.auth import MIN_PROD_TOKEN_LENGTH, ROLES, AuthSettings
 from assistant.pipeline.decide import DecisionSettings
 from assistant.pipeline.drafting.llm import LlmSettings
 from assistant.services.changelog import ChangelogSettings
+from assistant.services.verified import VerifiedSettings
 from assistant.telemetry import TelemetrySettings
 from feedback.settings import FeedbackSettings
 from knowledge_base.settings import KnowledgeBaseSettings, RetrievalSettings
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     changelog: ChangelogSettings = Field(default_factory=ChangelogSettings)
+    verified: VerifiedSettings = Field(default_factory=VerifiedSettings)
     build_index_on_start: bool = Field(
         default=True,
         description="Build the index at start-up when none exists (seconds with the shipped "

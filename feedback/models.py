@@ -34,8 +34,8 @@ class DraftRecord(Base):
     retrieved: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # chunk ids, scores, ranks
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     kb_version: Mapped[str] = mapped_column(String(32))
-    drafter: Mapped[str] = mapped_column(String(20))  # offline | llm | none
-    model: Mapped[str | None] = mapped_column(String(80))
+    drafter: Mapped[str] = mapped_column(String(20))  # verified | offline | llm | none
+    model: Mapped[str | None] = mapped_column(String(80))  # drafter verified: verified:<answer id>:<date>
     prompt_version: Mapped[str | None] = mapped_column(String(40))
     fallback_reason: Mapped[str | None] = mapped_column(Text)
     latency_ms: Mapped[int] = mapped_column(Integer)
@@ -75,6 +75,34 @@ class FeedbackEvent(Base):
     edit_distance_word: Mapped[float | None] = mapped_column(Float)
     # accepted_as_is | edited | rewritten | discarded | no_draft (nothing drafted) | unassisted (control arm)
     outcome: Mapped[str | None] = mapped_column(String(20))
+
+
+class VerifiedAnswer(Base):
+    """A reply agents sent for a question, reusable as the draft of a near-identical question.
+
+    candidate → verified (sends by ``verified.min_agents`` distinct agents, or a lead) → retired (a
+    thumbs-down on a reuse, a cited source changed, or a lead). ``agents`` holds HMAC pseudonyms
+    only and is never served: the API shows counts. ``text`` is the PII-masked final text."""
+
+    __tablename__ = "verified_answers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(10), index=True)  # candidate | verified | retired
+    question_masked: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # with chunk ids: the sources check
+    kb_version: Mapped[str] = mapped_column(String(32))
+    embedder: Mapped[str] = mapped_column(String(40))  # the model of ``vector``; another one: recomputed
+    vector: Mapped[list[float]] = mapped_column(JSON)  # the masked question's query vector
+    agents: Mapped[list[str]] = mapped_column(JSON)  # distinct pseudonyms who sent it
+    drafts: Mapped[list[str]] = mapped_column(JSON)  # the drafts whose sends made it
+    sends: Mapped[int] = mapped_column(Integer)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_by: Mapped[str | None] = mapped_column(String(10))  # agents | lead
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_reason: Mapped[str | None] = mapped_column(String(40))  # thumbs_down | source_changed | lead
 
 
 class AuditEntry(Base):

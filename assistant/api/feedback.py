@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 import feedback
 from assistant.auth import AgentAccess, Principal, require_roles
 from assistant.errors import ConflictError, DomainError, NotFoundError
+from assistant.services.verified import VerifiedAnswers
 from feedback.audit import AuditError, checkpoint_now, export_bundle, latest_checkpoint, public_key_info
 from feedback.events import EventConflictError, EventService, UnknownDraftError
 from feedback.schemas import EventIn
@@ -48,13 +49,17 @@ class Batch(BaseModel):
     events: list[dict[str, Any]] = Field(min_length=1, description="Up to feedback.batch_max_events events.")
 
 
-def _ack(service: EventService, event: Any, subject: str) -> EventAck:
+def _ack(
+    service: EventService, event: Any, subject: str, verified: VerifiedAnswers | None = None
+) -> EventAck:
     try:
         stored = service.record(event, subject)
     except UnknownDraftError as exc:
         return EventAck(event_id=str(event.event_id), status=404, detail=str(exc))
     except EventConflictError as exc:
         return EventAck(event_id=str(event.event_id), status=409, detail=str(exc))
+    if verified is not None and stored.created and event.type in ("sent", "verdict"):
+        verified.observe(stored.event_id)  # a send may make a verified answer, a thumbs-down retire one
     return EventAck(event_id=stored.event_id, status=201 if stored.created else 200, outcome=stored.outcome)
 
 
@@ -65,10 +70,10 @@ def _ack(service: EventService, event: Any, subject: str) -> EventAck:
     status_code=201,
     responses={200: {"description": "already stored"}, 404: {}, 409: {}},
 )
-async def post_event(event: EventIn, service: Events, agent: AgentAccess) -> JSONResponse:
+async def post_event(event: EventIn, service: Events, agent: AgentAccess, request: Request) -> JSONResponse:
     # Run on the event loop on purpose: writes are serialised by the chain lock anyway, and a
     # store takes ~1 ms — cheaper than a thread-pool hop with 16 requests fighting for the GIL.
-    ack = _ack(service, event, agent.subject)
+    ack = _ack(service, event, agent.subject, request.app.state.verified)
     if ack.status == 404:
         raise NotFoundError(ack.detail or "")
     if ack.status == 409:
@@ -93,7 +98,7 @@ async def post_batch(body: Batch, service: Events, request: Request, agent: Agen
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
             acks.append(EventAck(event_id=str(raw.get("event_id", "?")), status=422, detail=problems))
             continue
-        acks.append(_ack(service, event, agent.subject))
+        acks.append(_ack(service, event, agent.subject, request.app.state.verified))
     return acks
 
 

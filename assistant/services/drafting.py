@@ -34,6 +34,7 @@ from assistant.pipeline.pii import mask_pii, unmask
 from assistant.pipeline.router import RouterThresholds, RouterVerdict, default_router, router_text
 from assistant.pipeline.types import DrafterUnavailableError, DraftText, Passage
 from assistant.services.knowledge import KnowledgeService
+from assistant.services.verified import Reuse, VerifiedAnswers, with_retrieved
 from assistant.settings import Settings
 from assistant.telemetry import Telemetry
 from feedback.drafts import DraftStore
@@ -184,6 +185,7 @@ class DraftingService:
         self.settings, self.knowledge, self.store, self.telemetry = settings, knowledge, store, telemetry
         self.llm = llm if llm is not None else LlmDrafter(settings.llm)
         self._rng = rng if rng is not None else random.SystemRandom()
+        self.verified = VerifiedAnswers(settings.verified, store.engine, knowledge.searcher)
 
     # -- public API ------------------------------------------------------------------------------
     def create(self, request: DraftRequest) -> dict[str, Any]:
@@ -297,6 +299,11 @@ class DraftingService:
             if forced:
                 decision = replace(decision, kind="drafted", reason=FORCED_REASON)
                 root.set_attribute("hra.forced", True)
+            # A verified answer (never for a routed/abstained, control, forced or regenerated one).
+            reuse: Reuse | None = None
+            if decision.kind == "drafted" and arm == "assisted" and not forced and not request.regenerate_of:
+                reuse = self.verified.find(searcher, masked.text, request.category)
+                passages = with_retrieved(reuse.passages, passages) if reuse else passages
             yield Event(
                 "passages",
                 {
@@ -311,7 +318,7 @@ class DraftingService:
             draft: DraftText | None = None
             checked: CheckedDraft | None = None
             if decision.kind == "drafted" and arm == "assisted":
-                draft = yield from self._draft(masked.text, passages, request.category, ctx)
+                draft = yield from self._draft(masked.text, passages, request.category, ctx, reuse)
                 assert draft is not None
                 renumbered, passages = renumber(draft.text, passages, newer_first_pairs(draft.text, passages))
                 draft = replace(draft, text=renumbered)
@@ -354,9 +361,18 @@ class DraftingService:
         yield Event("final", public)
 
     def _draft(
-        self, question: str, passages: list[Passage], category: str | None, ctx: Context
+        self,
+        question: str,
+        passages: list[Passage],
+        category: str | None,
+        ctx: Context,
+        reuse: Reuse | None = None,
     ) -> Generator[Event, None, DraftText]:
         with self._step("draft", ctx) as span:
+            if reuse is not None:
+                span.set_attribute("hra.drafter", "verified")
+                yield from (Event("token", {"text": piece}) for piece in _pieces(reuse.draft.text))
+                return reuse.draft
             fallback: str | None = None
             if self.llm.is_configured:
                 span.set_attribute("gen_ai.operation.name", "chat")

@@ -21,7 +21,7 @@ from feedback.models import Base
 
 DRAFTS = Base.metadata.tables["drafts"]  # Core: the test must not depend on ORM session behaviour
 FEEDBACK_TABLES = {"feedback_events", "audit_log", "audit_checkpoints"}
-ALL_TABLES = {"drafts"} | FEEDBACK_TABLES
+ALL_TABLES = {"drafts", "verified_answers"} | FEEDBACK_TABLES
 EXPECTED_INDEXES = {  # table → {index name: columns}; named by SQLAlchemy's ix_<table>_<column>
     "drafts": {
         "ix_drafts_created_at": ["created_at"],
@@ -37,6 +37,7 @@ EXPECTED_INDEXES = {  # table → {index name: columns}; named by SQLAlchemy's i
     },
     "audit_log": {},
     "audit_checkpoints": {},
+    "verified_answers": {"ix_verified_answers_status": ["status"]},
 }
 
 
@@ -97,7 +98,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0006_forced_draft"
+    assert _current(engine) == head == "0007_verified_answers"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -154,7 +155,7 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0006_forced_draft"
+    assert _current(engine) == "0007_verified_answers"
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -283,7 +284,7 @@ def test_the_forced_draft_migration_keeps_drafts_and_events_both_ways(db_url: st
         )
 
     migrate(db_url)
-    assert _current(engine) == "0006_forced_draft"
+    assert _current(engine) == "0007_verified_answers"
     forced = {c["name"]: c for c in inspect(engine).get_columns("drafts")}["forced"]
     assert forced["nullable"] is False
     with engine.begin() as connection:

@@ -49,6 +49,13 @@ function renderLevel(decision, forced = false) {
   box.replaceChildren("Confiance ", el("strong", level.level), ` — ${level.reason}`);
 }
 
+/** « Réponse déjà validée par l'équipe le jj/mm/aaaa », from a verified draft's model
+ * (verified:<answer id>:<YYYY-MM-DD>). */
+function verifiedLabel(model) {
+  const [y, m, d] = ((model || "").split(":")[2] || "").split("-");
+  return `Réponse déjà validée par l'équipe le ${d}/${m}/${y}`;
+}
+
 // decide.py's out-of-scope reason: « <where to redirect> Aucun brouillon proposé : répondez en orientant… »
 const REDIRECT_MARK = " Aucun brouillon proposé : répondez en orientant";
 const TODO_MARK = "Que faire :";
@@ -214,7 +221,8 @@ function onFinal(final) {
     state.draftText = final.text;
     const again = state.replacing && final.text === state.replacing.text
       ? " Même texte qu'avant : les sources n'ont pas changé." : "";
-    setStatus(`Brouillon prêt : relisez-le et vérifiez les sources${note}.${again}`);
+    const verified = final.drafter === "verified" ? `${verifiedLabel(final.model)}. ` : "";
+    setStatus(`${verified}Brouillon prêt : relisez-le et vérifiez les sources${note}.${again}`);
   } else { // abstained or routed: the agent keeps control and writes the reply here
     $("draft").value = "";
     $("draft").readOnly = false;
