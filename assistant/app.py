@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from assistant.api import admin, changelog, drafts, health, search, verified
+from assistant.api import admin, changelog, drafts, health, search, topics, verified
 from assistant.api import feedback as feedback_routes
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
@@ -117,6 +117,7 @@ def create_app(
         feedback_routes.router,
         changelog.router,
         admin.router,
+        topics.router,
         verified.router,
     ):
         app.include_router(router, prefix="/api/v1")

@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.api.deps import AgentCaller, Drafting
+from assistant.pipeline.topics import taxonomy
 from assistant.services.drafting import DraftRequest
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
@@ -27,7 +28,12 @@ class DraftCreate(BaseModel):
     category: Literal["private-sector", "civil-service"] | None = Field(
         default=None, description="The employee's category: restricts the sources to that audience."
     )
-    topic: str | None = Field(default=None, max_length=120, description="Optional topic label (stored).")
+    topic: str | None = Field(
+        default=None,
+        max_length=120,
+        description="A topic id of GET /api/v1/topics, to correct the topic the server infers from the "
+        "question and the retrieved passages (stored with the draft); any other value → 422.",
+    )
     regenerate_of: UUID | None = Field(
         default=None,
         description="The draft this request replaces (the panel's 'Régénérer'): the new draft stays in "
@@ -47,6 +53,19 @@ class DraftCreate(BaseModel):
         if not value.strip():
             raise ValueError("question is blank / la question est vide")
         return value
+
+    @field_validator("topic")
+    @classmethod
+    def _known_topic(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        topic = taxonomy().canonical(value)
+        if topic is None:
+            raise ValueError(
+                "unknown topic id: pick one of GET /api/v1/topics"
+                " / thème inconnu : choisir un thème de la liste"
+            )
+        return topic
 
     @model_validator(mode="after")
     def _one_of(self) -> DraftCreate:

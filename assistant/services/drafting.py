@@ -32,6 +32,7 @@ from assistant.pipeline.drafting.style import LEVEL_REASONS, level_from_confiden
 from assistant.pipeline.freshness import newer_first_pairs, parse_updated
 from assistant.pipeline.pii import mask_pii, unmask
 from assistant.pipeline.router import RouterThresholds, RouterVerdict, default_router, router_text
+from assistant.pipeline.topics import infer_topic
 from assistant.pipeline.types import DrafterUnavailableError, DraftText, Passage
 from assistant.services.knowledge import KnowledgeService
 from assistant.services.verified import Reuse, VerifiedAnswers, with_retrieved
@@ -441,7 +442,7 @@ class DraftingService:
             question_masked=question_masked,
             pii_kinds=list(pii_kinds),
             category=request.category,
-            topic=request.topic,
+            topic=request.topic or infer_topic(question_masked, passages),
             decision=decision.kind,
             decision_reason=decision.reason,
             confidence=decision.confidence,

@@ -19,6 +19,7 @@ import { say, setStatus, showError } from "./status.js";
 import { draftShown, edited, onVisibility } from "./timings.js";
 import { hideForms, initVerdicts, openDown, showVerdict, thumbUp } from "./verdicts.js";
 import { initShortcuts } from "./shortcuts.js";
+import { initTopics } from "./topics.js";
 import { readEvents } from "./stream.js";
 
 // ---------------------------------------------------------------- rendering a draft
@@ -276,6 +277,7 @@ function init() {
   $("logout").addEventListener("click", () => { session.clear(); showLogin(); });
   $("ask-form").addEventListener("submit", ask);
   initQuestion();
+  initTopics();
   $("draft").addEventListener("input", onDraftInput);
   $("draft").addEventListener("click", onDraftCaret);
   $("draft").addEventListener("keyup", (e) => { if (e.key.startsWith("Arrow")) onDraftCaret(); });
