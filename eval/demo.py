@@ -20,6 +20,7 @@ from uuid import uuid4
 
 from sqlalchemy import Engine, text, update
 
+from assistant.pipeline.topics import taxonomy
 from eval.dashboard.store import DEMO_TABLE
 from eval.dashboard.weeks import bounds
 from feedback.models import DraftRecord
@@ -68,16 +69,21 @@ def _lines(name: str) -> list[str]:
 
 
 def load_questions(limit: int = 400, seed: int = 0) -> list[tuple[str, str | None]]:
-    """(question, topic): dev questions with their first cluster as topic, and 5 % sensitive ones."""
+    """(question, topic): dev questions and 5 % sensitive ones. The topic is the taxonomy id the
+    question's first cluster names when it names one (an agent correcting the topic), else None: the
+    server infers it, as for most agents who leave the « Thème » list alone."""
     rows = [json.loads(line) for line in _lines("questions-dev.jsonl")]
     rng = random.Random(seed)
     rng.shuffle(rows)
-    pool: list[tuple[str, str | None]] = [
-        (r["question"], ((r.get("meta") or {}).get("clusters") or [None])[0]) for r in rows[:limit]
-    ]
+    pool: list[tuple[str, str | None]] = [(r["question"], _topic_id(r)) for r in rows[:limit]]
     sensitive = [json.loads(line) for line in _lines("sensitive.jsonl")]
-    pool += [(s["question"], s.get("category")) for s in sensitive[: max(limit // 20, 1)]]
+    pool += [(s["question"], None) for s in sensitive[: max(limit // 20, 1)]]
     return pool
+
+
+def _topic_id(row: dict[str, Any]) -> str | None:
+    cluster = ((row.get("meta") or {}).get("clusters") or [None])[0]
+    return taxonomy().canonical(cluster) if cluster else None
 
 
 class Simulation:

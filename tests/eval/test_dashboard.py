@@ -33,9 +33,9 @@ API = "/api/v1/dashboard"
 def corpus_questions() -> list[tuple[str, str | None]]:
     """Questions the small corpus answers, some it cannot (abstained), and sensitive ones (routed)."""
     covered = [
-        ("Combien de jours de congés payés par mois ?", "congés"),
-        ("Quelle est la durée du préavis de démission ?", "préavis"),
-        ("Comment sont rémunérées les heures supplémentaires ?", "heures supplémentaires"),
+        ("Combien de jours de congés payés par mois ?", "conges"),
+        ("Quelle est la durée du préavis de démission ?", "rupture-contrat"),
+        ("Comment sont rémunérées les heures supplémentaires ?", None),  # inferred by the server
     ]
     return covered * 6 + load_questions(limit=40, seed=3)
 

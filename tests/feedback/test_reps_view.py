@@ -35,6 +35,7 @@ def populated(client: TestClient) -> dict[str, str]:
     drafts = {  # each agent asks and answers on their own draft
         agent: client.post(
             "/api/v1/drafts",
+            # a loose spelling of the taxonomy id: stored as « conges »
             json={"question": "Combien de jours de congés payés par mois ?", "topic": "congés"},
             headers=agent_bearer(agent),
         ).json()["draft_id"]
@@ -72,7 +73,7 @@ def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, 
     week_a = next(r for r in rows if r["week"] == "2026-W10")
     assert week_a == {
         "week": "2026-W10",
-        "topic": "congés",
+        "topic": "conges",
         "suppressed": False,
         "agents": 6,
         "drafts_shown": 6,
@@ -94,9 +95,9 @@ def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, 
 def test_cells_under_five_agents_are_suppressed(client: TestClient, populated: dict[str, str]) -> None:
     rows = client.get("/api/v1/audit/stats", headers=bearer("lead")).json()
     week_b = next(r for r in rows if r["week"] == "2026-W11")
-    assert week_b == {"week": "2026-W11", "topic": "congés", "suppressed": True, "agents": "< 5"}
+    assert week_b == {"week": "2026-W11", "topic": "conges", "suppressed": True, "agents": "< 5"}
     csv = client.get("/api/v1/audit/stats.csv", headers=bearer("rep")).text
-    assert "2026-W11,congés,< 5,< 5" in csv and csv.startswith("week,topic,agents")
+    assert "2026-W11,conges,< 5,< 5" in csv and csv.startswith("week,topic,agents")
 
 
 def test_no_endpoint_returns_a_pseudonym(client: TestClient, populated: dict[str, str]) -> None:
