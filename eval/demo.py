@@ -107,6 +107,7 @@ class Simulation:
                 "regenerated_from": draft["regenerated_from"],
                 "forced": draft.get("forced", False),
                 "topic": draft["topic"],
+                "drafter": draft["drafter"],
                 "flags": [f["kind"] for f in draft["flags"]],
                 "question": draft["question_masked"],
                 "at": at,

@@ -1,24 +1,25 @@
 """KB gaps, clustered: the questions the knowledge base could not serve (abstained, discarded, or
-thumbs-down for « missing_info » / « outdated »), grouped by meaning — the to-do list of the KB
-maintainers.
+thumbs-down for « missing_information » / « outdated »), grouped by meaning — the to-do list of the KB
+maintainers, on the leads' dashboard and in its export.
 
-Pure part: ``cluster`` (agglomerative, average linkage, stops at a cosine threshold; numpy only)
-and ``gap_clusters`` (rows → clusters by frequency, examples only for clusters fed by at least
-``min_agents`` distinct agents; the others are counted, never shown). No pseudonym leaves here.
-
-NOT WIRED YET into eval/dashboard (aggregates / service / week.js / export.py): see the report of
-issue 13, part 2.
+``cluster`` is SciPy's average-linkage agglomerative clustering on cosine distance, cut where the two
+closest groups are less similar than a threshold; ``gap_clusters`` lists clusters by frequency, each
+with its most frequent taxonomy topic, and examples (masked questions) only for clusters fed by at
+least ``min_agents`` distinct agents; the others are counted, never shown. No pseudonym leaves here.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
 
-GAP_REASONS = ("missing_info", "outdated")
+GAP_REASONS = ("missing_information", "outdated")  # feedback.schemas reasons
+Embed = Callable[[Sequence[str]], np.ndarray]  # texts → one vector per row
 THRESHOLD = 0.8  # cosine similarity at which two groups stop merging
 MAX_EXAMPLES = 5
 
@@ -28,37 +29,25 @@ class GapQuestion:
     draft_id: str
     agent: str  # pseudonym: counted, never returned
     question: str  # PII-masked
+    topic: str | None = None  # taxonomy id
+    why: str = "abstained"  # abstained | discarded | thumbs_down
 
 
 def cluster(vectors: np.ndarray, threshold: float = THRESHOLD) -> list[list[int]]:
     """Average-linkage agglomerative clustering on cosine similarity; merging stops when the two
-    closest groups are less similar than ``threshold``. O(n³) worst case: fine for a week's gaps
-    (hundreds); groups in order of first member."""
+    closest groups are less similar than ``threshold``. Groups in order of their first member."""
     n = len(vectors)
     if n == 0:
         return []
+    if n == 1:
+        return [[0]]
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    sim = unit @ unit.T
-    groups: list[list[int]] = [[i] for i in range(n)]
-    # group-to-group average similarity, kept as a matrix (rows/cols of merged groups dropped)
-    link = sim.astype(np.float64).copy()
-    np.fill_diagonal(link, -np.inf)
-    alive = list(range(n))
-    while len(alive) > 1:
-        sub = link[np.ix_(alive, alive)]
-        flat = int(np.argmax(sub))
-        a, b = divmod(flat, len(alive))
-        if sub[a, b] < threshold:
-            break
-        ia, ib = alive[a], alive[b]
-        na, nb = len(groups[ia]), len(groups[ib])
-        merged = (link[ia] * na + link[ib] * nb) / (na + nb)
-        link[ia], link[:, ia] = merged, merged
-        link[ia, ia] = -np.inf
-        groups[ia] = groups[ia] + groups[ib]
-        groups[ib] = []
-        alive.remove(ib)
-    return sorted((sorted(g) for g in groups if g), key=lambda g: g[0])
+    tree = linkage(unit.astype(np.float64), method="average", metric="cosine")
+    labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    return sorted(groups.values(), key=lambda g: g[0])
 
 
 def gap_questions(drafts: Sequence[Any], events: Sequence[Any]) -> list[GapQuestion]:
@@ -72,16 +61,22 @@ def gap_questions(drafts: Sequence[Any], events: Sequence[Any]) -> list[GapQuest
         and e.payload.get("value") == "down"
         and set(e.payload.get("reasons") or []) & set(GAP_REASONS)
     }
-    return [
-        GapQuestion(d.id, d.agent, d.question)
-        for d in drafts
-        if (d.decision == "abstained" and not d.regenerated_from) or d.id in bad
-    ]
+    discarded = {e.draft_id for e in events if e.type == "discarded"}
+    out = []
+    for d in drafts:
+        if d.decision == "abstained" and not d.regenerated_from:
+            why = "abstained"
+        elif d.id in bad:
+            why = "discarded" if d.id in discarded else "thumbs_down"
+        else:
+            continue
+        out.append(GapQuestion(d.id, d.agent, d.question, d.topic, why))
+    return out
 
 
 def gap_clusters(
     gaps: Sequence[GapQuestion],
-    embed: Callable[[list[str]], np.ndarray],
+    embed: Embed,
     min_agents: int,
     threshold: float = THRESHOLD,
 ) -> dict[str, Any]:
@@ -98,7 +93,15 @@ def gap_clusters(
             hidden_count += len(rows)
             continue
         examples = list(dict.fromkeys(r.question for r in rows))[:MAX_EXAMPLES]
-        shown.append({"count": len(rows), "examples": examples})
+        topics = Counter(r.topic for r in rows if r.topic)
+        shown.append(
+            {
+                "count": len(rows),
+                "topic": topics.most_common(1)[0][0] if topics else None,
+                "why": dict(Counter(r.why for r in rows).most_common()),
+                "examples": examples,
+            }
+        )
     return {
         "count": len(gaps),
         "clusters": shown,

@@ -303,7 +303,7 @@ class DraftingService:
             # A verified answer (never for a routed/abstained, control, forced or regenerated one).
             reuse: Reuse | None = None
             if decision.kind == "drafted" and arm == "assisted" and not forced and not request.regenerate_of:
-                reuse = self.verified.find(searcher, masked.text, request.category)
+                reuse = self.verified.find(searcher, masked.text, request.category, passages)
                 passages = with_retrieved(reuse.passages, passages) if reuse else passages
             yield Event(
                 "passages",

@@ -56,11 +56,18 @@ class VerifiedSettings(BaseModel):
         "for the same answer.",
     )
     reuse_similarity: float = Field(
-        default=0.95,
+        default=0.985,
         ge=0.0,
         le=1.0,
         description="Cosine above which a new question gets a verified answer as its draft "
         "(tuned by bench/verified.py; see bench/results/eval.json).",
+    )
+    reuse_top_docs: int = Field(
+        default=3,
+        ge=0,
+        description="A verified answer is reused only if it cites one of the documents of the new "
+        "question's first N retrieved passages (0: no such check). Similar wording is not the same "
+        "question (« congé » of a contractuel vs of a salarié): retrieval must agree.",
     )
 
 
@@ -241,12 +248,21 @@ class VerifiedAnswers:
             _retire(a, "thumbs_down")
 
     # -- drafting: the lookup --------------------------------------------------------------------
-    def find(self, searcher: HybridSearcher, question_masked: str, category: str | None) -> Reuse | None:
-        """The verified answer for this question, if one is close enough and its sources are all
-        still in the index; answers whose sources changed are retired on the way."""
+    def find(
+        self,
+        searcher: HybridSearcher,
+        question_masked: str,
+        category: str | None,
+        retrieved: Sequence[Passage] = (),
+    ) -> Reuse | None:
+        """The verified answer for this question, if one is close enough, cites a document the
+        question's own retrieval ranks first (``reuse_top_docs``), and its sources are all still in
+        the index; answers whose sources changed are retired on the way."""
         if not self.settings.enabled:
             return None
         index = searcher.index
+        top = self.settings.reuse_top_docs
+        top_docs = top_documents(retrieved, top) if top else None
         name, vector = self._vector(index, question_masked)
         best: tuple[float, VerifiedAnswer] | None = None
         with self._sessions.begin() as session:
@@ -255,6 +271,8 @@ class VerifiedAnswers:
                     _retire(answer, "source_changed")
                     continue
                 if answer.category != category:
+                    continue
+                if top_docs is not None and not top_docs & {c.get("doc_id") for c in answer.citations}:
                     continue
                 sim = float(self._answer_vector(index, answer, name) @ vector)
                 if sim >= self.settings.reuse_similarity and (best is None or sim > best[0]):
@@ -324,6 +342,11 @@ class VerifiedAnswers:
 def _retire(answer: VerifiedAnswer, reason: str) -> None:
     if answer.status != "retired":
         answer.status, answer.retired_at, answer.retired_reason = "retired", datetime.now(UTC), reason
+
+
+def top_documents(retrieved: Sequence[Passage], n: int) -> set[str]:
+    """The documents of the first ``n`` distinct documents among passages in retrieval order."""
+    return set(list(dict.fromkeys(p.doc_id for p in retrieved))[:n])
 
 
 def sources_current(index: KnowledgeIndex, citations: Sequence[dict[str, Any]]) -> bool:

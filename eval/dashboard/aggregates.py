@@ -5,19 +5,20 @@ reason, « moins de 5 agents »); no pseudonym leaves this module."""
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from eval.dashboard.labels import topic_label
 from eval.dashboard.store import DraftRow, EventRow
-from feedback.stats import NO_TOPIC, OUTCOMES
+from eval.kb_gaps import Embed, gap_clusters, gap_questions
+from feedback.stats import OUTCOMES
 
 DECISIONS = ("drafted", "abstained", "routed_to_human")
 ARMS = ("assisted", "control")
 # Normalised character edit distance draft → sent text: [low, high) per bucket, the last one closed.
 EDIT_BUCKETS = ((0.0, 0.02, "0–2 %"), (0.02, 0.1, "2–10 %"), (0.1, 0.25, "10–25 %"), (0.25, 0.5, "25–50 %"))
 EDIT_LAST = (0.5, "50–100 %")
-MAX_EXAMPLES = 5
 
 
 def suppressed(min_agents: int) -> dict[str, Any]:
@@ -161,31 +162,49 @@ def flags(drafts: list[DraftRow], min_agents: int) -> dict[str, Any]:
     return section({d.agent for d in drafted}, min_agents, build)
 
 
-def kb_gaps(drafts: list[DraftRow], events: list[EventRow], min_agents: int) -> dict[str, Any]:
-    """Questions the knowledge base could not serve (abstained, or the draft was discarded), by
-    topic. Example questions (masked) only for a topic at least ``min_agents`` agents asked; the
-    topics below that are pooled, and the pool is suppressed too if it stays below."""
-    discarded = {e.draft_id for e in events if e.type == "discarded"}
-    gaps = [d for d in drafts if (d.decision == "abstained" and not d.regenerated_from) or d.id in discarded]
-    groups: dict[str, list[DraftRow]] = defaultdict(list)
-    for draft in gaps:
-        groups[draft.topic or NO_TOPIC].append(draft)
-    topics, pooled = [], []
-    for topic, rows in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        if len({d.agent for d in rows}) < min_agents:
-            pooled.extend(rows)
-            continue
-        examples = list(dict.fromkeys(d.question for d in rows))[:MAX_EXAMPLES]
-        topics.append({"topic": topic, "count": len(rows), "examples": examples})
-    others = section({d.agent for d in pooled}, min_agents, lambda: {"count": len(pooled)})
-    return {
-        "total": section({d.agent for d in gaps}, min_agents, lambda: {"count": len(gaps)}),
-        "topics": topics,
-        "other_topics": others if pooled else None,
-    }
+def kb_gaps(
+    drafts: list[DraftRow], events: list[EventRow], min_agents: int, embed: Embed | None
+) -> dict[str, Any]:
+    """Questions the knowledge base could not serve (abstained, discarded, or thumbs-down for
+    missing or outdated information), clustered by meaning (eval.kb_gaps). Example questions
+    (masked) only for a cluster at least ``min_agents`` agents fed; the others are counted."""
+    gaps = gap_questions(drafts, events)
+    total = section({g.agent for g in gaps}, min_agents, lambda: {"count": len(gaps)})
+    if total["suppressed"] or embed is None:
+        return {"total": total, "clusters": [], "hidden": None}
+    clustered = gap_clusters(gaps, embed, min_agents)
+    for c in clustered["clusters"]:
+        c["topic_label"] = topic_label(c["topic"]) if c["topic"] else None
+    return {"total": total, "clusters": clustered["clusters"], "hidden": clustered["hidden"]}
 
 
-def week_report(week: str, drafts: list[DraftRow], events: list[EventRow], min_agents: int) -> dict[str, Any]:
+def verified_reuse(drafts: list[DraftRow], events: list[EventRow], min_agents: int) -> dict[str, Any]:
+    """Drafts that were a verified answer, and what agents then did with them: the share of the
+    week's drafts, sent as is, discarded, and the thumbs-down share per reused draft (the
+    check that reuse does not spread a wrong answer)."""
+    drafted = [d for d in drafts if d.decision == "drafted" and d.arm == "assisted"]
+    reused = [d for d in drafted if d.drafter == "verified"]
+    ids = {d.id for d in reused}
+
+    def build() -> dict[str, Any]:
+        mine = [e for e in events if e.draft_id in ids]
+        down = {e.draft_id for e in mine if e.type == "verdict" and e.payload.get("value") == "down"}
+        outcome = {e.draft_id: e.outcome for e in mine if e.outcome}
+        return {
+            "drafts": len(drafted),
+            "reused": len(reused),
+            "reused_share": share(len(reused), len(drafted)),
+            "sent_as_is": sum(1 for o in outcome.values() if o == "accepted_as_is"),
+            "discarded": sum(1 for o in outcome.values() if o == "discarded"),
+            "down_share": share(len(down), len(reused)),
+        }
+
+    return section({d.agent for d in reused}, min_agents, build)
+
+
+def week_report(
+    week: str, drafts: list[DraftRow], events: list[EventRow], min_agents: int, embed: Embed | None = None
+) -> dict[str, Any]:
     """Everything the page and the export show for one ISO week (drafts of that week only)."""
     ids = {d.id for d in drafts}
     events = [e for e in events if e.draft_id in ids]
@@ -201,7 +220,8 @@ def week_report(week: str, drafts: list[DraftRow], events: list[EventRow], min_a
         "edit_distance": edit_distances(events, min_agents),
         "time_to_send": time_to_send(events, {d.id: d.arm for d in drafts}, min_agents),
         "flags": flags(drafts, min_agents),
-        "kb_gaps": kb_gaps(drafts, events, min_agents),
+        "kb_gaps": kb_gaps(drafts, events, min_agents, embed),
+        "verified": verified_reuse(drafts, events, min_agents),
     }
 
 

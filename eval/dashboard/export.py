@@ -123,16 +123,20 @@ def _flags(f: dict[str, Any]) -> str:
 def _gaps(g: dict[str, Any]) -> str:
     if g["total"]["suppressed"]:
         return _suppressed(g["total"])
-    parts = [f"<p>{g['total']['count']} questions sans brouillon utile (abstention ou brouillon écarté).</p>"]
-    for topic in g["topics"]:
-        examples = "".join(f"<li>{escape(q)}</li>" for q in topic["examples"])
-        parts.append(f"<h3>{escape(topic['topic'])} — {topic['count']}</h3><ul>{examples}</ul>")
-    other = g["other_topics"]
-    if other:
+    parts = [
+        f"<p>{g['total']['count']} questions sans brouillon utile (pas de brouillon, brouillon écarté ou "
+        "« pas utile » pour information manquante ou périmée), regroupées par sens.</p>"
+    ]
+    for c in g["clusters"]:
+        why = ", ".join(f"{n} {label('gap_why', k)}" for k, n in c["why"].items())
+        examples = "".join(f"<li>{escape(q)}</li>" for q in c["examples"])
+        head = f"{c['topic_label'] or 'Sans thème'} — {c['count']} questions ({why})"
+        parts.append(f"<h3>{escape(head)}</h3><ul>{examples}</ul>")
+    hidden = g["hidden"]
+    if hidden and hidden["count"]:
         parts.append(
-            f"<p>Autres thèmes : {other['count']}</p>"
-            if not other["suppressed"]
-            else f'<p class="suppressed">Autres thèmes non affichés : {escape(other["reason"])}.</p>'
+            f'<p class="suppressed">{hidden["count"]} autres questions en {hidden["clusters"]} groupes '
+            "non détaillés : moins de 5 agents chacun.</p>"
         )
     return "".join(parts)
 
@@ -143,13 +147,43 @@ def _evals(e: dict[str, Any]) -> str:
     rows = []
     for run in e["runs"]:
         release = ", ".join(f"{k} {v}" for k, v in (run.get("release") or {}).items())
-        scores = "; ".join(f"{m} {s.get('value', 0):.3f}" for m, s in (run.get("scores") or {}).items())
+        scores = "; ".join(f"{m} {score_text(s)}" for m, s in (run.get("scores") or {}).items())
         rows.append(
             f"<tr><td>{escape(str(run.get('created_at', ''))[:10])}</td><td>{escape(_dataset(run))}</td>"
             f"<td>{escape(release)}</td><td>{escape(scores)}</td></tr>"
         )
     head = "<tr><th>Date</th><th>Jeu</th><th>Version</th><th>Scores</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def score_text(s: dict[str, Any]) -> str:
+    """« 0,812 [0,790 ; 0,830] (n = 300) », as the page's week.js."""
+    value = s.get("value")
+    if value is None or value != value:  # NaN: undefined for every sample
+        return "non défini"
+    ci = "" if s.get("ci_low") is None else f" [{decimal(s['ci_low'], 3)} ; {decimal(s['ci_high'], 3)}]"
+    return f"{decimal(value, 3)}{ci}" + (f" (n = {s['n']})" if s.get("n") else "")
+
+
+def _verified(v: dict[str, Any]) -> str:
+    now = v["answers_now"]
+    stock = (
+        f"<p>Aujourd'hui : {now['verified']} réponses validées, {now['candidate']} candidates, "
+        f"{sum(now['retired'].values())} retirées.</p>"
+    )
+    if v["suppressed"]:
+        return stock + _suppressed(v)
+    return stock + _table(
+        [
+            (
+                "Brouillons issus d'une réponse validée",
+                f"{v['reused']} sur {v['drafts']} ({percent(v['reused_share'])})",
+            ),
+            ("Envoyés tels quels", v["sent_as_is"]),
+            ("Écartés", v["discarded"]),
+            ("Jugés « pas utile » ensuite", percent(v["down_share"])),
+        ]
+    )
 
 
 def _dataset(run: dict[str, Any]) -> str:
@@ -381,6 +415,7 @@ def render(report: dict[str, Any], trend: dict[str, Any] | None = None) -> str:
         ("Temps médian jusqu'à l'envoi", _times(report["time_to_send"])),
         ("Points signalés dans les brouillons", _flags(report["flags"])),
         ("Lacunes de la base de connaissances", _gaps(report["kb_gaps"])),
+        ("Réponses validées réutilisées", _verified(report["verified"])),
         ("Évaluations par version", _evals(report["evals"])),
         (report["time_saved"]["title"], _time_saved(report["time_saved"])),
     ]

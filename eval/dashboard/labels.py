@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from assistant.pipeline.topics import taxonomy
+
 LABELS: dict[str, dict[str, str]] = {
     "decisions": {
         "drafted": "Brouillon proposé",
@@ -45,7 +47,21 @@ LABELS: dict[str, dict[str, str]] = {
         "old_figure": "Chiffre ancien",
         "contradiction": "Contradiction entre sources",
     },
+    "gap_why": {
+        "abstained": "pas de brouillon",
+        "discarded": "brouillon écarté",
+        "thumbs_down": "« pas utile » : information manquante ou périmée",
+    },
+    "topics": {t.id: t.label for t in taxonomy().topics},
 }
+
+
+def topic_label(topic: str | None) -> str:
+    """A taxonomy id's French label (an unknown value, e.g. a topic stored before the taxonomy, as is)."""
+    if not topic:
+        return "Sans thème"
+    known = taxonomy().by_id.get(topic)
+    return known.label if known else topic
 
 
 def label(family: str, key: str) -> str:

@@ -15,6 +15,7 @@ from assistant.auth import AnyRole, Principal, require_roles
 from assistant.errors import DomainError, NotFoundError
 from assistant.panel import SECURITY_HEADERS
 from eval.dashboard import export, service
+from eval.dashboard.gap_vectors import GapEmbedder
 from eval.dashboard.labels import LABELS
 from eval.dashboard.weeks import WEEK_PATTERN, bounds
 
@@ -30,6 +31,14 @@ router = APIRouter(tags=["dashboard"])
 def _engine_and_threshold(request: Request) -> tuple[Any, int]:
     state = request.app.state
     return state.events.engine, state.settings.feedback.min_agents_per_cell
+
+
+def _gap_embedder(request: Request) -> GapEmbedder:
+    """One per app (its cache outlives a request): the knowledge service's index embeds the gaps."""
+    state = request.app.state
+    if getattr(state, "gap_embedder", None) is None:
+        state.gap_embedder = GapEmbedder(state.knowledge)
+    return state.gap_embedder  # type: ignore[no-any-return]
 
 
 def _checked(week: str | None) -> str | None:
@@ -56,7 +65,8 @@ def whoami(principal: AnyRole) -> dict[str, str]:
 )
 def week(request: Request, _: LeadAccess, week: Week = None) -> dict[str, Any]:
     engine, min_agents = _engine_and_threshold(request)
-    return {**service.week_data(engine, _checked(week), min_agents), "labels": LABELS}
+    data = service.week_data(engine, _checked(week), min_agents, embed=_gap_embedder(request))
+    return {**data, "labels": LABELS}
 
 
 @router.get("/api/v1/dashboard/trend", summary="The last N weeks up to `until`. Roles: lead, admin.")
@@ -77,7 +87,7 @@ def trend(
 )
 def export_week(request: Request, _: LeadAccess, week: Week = None) -> Response:
     engine, min_agents = _engine_and_threshold(request)
-    report = service.week_data(engine, _checked(week), min_agents)
+    report = service.week_data(engine, _checked(week), min_agents, embed=_gap_embedder(request))
     trend_data = service.trend_data(engine, report["week"], 8, min_agents)
     return HTMLResponse(
         export.render(report, trend_data),

@@ -9,23 +9,29 @@ from typing import Any
 from sqlalchemy import Engine
 
 from eval.dashboard import aggregates
-from eval.dashboard.store import eval_runs, is_demo, load
+from eval.dashboard.store import eval_runs, is_demo, load, verified_answers
 from eval.dashboard.time_saved import time_saved
 from eval.dashboard.weeks import bounds, current_week, french_label, last_weeks, shift
+from eval.kb_gaps import Embed
 
 NO_RUNS = "aucune évaluation enregistrée"
 
 
 def week_data(
-    engine: Engine, week: str | None, min_agents: int, now: datetime | None = None
+    engine: Engine,
+    week: str | None,
+    min_agents: int,
+    now: datetime | None = None,
+    embed: Embed | None = None,
 ) -> dict[str, Any]:
     this_week = current_week(now or datetime.now(UTC))
     week = week or this_week
     drafts, events = load(engine, *bounds(week))
-    report = aggregates.week_report(week, drafts, events, min_agents)
+    report = aggregates.week_report(week, drafts, events, min_agents, embed)
     runs = eval_runs(engine)
     return {
         **report,
+        "verified": {**report["verified"], "answers_now": verified_answers(engine)},
         "label": french_label(week),
         "previous": shift(week, -1),
         "next": shift(week, 1) if week < this_week else None,

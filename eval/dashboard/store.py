@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from eval.dashboard.weeks import week_of
-from feedback.models import DraftRecord, FeedbackEvent
+from feedback.models import DraftRecord, FeedbackEvent, VerifiedAnswer
 
 DEMO_TABLE = "hra_demo"  # created by `hra demo simulate` in its own store only (eval/demo.py)
 
@@ -30,6 +30,7 @@ class DraftRow:
     topic: str | None
     question: str  # PII-masked
     flag_kinds: tuple[str, ...]
+    drafter: str = "offline"  # verified | offline | llm | none
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def load(engine: Engine, start: datetime, end: datetime) -> tuple[list[DraftRow]
         DraftRecord.topic,
         DraftRecord.question_masked,
         DraftRecord.flags,
+        DraftRecord.drafter,
     ).where(in_period)
     event_query = (
         select(
@@ -85,6 +87,7 @@ def load(engine: Engine, start: datetime, end: datetime) -> tuple[list[DraftRow]
                 r.topic,
                 r.question_masked,
                 tuple(str(f.get("kind", "?")) for f in r.flags or []),
+                r.drafter,
             )
             for r in session.execute(draft_query)
         ]
@@ -92,6 +95,25 @@ def load(engine: Engine, start: datetime, end: datetime) -> tuple[list[DraftRow]
             EventRow(r[0], r[1], r[2], r[3] or {}, r[4], r[5], r[6]) for r in session.execute(event_query)
         ]
     return drafts, events
+
+
+def verified_answers(engine: Engine) -> dict[str, Any]:
+    """The verified answers as they stand now (counts only: who sent them is never read here)."""
+    if not inspect(engine).has_table(VerifiedAnswer.__tablename__):
+        return {"candidate": 0, "verified": 0, "retired": {}}
+    with Session(engine) as session:
+        rows = session.execute(
+            select(VerifiedAnswer.status, VerifiedAnswer.retired_reason, func.count()).group_by(
+                VerifiedAnswer.status, VerifiedAnswer.retired_reason
+            )
+        ).all()
+    out: dict[str, Any] = {"candidate": 0, "verified": 0, "retired": {}}
+    for status, reason, n in rows:
+        if status == "retired":
+            out["retired"][reason or "?"] = out["retired"].get(reason or "?", 0) + n
+        else:
+            out[status] = out.get(status, 0) + n
+    return out
 
 
 def is_demo(engine: Engine) -> bool:

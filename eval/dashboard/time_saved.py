@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session as DbSession
 
+from eval.dashboard.labels import topic_label
 from eval.measures_store import week_measures
 from feedback.models import DraftRecord, FeedbackEvent
 
@@ -43,6 +44,8 @@ def redact_hidden_topics(measures: dict[str, Any]) -> dict[str, Any]:
         for cell in block.get("per_topic", []):
             if cell.get("status") != "ok":
                 cell["cell"] = HIDDEN_TOPIC
+            else:
+                cell["cell"] = topic_label(cell["cell"])  # the taxonomy's French label, not its id
     return measures
 
 

@@ -4,6 +4,7 @@ every number of the JSON recomputed here from what was posted; suppression below
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter
 from collections.abc import Iterator
@@ -15,12 +16,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from assistant.app import create_app
+from assistant.pipeline.topics import taxonomy
+from assistant.services.verified import reading
 from eval.dashboard.export import headline
 from eval.dashboard.time_saved import redact_hidden_topics, time_saved
 from eval.dashboard.weeks import current_week, shift
 from eval.demo import Posted, Simulation, agents_from, load_questions, mark_demo
+from eval.kb_gaps import cluster
 from eval.measures_store import week_measures
 from feedback.models import FeedbackEvent
+from knowledge_base.embeddings import FakeEmbeddings
 from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
 from tests.fixtures.app import agent_bearer, bearer, settings_for
 from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
@@ -107,6 +112,7 @@ def expected(posted: Posted) -> dict[str, Any]:
         "down": len(down & shown),
         "reasons": dict(reasons),
         "median_s": {a: round(statistics.median(v) / 1000, 1) for a, v in times.items()},
+        "median_whole_s": {a: round(statistics.median(v) / 1000) for a, v in times.items()},
         "sent_with_distance": sum(
             1
             for e in events
@@ -139,7 +145,7 @@ def test_week_numbers_match_what_was_posted(simulated: tuple[TestClient, Posted]
     for arm in ("assisted", "control"):
         block = week["time_to_send"][arm]
         assert block["median_seconds"] == want["median_s"][arm]
-        minutes, seconds = divmod(round(want["median_s"][arm]), 60)
+        minutes, seconds = divmod(want["median_whole_s"][arm], 60)  # from the exact median
         assert block["median"] == (f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s")
     assert week["flags"]["by_kind"] == dict(want["flags"])
     assert week["demo"] is False and week["evals"]["message"] == "aucune évaluation enregistrée"
@@ -150,24 +156,61 @@ def test_week_numbers_match_what_was_posted(simulated: tuple[TestClient, Posted]
     assert len(pseudonyms) == 10 and not any(p in r.text for p in pseudonyms)  # nothing per agent
 
 
-def test_kb_gaps_show_examples_only_for_topics_of_5_agents(simulated: tuple[TestClient, Posted]) -> None:
+def test_kb_gaps_are_clusters_with_examples_only_from_5_agents(simulated: tuple[TestClient, Posted]) -> None:
     client, posted = simulated
     gaps = client.get(f"{API}/week", params={"week": WEEK}, headers=bearer("lead")).json()["kb_gaps"]
     discarded = {e["draft_id"] for e in posted.events if e["type"] == "discarded"}
+    down = {
+        e["draft_id"]
+        for e in posted.events
+        if e["type"] == "verdict"
+        and e.get("value") == "down"
+        and {"missing_information", "outdated"} & set(e.get("reasons") or [])
+    }
     rows = [
         d
         for d in posted.drafts
-        if (d["decision"] == "abstained" and not d["regenerated_from"]) or d["draft_id"] in discarded
+        if (d["decision"] == "abstained" and not d["regenerated_from"]) or d["draft_id"] in discarded | down
     ]
-    assert gaps["total"]["count"] == len(rows)
-    for topic in gaps["topics"]:
-        mine = [d for d in rows if (d["topic"] or "(sans thème)") == topic["topic"]]
-        assert topic["count"] == len(mine) and len({d["agent"] for d in mine}) >= 5
-        assert set(topic["examples"]) <= {d["question"] for d in mine}
-    listed = {t["topic"] for t in gaps["topics"]}
-    pooled = [d for d in rows if (d["topic"] or "(sans thème)") not in listed]
-    if gaps["other_topics"] and not gaps["other_topics"]["suppressed"]:
-        assert gaps["other_topics"]["count"] == len(pooled)
+    assert gaps["total"]["count"] == len(rows) and gaps["clusters"]
+    assert sum(c["count"] for c in gaps["clusters"]) + gaps["hidden"]["count"] == len(rows)
+    # membership recomputed with the same embedding (the fake one of this app) and the clustering
+    # tested on its own in test_kb_gaps.py; agents and reasons counted here
+    vectors = FakeEmbeddings().embed_passages([reading(d["question"]) for d in rows])
+    groups = [[rows[i] for i in members] for members in cluster(vectors)]
+    shown = sorted((g for g in groups if len({d["agent"] for d in g}) >= 5), key=len, reverse=True)
+    assert [c["count"] for c in gaps["clusters"]] == [len(g) for g in shown]
+    for c, group in zip(gaps["clusters"], shown, strict=True):
+        assert set(c["examples"]) <= {d["question"] for d in group} and 0 < len(c["examples"]) <= 5
+        assert sum(c["why"].values()) == c["count"]
+        assert c["why"].get("abstained", 0) == sum(d["decision"] == "abstained" for d in group)
+        assert c["topic_label"] in {t.label for t in taxonomy().topics}
+    assert gaps["hidden"]["clusters"] == len(groups) - len(shown)
+    assert "Bearer" not in json.dumps(gaps)
+
+
+def test_verified_answers_are_made_reused_and_counted(simulated: tuple[TestClient, Posted]) -> None:
+    """Questions sent as is by several agents became verified answers during the week; later asks of
+    the same question got them as drafts; the page counts them and what agents then did."""
+    client, posted = simulated
+    week = client.get(f"{API}/week", params={"week": WEEK}, headers=bearer("lead")).json()
+    drafted = [d for d in posted.drafts if d["decision"] == "drafted" and d["arm"] == "assisted"]
+    reused = {d["draft_id"] for d in drafted if d["drafter"] == "verified"}
+    assert reused, "the simulated week reuses no verified answer"
+    down = {e["draft_id"] for e in posted.events if e["type"] == "verdict" and e.get("value") == "down"}
+    outcome = {e["draft_id"]: e["outcome"] for e in posted.events if e["outcome"]}
+    v = week["verified"]
+    assert v["reused"] == len(reused) and v["drafts"] == len(drafted)
+    assert v["down_share"] == round(len(reused & down) / len(reused), 4)
+    assert v["sent_as_is"] == sum(1 for d in reused if outcome.get(d) == "accepted_as_is")
+    assert v["discarded"] == sum(1 for d in reused if outcome.get(d) == "discarded")
+    listing = client.get("/api/v1/verified-answers", headers=bearer("lead")).json()
+    answers = listing["answers"] if isinstance(listing, dict) else listing
+    by_status = Counter(a["status"] for a in answers)
+    assert v["answers_now"]["verified"] == by_status["verified"] >= 1
+    assert v["answers_now"]["candidate"] == by_status["candidate"]
+    page = client.get(f"{API}/export", params={"week": WEEK}, headers=bearer("lead")).text
+    assert "Réponses validées réutilisées" in page and f"{len(reused)} sur {len(drafted)}" in page
 
 
 def test_a_week_of_3_agents_is_suppressed_with_the_reason(simulated: tuple[TestClient, Posted]) -> None:
@@ -177,7 +220,7 @@ def test_a_week_of_3_agents_is_suppressed_with_the_reason(simulated: tuple[TestC
     for name in ("activity", "outcomes", "verdicts", "edit_distance", "flags"):
         assert week[name] == {"suppressed": True, "reason": "moins de 5 agents", "agents": "< 5"}, name
     assert week["time_to_send"]["assisted"]["reason"] == "moins de 5 agents"
-    assert week["kb_gaps"]["total"]["suppressed"] and week["kb_gaps"]["topics"] == []
+    assert week["kb_gaps"]["total"]["suppressed"] and week["kb_gaps"]["clusters"] == []
     text = client.get(f"{API}/export", params={"week": SMALL_WEEK}, headers=bearer("lead")).text
     assert "moins de 5 agents" in text and "Questions reçues" not in text
 
@@ -309,4 +352,4 @@ def test_eval_runs_per_release_are_shown(simulated: tuple[TestClient, Posted]) -
     assert week["evals"]["message"] is None and run["release"]["kb_version"] == "kb-demo"
     assert run["scores"]["mrr@10"]["value"] == 0.75
     html = client.get(f"{API}/export", params={"week": WEEK}, headers=bearer("lead")).text
-    assert "kb-demo" in html and "mrr@10 0.750" in html
+    assert "kb-demo" in html and "mrr@10 0,750 [" in html and "(n = 2)" in html  # with its interval

@@ -1,4 +1,4 @@
-"""KB gaps clustered (pure part; the store-through-HTTP test is still missing, see eval/kb_gaps.py)."""
+"""KB gaps clustered (pure part; through the HTTP API and the page: tests/eval/test_dashboard.py)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ def test_examples_only_for_clusters_of_5_agents() -> None:
     fake = FakeEmbeddings()
     common = "Combien de jours de congé pour un déménagement ?"
     rare = "Prime de vie chère outre-mer pour les contractuels ?"
-    gaps = [GapQuestion(f"d{i}", f"agent-secret-{i}", common) for i in range(6)]
+    gaps = [GapQuestion(f"d{i}", f"agent-secret-{i}", common, "conges") for i in range(6)]
     gaps += [GapQuestion(f"r{i}", f"agent-secret-{i}", rare) for i in range(2)]
     out = gap_clusters(gaps, lambda texts: fake.embed_passages(texts), min_agents=5)
     assert out["count"] == 8
-    assert out["clusters"] == [{"count": 6, "examples": [common]}]
+    assert out["clusters"] == [{"count": 6, "topic": "conges", "why": {"abstained": 6}, "examples": [common]}]
     assert out["hidden"] == {"clusters": 1, "count": 2}
     assert "agent-secret" not in repr(out) and rare not in repr(out)

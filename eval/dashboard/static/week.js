@@ -4,7 +4,7 @@
 import { API, authHeaders, errorMessage } from "/panel/api.js";
 import { $, el } from "/panel/dom.js";
 import { bars } from "./charts.js";
-import { count, percent } from "./format.js";
+import { count, decimal, percent } from "./format.js";
 import { timeSavedCard } from "./timesaved.js";
 
 export async function fetchWeek(week) {
@@ -81,25 +81,53 @@ function flags(f, L) {
     ...(items.length ? [bars(items, "Points à vérifier par type", count)] : []));
 }
 
-function gaps(g) {
+/** Clusters of questions the KB could not serve, largest first; examples only for clusters that at
+ * least 5 agents fed (the server sends no others). */
+function gaps(g, L) {
   const title = "Lacunes de la base de connaissances";
   if (g.total.suppressed) return card(title, hidden(g.total));
-  const parts = [el("p", `${g.total.count} questions sans brouillon utile (pas de brouillon ou brouillon écarté), par thème.`)];
-  for (const topic of g.topics) {
+  const parts = [el("p", `${g.total.count} questions sans brouillon utile (pas de brouillon, brouillon écarté `
+    + "ou « pas utile » pour information manquante ou périmée), regroupées par sens.")];
+  for (const c of g.clusters) {
     const details = el("details");
-    details.append(el("summary", `${topic.topic} — ${topic.count}`));
+    const why = Object.entries(c.why).map(([k, n]) => `${n} ${L.gap_why[k] || k}`).join(", ");
+    details.append(el("summary", `${c.topic_label || "Sans thème"} — ${c.count} questions (${why})`));
     const list = el("ul");
-    for (const q of topic.examples) list.append(el("li", q));
+    for (const q of c.examples) list.append(el("li", q));
     details.append(list);
     parts.push(details);
   }
-  const other = g.other_topics;
-  if (other) parts.push(other.suppressed
-    ? el("p", `Autres thèmes non affichés : ${other.reason}.`, { class: "suppressed" })
-    : el("p", `Autres thèmes (moins de 5 agents chacun) : ${other.count}`));
+  if (g.hidden && g.hidden.count) {
+    parts.push(el("p", `${g.hidden.count} autres questions en ${g.hidden.clusters} groupes non détaillés : `
+      + "moins de 5 agents chacun.", { class: "suppressed" }));
+  }
   const c = card(title, ...parts);
   c.classList.add("wide");
   return c;
+}
+
+/** « 0,812 [0,79 ; 0,83] (n = 300) »; NaN when the metric was undefined for every sample. */
+function scoreText(s) {
+  if (s.value === null || Number.isNaN(Number(s.value))) return "non défini";
+  const f = (x) => decimal(x, 3);
+  const ci = s.ci_low === null || s.ci_low === undefined ? "" : ` [${f(s.ci_low)} ; ${f(s.ci_high)}]`;
+  return `${f(s.value)}${ci}${s.n ? ` (n = ${s.n})` : ""}`;
+}
+
+/** Verified answers reused as drafts this week, and whether agents then found them wrong. */
+function verified(v) {
+  const title = "Réponses validées réutilisées";
+  const now = v.answers_now;
+  const retired = Object.values(now.retired).reduce((a, b) => a + b, 0);
+  const stock = el("p", `Aujourd'hui : ${now.verified} réponses validées, ${now.candidate} candidates, `
+    + `${retired} retirées.`);
+  if (v.suppressed) return card(title, stock, hidden(v));
+  return card(title, stock, table([
+    ["Brouillons issus d'une réponse validée", `${v.reused} sur ${v.drafts} (${percent(v.reused_share)})`],
+    ["Envoyés tels quels", count(v.sent_as_is)],
+    ["Écartés", count(v.discarded)],
+    ["Jugés « pas utile » ensuite", percent(v.down_share)],
+  ]));
 }
 
 function evals(e) {
@@ -107,7 +135,7 @@ function evals(e) {
   if (!e.runs.length) return card(title, el("p", e.message, { class: "suppressed" }));
   const rows = e.runs.map((run) => [
     `${String(run.created_at || "").slice(0, 10)} — ${run.dataset && run.dataset.name ? run.dataset.name : run.dataset} — ${Object.values(run.release || {}).filter(Boolean).join(" / ")}`,
-    Object.entries(run.scores || {}).map(([m, s]) => `${m} ${Number(s.value).toFixed(3)}`).join(" ; "),
+    Object.entries(run.scores || {}).map(([m, s]) => `${m} ${scoreText(s)}`).join(" ; "),
   ]);
   return card(title, table(rows));
 }
@@ -118,7 +146,7 @@ export function renderWeek(data) {
   $("demo-banner").hidden = !data.demo;
   const blocks = [
     activity(data.activity, L), outcomes(data.outcomes, L), verdicts(data.verdicts, L), edits(data.edit_distance),
-    times(data.time_to_send, L), flags(data.flags, L), gaps(data.kb_gaps), evals(data.evals),
+    times(data.time_to_send, L), flags(data.flags, L), gaps(data.kb_gaps, L), verified(data.verified), evals(data.evals),
     timeSavedCard(data.time_saved, L, card),
   ];
   $("week-view").replaceChildren(...blocks);
