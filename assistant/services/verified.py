@@ -56,7 +56,7 @@ class VerifiedSettings(BaseModel):
         "for the same answer.",
     )
     reuse_similarity: float = Field(
-        default=0.985,
+        default=0.99,
         ge=0.0,
         le=1.0,
         description="Cosine above which a new question gets a verified answer as its draft "

