@@ -44,7 +44,7 @@ def release_of(draft: DraftRecord) -> dict[str, Any]:
         "prompt_version": draft.prompt_version,
         "drafter": draft.drafter,
         "model": draft.model,
-        "settings_hash": None,  # not recorded on draft rows
+        "settings_hash": draft.settings_hash,  # None for drafts written before migration 0008
     }
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from assistant.release import release_settings
 from eval.runs import release, settings_hash
 
 GOLD = Path(__file__).parent / "datasets" / "questions-dev.jsonl"
@@ -84,11 +85,7 @@ def gold_samples(
                     progress("gold: retrieve + draft", i + 1, len(questions))
         engine.dispose()
         kb_version = searcher.index.kb_version
-    used = {
-        "retrieval": base.retrieval.model_dump(mode="json"),
-        "decision": base.decision.model_dump(mode="json"),
-        "drafting": base.drafting.model_dump(mode="json"),
-    }
+    used = release_settings(base)
     return samples, release(
         kb_version=kb_version,
         prompt_version=None,

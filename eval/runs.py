@@ -12,7 +12,6 @@ Interface used by the leads' dashboard: ``RunStore(engine).add(run) -> run_id`` 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import Counter
@@ -24,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from assistant.release import settings_hash as release_hash
 from eval.db import migrate
 from eval.models import EvalRun, EvalSampleScores, EvalScore
 from eval.stats import mean_ci
@@ -39,8 +39,7 @@ def release(**values: Any) -> dict[str, Any]:
 
 
 def settings_hash(settings: Mapping[str, Any]) -> str:
-    blob = json.dumps(settings, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+    return release_hash(settings)  # the drafts' own (assistant.release): runs and feedback line up
 
 
 def majority_release(samples: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

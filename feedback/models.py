@@ -54,6 +54,8 @@ class DraftRecord(Base):
     # names the abstention). The eval loop tells these drafts apart from the ones the system chose.
     # Server-side default only: Core inserts of older revisions' columns (migration tests) stay valid.
     forced: Mapped[bool] = mapped_column(Boolean, server_default=sa_false())
+    # The release's settings hash (assistant.release); NULL for drafts written before 0008.
+    settings_hash: Mapped[str | None] = mapped_column(String(12))
 
 
 class FeedbackEvent(Base):

@@ -34,6 +34,7 @@ from assistant.pipeline.pii import mask_pii, unmask
 from assistant.pipeline.router import RouterThresholds, RouterVerdict, default_router, router_text
 from assistant.pipeline.topics import infer_topic
 from assistant.pipeline.types import DrafterUnavailableError, DraftText, Passage
+from assistant.release import release_settings_hash
 from assistant.services.knowledge import KnowledgeService
 from assistant.services.verified import Reuse, VerifiedAnswers, with_retrieved
 from assistant.settings import Settings
@@ -184,6 +185,7 @@ class DraftingService:
         rng: random.Random | None = None,
     ) -> None:
         self.settings, self.knowledge, self.store, self.telemetry = settings, knowledge, store, telemetry
+        self.settings_hash = release_settings_hash(settings)
         self.llm = llm if llm is not None else LlmDrafter(settings.llm)
         self._rng = rng if rng is not None else random.SystemRandom()
         self.verified = VerifiedAnswers(settings.verified, store.engine, knowledge.searcher)
@@ -463,6 +465,7 @@ class DraftingService:
             confidence_reason=level[1],
             agent_pseudonym=request.agent,
             forced=forced,
+            settings_hash=self.settings_hash,
         )
 
 

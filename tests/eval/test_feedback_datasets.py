@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from assistant.app import create_app
 from assistant.cli import app
+from assistant.release import release_settings_hash
 from assistant.settings import Settings
 from eval.feedback_datasets import build_samples, content_hash, export, load_jsonl, to_ragas
 from tests.fixtures.app import agent_bearer
@@ -63,7 +64,7 @@ def filled(client: TestClient) -> tuple[Engine, dict[str, dict[str, Any]]]:
 
 
 def test_samples_from_sent_discarded_and_thumbs_down(
-    filled: tuple[Engine, dict[str, dict[str, Any]]],
+    filled: tuple[Engine, dict[str, dict[str, Any]]], app_settings: Settings
 ) -> None:
     engine, drafts = filled
     samples = {s["kind"]: s for s in build_samples(engine)}
@@ -76,6 +77,7 @@ def test_samples_from_sent_discarded_and_thumbs_down(
     assert sent["retrieved_contexts"] and len(sent["retrieved_context_ids"]) >= 1
     assert sent["release"]["kb_version"] == drafts["sent"]["kb_version"]
     assert sent["release"]["drafter"] == "offline"
+    assert sent["release"]["settings_hash"] == release_settings_hash(app_settings)  # recorded on the draft
     down = samples["thumbs_down"]
     assert down["reasons"] == ["wrong", "outdated"] and down["reference"].startswith("2,5 jours")
     assert samples["discarded"]["outcome"] == "discarded" and samples["discarded"]["reference"] is None
@@ -106,3 +108,11 @@ def test_hra_eval_run_on_the_feedback_set(
     assert "rate_discarded" in res.output and "edit_distance_char" in res.output
     assert "recall@10" not in res.output  # no reference documents in feedback samples
     assert len(list((tmp_path / "var" / "eval" / "datasets").glob("feedback-*.jsonl"))) == 1
+
+
+def test_the_settings_hash_changes_with_a_setting_that_changes_drafts(app_settings: Settings) -> None:
+    stricter = app_settings.model_copy(
+        update={"decision": app_settings.decision.model_copy(update={"min_confidence": 0.9})}
+    )
+    assert release_settings_hash(stricter) != release_settings_hash(app_settings)
+    assert release_settings_hash(app_settings.model_copy()) == release_settings_hash(app_settings)

@@ -98,7 +98,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0007_verified_answers"
+    assert _current(engine) == head == "0008_settings_hash"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -155,7 +155,7 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0007_verified_answers"
+    assert _current(engine) == "0008_settings_hash"
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -284,7 +284,7 @@ def test_the_forced_draft_migration_keeps_drafts_and_events_both_ways(db_url: st
         )
 
     migrate(db_url)
-    assert _current(engine) == "0007_verified_answers"
+    assert _current(engine) == "0008_settings_hash"
     forced = {c["name"]: c for c in inspect(engine).get_columns("drafts")}["forced"]
     assert forced["nullable"] is False
     with engine.begin() as connection:
