@@ -34,8 +34,9 @@ install-test: install system-deps $(VENV)/.installed-test ## Install the app, te
 
 # Debian packages the test suites need: PostgreSQL 15 (the feedback suite runs on it too; its
 # fixture starts a throwaway cluster) and Chromium (the side panel's browser tests, via Playwright
-# with executable_path=/usr/bin/chromium). Installed when missing.
-SYSTEM_PACKAGES := postgresql chromium
+# with executable_path=/usr/bin/chromium), and Pango for the dashboard's PDF export (WeasyPrint).
+# Installed when missing.
+SYSTEM_PACKAGES := postgresql chromium libpango-1.0-0 libpangoft2-1.0-0
 system-deps: ## apt-get install the system packages the tests need (when missing)
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -46,6 +46,13 @@ class IndexUnavailableError(DomainError):
     code = "index_unavailable"
 
 
+class FeatureUnavailableError(DomainError):
+    """A feature whose system library is missing on this machine (e.g. Pango for the PDF export)."""
+
+    status_code = 503
+    code = "feature_unavailable"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:

@@ -20,9 +20,10 @@ from scipy.cluster.hierarchy import fcluster, linkage
 
 GAP_REASONS = ("missing_information", "outdated")  # feedback.schemas reasons
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts → one vector per row
-# Cosine at which two groups stop merging. e5 vectors of any two French HR questions sit at ≈ 0.8: at
-# 0.8 700 dev questions made one cluster; at 0.92, 242 clusters (largest 29), 74 % of a cluster's
-# questions sharing its most common relevant document (seeded sample of dev, not a hidden set).
+# Cosine at which two groups stop merging, for a model without its own cut (eval.dashboard.gap_vectors
+# has one per bundled model). e5 vectors of any two French HR questions sit at ≈ 0.8: at 0.8, 700 dev
+# questions made one cluster; at 0.92, 242 clusters (largest 29), 74 % of a cluster's questions
+# sharing its most common relevant document (seeded sample of dev, not a hidden set).
 THRESHOLD = 0.92
 MAX_EXAMPLES = 5
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from eval.dashboard.labels import topic_label
 from eval.dashboard.store import DraftRow, EventRow
-from eval.kb_gaps import Embed, gap_clusters, gap_questions
+from eval.kb_gaps import THRESHOLD, Embed, gap_clusters, gap_questions
 from feedback.stats import OUTCOMES
 
 DECISIONS = ("drafted", "abstained", "routed_to_human")
@@ -172,7 +172,7 @@ def kb_gaps(
     total = section({g.agent for g in gaps}, min_agents, lambda: {"count": len(gaps)})
     if total["suppressed"] or embed is None:
         return {"total": total, "clusters": [], "hidden": None}
-    clustered = gap_clusters(gaps, embed, min_agents)
+    clustered = gap_clusters(gaps, embed, min_agents, getattr(embed, "threshold", THRESHOLD))
     for c in clustered["clusters"]:
         c["topic_label"] = topic_label(c["topic"]) if c["topic"] else None
     return {"total": total, "clusters": clustered["clusters"], "hidden": clustered["hidden"]}

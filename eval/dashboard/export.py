@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from assistant.errors import FeatureUnavailableError
 from eval.dashboard import svg
 from eval.dashboard.aggregates import ARMS, DECISIONS
 from eval.dashboard.labels import label
@@ -427,3 +428,17 @@ def render(report: dict[str, Any], trend: dict[str, Any] | None = None) -> str:
         f'<p class="muted">Chiffres agrégés, jamais par agent ; toute case calculée sur moins de '
         f"{report['min_agents']} agents est masquée.</p>{body}{_trend(trend)}</body></html>"
     )
+
+
+def render_pdf(report: dict[str, Any], trend: dict[str, Any] | None = None) -> bytes:
+    """The same page as a PDF (WeasyPrint: pure Python over the system's Pango; imported here so
+    that the app starts on a machine without Pango — the PDF is then refused with a clear 503)."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:
+        raise FeatureUnavailableError(
+            "PDF export needs WeasyPrint and the Pango library (apt install libpango-1.0-0 "
+            "libpangoft2-1.0-0); the HTML export works / export PDF indisponible sur ce serveur : "
+            "utilisez l'export HTML"
+        ) from exc
+    return bytes(HTML(string=render(report, trend)).write_pdf())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -82,19 +82,30 @@ def trend(
 
 @router.get(
     "/api/v1/dashboard/export",
-    summary="The week as one self-contained HTML file (inline CSS and SVG). Roles: lead, admin.",
+    summary="The week as one self-contained HTML file (inline CSS and SVG), or as a PDF with "
+    "format=pdf. Roles: lead, admin.",
     response_class=HTMLResponse,
 )
-def export_week(request: Request, _: LeadAccess, week: Week = None) -> Response:
+def export_week(
+    request: Request,
+    _: LeadAccess,
+    week: Week = None,
+    format: Annotated[Literal["html", "pdf"], Query(description="html (default) or pdf.")] = "html",
+) -> Response:
     engine, min_agents = _engine_and_threshold(request)
     report = service.week_data(engine, _checked(week), min_agents, embed=_gap_embedder(request))
     trend_data = service.trend_data(engine, report["week"], 8, min_agents)
+    name = f"tableau-de-bord-{report['week']}"
+    headers = {"Cache-Control": "no-store"}
+    if format == "pdf":
+        return Response(
+            export.render_pdf(report, trend_data),
+            media_type="application/pdf",
+            headers={**headers, "Content-Disposition": f'attachment; filename="{name}.pdf"'},
+        )
     return HTMLResponse(
         export.render(report, trend_data),
-        headers={
-            "Content-Disposition": f'attachment; filename="tableau-de-bord-{report["week"]}.html"',
-            "Cache-Control": "no-store",
-        },
+        headers={**headers, "Content-Disposition": f'attachment; filename="{name}.html"'},
     )
 
 

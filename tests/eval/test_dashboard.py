@@ -4,7 +4,9 @@ every number of the JSON recomputed here from what was posted; suppression below
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from assistant.app import create_app
@@ -255,6 +258,19 @@ def test_export_is_one_self_contained_file(simulated: tuple[TestClient, Posted])
         f'Questions reçues</th><td class="n">{len([d for d in posted.drafts if not d["regenerated_from"]])}'
         in html
     )
+
+
+def test_export_as_pdf_says_the_same(simulated: tuple[TestClient, Posted]) -> None:
+    client, posted = simulated
+    r = client.get(f"{API}/export", params={"week": WEEK, "format": "pdf"}, headers=bearer("lead"))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert f'filename="tableau-de-bord-{WEEK}.pdf"' in r.headers["content-disposition"]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    questions = len([d for d in posted.drafts if not d["regenerated_from"]])
+    assert "Questions reçues" in text and "Lacunes de la base de connaissances" in text
+    assert re.search(rf"Questions reçues\s*{questions}\b", text), text[:400]
+    bad = client.get(f"{API}/export", params={"week": WEEK, "format": "docx"}, headers=bearer("lead"))
+    assert bad.status_code == 422 and "format" in bad.text
 
 
 @pytest.mark.parametrize(("role", "status"), [("lead", 200), ("admin", 200), ("agent", 403), ("rep", 403)])

@@ -139,6 +139,10 @@ def test_a_lead_lands_on_the_dashboard_and_walks_the_weeks(wide: Page, live: str
     assert download.value.suggested_filename == f"tableau-de-bord-{WEEKS[-1]}.html"
     html = saved.read_text(encoding="utf-8")
     assert "<script" not in html and "Données de démonstration" in html and "<svg" in html
+    with wide.expect_download() as pdf:
+        wide.get_by_role("button", name="Exporter en PDF").click()
+    assert pdf.value.suggested_filename == f"tableau-de-bord-{WEEKS[-1]}.pdf"
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
     wide.goto(saved.as_uri())  # opens on its own: inline CSS and SVG
     expect(wide.get_by_role("heading", name="Activité")).to_be_visible()
     shot(wide, "4-export")

@@ -47,10 +47,15 @@ function init() {
   $("next-week").addEventListener("click", () => view.data && view.data.next && load(view.data.next));
   $("show-week").addEventListener("click", () => setView(false));
   $("show-trend").addEventListener("click", () => setView(true));
-  $("export").addEventListener("click", async () => {
-    $("status").textContent = "Export en cours…";
-    try { await exportWeek(view.week); $("status").textContent = "Semaine exportée."; } catch (e) { fail(e); }
-  });
+  for (const [id, format] of [["export", "html"], ["export-pdf", "pdf"]]) {
+    $(id).addEventListener("click", async () => {
+      $("status").textContent = "Export en cours…";
+      try {
+        await exportWeek(view.week, format);
+        $("status").textContent = format === "pdf" ? "Semaine exportée en PDF." : "Semaine exportée.";
+      } catch (e) { fail(e); }
+    });
+  }
   onReady(() => load(view.week));
   if (session.token) showWorkspace(); else showLogin();
 }
