@@ -22,12 +22,14 @@ from typing import Any, cast
 
 import numpy as np
 from pydantic import BaseModel, Field
+from rapidfuzz import fuzz
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.errors import ConflictError, NotFoundError
 from assistant.pipeline.types import DraftText, Passage
 from feedback.models import DraftRecord, FeedbackEvent, VerifiedAnswer
+from knowledge_base.analysis import FrenchAnalyzer
 from knowledge_base.index import KnowledgeIndex
 from knowledge_base.search import HybridSearcher
 
@@ -61,6 +63,12 @@ class VerifiedSettings(BaseModel):
         le=1.0,
         description="Cosine above which a new question gets a verified answer as its draft "
         "(tuned by bench/verified.py; see bench/results/eval.json).",
+    )
+    reuse_same_terms: bool = Field(
+        default=True,
+        description="A verified answer is reused only if both questions have the same content words "
+        "(stemmed, a typo apart): « mise à la retraite » and « départ à la retraite » are 0.991 apart "
+        "in vector space and two different cases in law.",
     )
     reuse_top_docs: int = Field(
         default=3,
@@ -274,6 +282,8 @@ class VerifiedAnswers:
                     continue
                 if top_docs is not None and not top_docs & {c.get("doc_id") for c in answer.citations}:
                     continue
+                if self.settings.reuse_same_terms and not same_terms(question_masked, answer.question_masked):
+                    continue
                 sim = float(self._answer_vector(index, answer, name) @ vector)
                 if sim >= self.settings.reuse_similarity and (best is None or sim > best[0]):
                     best = (sim, answer)
@@ -342,6 +352,22 @@ class VerifiedAnswers:
 def _retire(answer: VerifiedAnswer, reason: str) -> None:
     if answer.status != "retired":
         answer.status, answer.retired_at, answer.retired_reason = "retired", datetime.now(UTC), reason
+
+
+_ANALYZER = FrenchAnalyzer(expand=False)
+TERM_MATCH = 80  # rapidfuzz ratio between two stems: « licenciment » still meets « licenciement »
+
+
+def same_terms(a: str, b: str) -> bool:
+    """Each question's content words (stop words out, stemmed, placeholders out) all appear in the
+    other, a typo apart. Near-identical vectors can hide the one word that changes the case."""
+    ta = set(_ANALYZER.terms_unexpanded(reading(a)))
+    tb = set(_ANALYZER.terms_unexpanded(reading(b)))
+
+    def covered(xs: set[str], ys: set[str]) -> bool:
+        return all(x in ys or any(fuzz.ratio(x, y) >= TERM_MATCH for y in ys) for x in xs)
+
+    return covered(ta, tb) and covered(tb, ta)
 
 
 def top_documents(retrieved: Sequence[Passage], n: int) -> set[str]:

@@ -22,7 +22,8 @@ from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
 
 Q1 = "Combien de jours de congés payés acquiert-on par mois ?"
 Q2 = "Combien de jours de congés payés acquiert-on chaque mois ?"
-Q3 = "Combien de jours de congés payés acquiert-on par mois de travail ?"
+Q3 = "combien de jour de congé payés acquiert-on par mois"  # the same question, typed differently
+ONE_WORD_MORE = "Combien de jours de congés payés acquiert-on par mois de travail à temps partiel ?"
 SENSITIVE = "Mon chef me harcèle tous les jours, je n'en peux plus."
 LABEL = "Réponse déjà validée par l'équipe le "
 
@@ -102,6 +103,14 @@ def test_a_second_agents_send_verifies_and_a_third_question_reuses_it(client: Te
     assert {c["doc_id"] for c in third["citations"]} == {c["doc_id"] for c in answer["citations"]}
     assert third["text"] == answer["text"] or third["text"].startswith(answer["text"][:40])
     assert answers(client)[0]["reuses"] == 1
+
+
+def test_a_question_with_other_content_words_is_not_reused(client: TestClient) -> None:
+    """Close in vector space (the test embedder: bag of words) is not the same question: one more
+    condition (« à temps partiel ») may change the answer."""
+    verify(client)
+    assert ask(client, ONE_WORD_MORE, 3)["drafter"] != "verified"
+    assert ask(client, Q3, 3)["drafter"] == "verified"
 
 
 def test_the_same_agent_twice_does_not_verify(client: TestClient) -> None:
