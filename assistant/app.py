@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from assistant.api import admin, changelog, drafts, health, search, topics, verified
+from assistant.api import admin, changelog, drafts, health, journal, search, topics, verified
 from assistant.api import feedback as feedback_routes
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
@@ -119,6 +119,7 @@ def create_app(
         admin.router,
         topics.router,
         verified.router,
+        journal.router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(dashboard_router)  # the leads' dashboard: /dashboard/ and /api/v1/dashboard/…

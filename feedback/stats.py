@@ -115,10 +115,30 @@ CSV_COLUMNS = [
 ]
 
 
+# French headers (the file is opened by representatives and leads in a spreadsheet).
+CSV_HEADERS = {
+    "week": "semaine",
+    "topic": "thème",
+    "agents": "agents",
+    "drafts_shown": "brouillons affichés",
+    "accepted_as_is": "envoyés tels quels",
+    "edited": "envoyés modifiés",
+    "rewritten": "réécrits",
+    "discarded": "écartés",
+    "no_draft": "répondus sans brouillon",
+    "unassisted": "répondus (bras témoin)",
+    "thumbs_down_rate": "part « pas utile »",
+    "median_edit_distance": "distance d'édition médiane",
+    "median_ms_to_send": "temps médian jusqu'à l'envoi (ms)",
+    "median_ms_to_send_control": "temps médian bras témoin (ms)",
+    "down_reasons": "raisons « pas utile »",
+}
+
+
 def to_csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
+    csv.writer(out).writerow([CSV_HEADERS[c] for c in CSV_COLUMNS])
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
     for row in rows:
         if row["suppressed"]:
             writer.writerow(

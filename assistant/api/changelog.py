@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from assistant.api.deps import Changelog
-from assistant.auth import AgentAccess
+from assistant.auth import AnyRole
 
 router = APIRouter(tags=["panel"])
 
@@ -18,6 +18,10 @@ class ChangelogEntry(BaseModel):
     placeholder: bool
 
 
-@router.get("/changelog", summary="Release notes shown in the panel ('Nouveautés'), newest first.")
-def changelog(service: Changelog, _: AgentAccess) -> list[ChangelogEntry]:
+@router.get(
+    "/changelog",
+    summary="Release notes shown in the panel ('Nouveautés') and the representatives' space "
+    "('Les changements'), newest first. Roles: all.",
+)
+def changelog(service: Changelog, _: AnyRole) -> list[ChangelogEntry]:
     return [ChangelogEntry.model_validate(e) for e in service.entries()]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 import feedback
 from assistant.auth import AgentAccess, Principal, require_roles
 from assistant.errors import ConflictError, DomainError, NotFoundError
+from assistant.pipeline.topics import taxonomy
 from assistant.services.verified import VerifiedAnswers
 from feedback.audit import AuditError, checkpoint_now, export_bundle, latest_checkpoint, public_key_info
 from feedback.events import EventConflictError, EventService, UnknownDraftError
@@ -111,7 +112,9 @@ def stats(
     request: Request, _: AuditReader, since: datetime | None = None, until: datetime | None = None
 ) -> list[dict[str, Any]]:
     settings = request.app.state.settings.feedback
-    return weekly_stats(_events(request).engine, since, until, settings.min_agents_per_cell)
+    rows = weekly_stats(_events(request).engine, since, until, settings.min_agents_per_cell)
+    by_id = taxonomy().by_id
+    return [{**r, "topic_label": by_id[t].label if (t := r["topic"]) in by_id else t} for r in rows]
 
 
 @router.get(

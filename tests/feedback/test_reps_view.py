@@ -74,6 +74,7 @@ def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, 
     assert week_a == {
         "week": "2026-W10",
         "topic": "conges",
+        "topic_label": "Congés et absences",
         "suppressed": False,
         "agents": 6,
         "drafts_shown": 6,
@@ -95,9 +96,15 @@ def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, 
 def test_cells_under_five_agents_are_suppressed(client: TestClient, populated: dict[str, str]) -> None:
     rows = client.get("/api/v1/audit/stats", headers=bearer("lead")).json()
     week_b = next(r for r in rows if r["week"] == "2026-W11")
-    assert week_b == {"week": "2026-W11", "topic": "conges", "suppressed": True, "agents": "< 5"}
+    assert week_b == {
+        "week": "2026-W11",
+        "topic": "conges",
+        "topic_label": "Congés et absences",
+        "suppressed": True,
+        "agents": "< 5",
+    }
     csv = client.get("/api/v1/audit/stats.csv", headers=bearer("rep")).text
-    assert "2026-W11,conges,< 5,< 5" in csv and csv.startswith("week,topic,agents")
+    assert "2026-W11,conges,< 5,< 5" in csv and csv.startswith("semaine,thème,agents,brouillons affichés")
 
 
 def test_no_endpoint_returns_a_pseudonym(client: TestClient, populated: dict[str, str]) -> None:

@@ -2,7 +2,7 @@
 // in localStorage and retried until the server acknowledges them (201 stored, 200 already stored).
 // The panel never names the agent: the server takes the agent from the token.
 
-import { $ } from "./dom.js";
+import { $, downloadBlob } from "./dom.js";
 import { state } from "./state.js";
 
 export const API = "/api/v1";
@@ -97,4 +97,12 @@ export function record(type, extra = {}) {
   };
   writeQueue([...readQueue(), event]);
   flush();
+}
+
+/** GET (or POST) an API path with the session's token and save the answer as a file. */
+export async function downloadFrom(url, filename, init = {}) {
+  const r = await fetch(url, { ...init, headers: { ...authHeaders(), ...(init.headers || {}) } });
+  if (!r.ok) throw Object.assign(new Error(await errorMessage(r)), { status: r.status });
+  downloadBlob(await r.blob(), filename);
+  return r;
 }

@@ -29,3 +29,13 @@ export function sourceLink(url, text = "Ouvrir la source") {
   link.href = /^https?:\/\//i.test(url || "") ? url : "#";
   return link;
 }
+
+/** Save a blob as a file (the dashboard's and the representatives' exports). */
+export function downloadBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = el("a", null, { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -10,6 +10,7 @@ const ROLE_KEY = "hra.panel.role";
 const PAGES = [
   { id: "panel", href: "/panel/", label: "Panneau agent", roles: ["agent", "admin"] },
   { id: "dashboard", href: "/dashboard/", label: "Tableau de bord", roles: ["lead", "admin"] },
+  { id: "reps", href: "/reps/", label: "Espace des représentants", roles: ["rep", "admin"] },
 ];
 const HERE = document.body.dataset.page || "panel";
 let pageStart = null;

@@ -1,0 +1,73 @@
+"""*Le journal* of the representatives' space (``feedback.journal``): the feedback log, one row per
+event, no pseudonym, no free text, the time to the hour; filterable; CSV with French headers.
+Roles: rep, lead, admin."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from assistant.auth import Principal, require_roles
+from assistant.errors import DomainError
+from assistant.pipeline.topics import taxonomy
+from feedback.journal import MAX_ROWS, JournalQuery, journal, to_csv
+from feedback.weeks import WEEK_PATTERN, bounds, current_week
+
+router = APIRouter(tags=["audit"])
+AuditReader = Annotated[Principal, Depends(require_roles("rep", "lead", "admin"))]
+EventType = Literal["shown", "edit_started", "regenerated", "sources_opened", "sent", "discarded", "verdict"]
+Outcome = Literal["accepted_as_is", "edited", "rewritten", "discarded", "no_draft", "unassisted"]
+
+
+def _query(
+    week: Annotated[
+        str | None, Query(pattern=WEEK_PATTERN, description="ISO week (default: this week).")
+    ] = None,
+    type: Annotated[EventType | None, Query(description="Event type.")] = None,
+    topic: Annotated[str | None, Query(max_length=60, description="A topic id of the taxonomy.")] = None,
+    outcome: Annotated[Outcome | None, Query(description="Outcome of a sent or discarded draft.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JournalQuery:
+    if topic is not None and taxonomy().canonical(topic) is None:
+        raise DomainError("unknown topic id / thème inconnu")
+    try:
+        start, end = bounds(week or current_week())
+    except ValueError as exc:
+        raise DomainError(str(exc)) from exc
+    return JournalQuery(
+        start, end, type, taxonomy().canonical(topic) if topic else None, outcome, limit, offset
+    )
+
+
+Filters = Annotated[JournalQuery, Depends(_query)]
+
+
+def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = taxonomy().by_id
+    return [
+        {**r, "topic_label": by_id[r["topic"]].label if r["topic"] in by_id else r["topic"]} for r in rows
+    ]
+
+
+@router.get("/audit/journal", summary="The feedback log, one row per event, as representatives see it.")
+def read_journal(request: Request, _: AuditReader, q: Filters) -> dict[str, Any]:
+    page = journal(request.app.state.events.engine, q)
+    return {
+        **page,
+        "week": q.start.date().isoformat(),
+        "rows": _labelled(page["rows"]),
+        "topics": taxonomy().listing(),
+    }
+
+
+@router.get("/audit/journal.csv", summary="The same rows (up to 500 per page) as CSV, French headers.")
+def journal_csv(request: Request, _: AuditReader, q: Filters) -> Response:
+    rows = _labelled(journal(request.app.state.events.engine, q)["rows"])
+    return Response(
+        to_csv([{**r, "topic": r["topic_label"]} for r in rows]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="journal-{q.start.date().isoformat()}.csv"'},
+    )
