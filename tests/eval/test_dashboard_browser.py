@@ -154,8 +154,8 @@ def test_each_role_lands_on_its_page(wide: Page, live: str) -> None:
     wide.goto(f"{live}/dashboard/")  # an agent sent to the dashboard goes back to the panel
     expect(wide).to_have_url(f"{live}/panel/")
     wide.evaluate("sessionStorage.clear()")
-    sign_in(wide, live, "admin")  # the admin sees both pages in the navigation
-    expect(wide.locator("#nav a")).to_have_count(2)
+    sign_in(wide, live, "admin")  # the admin sees every page in the navigation
+    expect(wide.locator("#nav a")).to_have_count(3)
     wide.get_by_role("link", name="Tableau de bord").click()
     expect(wide.locator("#nav a[aria-current=page]")).to_have_text("Tableau de bord")
     expect(wide.locator("#week-title")).to_contain_text("Semaine")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,9 +22,8 @@ from eval.demo import Simulation, agents_from
 from eval.feedback_datasets import build_samples
 from eval.runs import RunStore, majority_release
 from eval.scoring import applicable, offline_metrics, run_of
-from knowledge_base.settings import EmbeddingSettings, KnowledgeBaseSettings
-from tests.fixtures.app import agent_bearer, bearer, settings_for
-from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
+from tests.eval.test_dashboard_browser import app_settings
+from tests.fixtures.app import agent_bearer, bearer
 
 WEEK_A, WEEK_B = shift(current_week(), -3), shift(current_week(), -2)
 QUESTIONS: list[tuple[str, str | None]] = [
@@ -38,15 +36,7 @@ QUESTIONS: list[tuple[str, str | None]] = [
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Settings]]:
-    root = tmp_path_factory.mktemp("loop")
-    (root / "sources").mkdir()
-    corpus = write_jsonl(root / "sources" / "kb.jsonl", cast(list[dict[str, object]], SMALL_CORPUS))
-    kb = KnowledgeBaseSettings(
-        sources=[corpus],
-        index_dir=root / "index",
-        embeddings=EmbeddingSettings(models=["fake"], shipped_vectors_dir=root / "no-vectors"),
-    )
-    a = settings_for(kb, root)
+    a = app_settings(tmp_path_factory.mktemp("loop"))  # the small corpus, fake embedder
     a = a.model_copy(update={"drafting": a.drafting.model_copy(update={"control_share": 0.1})})
     b = a.model_copy(update={"decision": a.decision.model_copy(update={"min_confidence": 0.35})})
     agents = agents_from([agent_bearer(n) for n in range(1, 9)], seed=7)

@@ -504,12 +504,12 @@ def test_pauses_over_thirty_seconds_are_not_editing_time(
     assert timings["ms_to_send"] >= 75_000 + timings["ms_to_first_edit"]
 
 
-def test_a_token_without_the_agent_role_is_told_so(page: Page, live_server: str) -> None:
+def test_a_token_without_the_agent_role_goes_to_its_own_page(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}/")
     page.get_by_label("Jeton agent").fill(TOKENS["rep"])  # a representative's token: read-only views
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.locator("#login-status")).to_contain_text("Accès refusé (403)")
-    expect(page.get_by_label("Question reçue")).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"/reps/"))  # the representatives' space, never the panel
+    expect(page.get_by_label("Question reçue")).to_have_count(0)
 
 
 def test_time_with_the_page_hidden_is_not_counted_as_reading_a_source(
