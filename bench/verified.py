@@ -17,6 +17,7 @@ Usage: OMP_NUM_THREADS=1 python -m bench.verified [--n 600] [--seed 13]
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import tempfile
@@ -47,7 +48,7 @@ def wilson_upper(k: int, n: int, z: float = 1.96) -> float | None:
 def run(n: int, seed: int) -> dict[str, Any]:
     from assistant.pipeline.pii import mask_pii
     from assistant.services.drafting import DraftRequest
-    from assistant.services.verified import VerifiedAnswers, reading, top_documents
+    from assistant.services.verified import VerifiedAnswers, reading, same_terms, top_documents
 
     questions = [q for q in rows("questions-dev.jsonl") if q.get("relevant_ids")]
     random.Random(seed).shuffle(questions)
@@ -57,6 +58,7 @@ def run(n: int, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as work:
         service = build(Path(work))
         top_n = service.verified.settings.reuse_top_docs
+        terms_check = service.verified.settings.reuse_same_terms
         retrieved_docs: dict[str, set[str]] = {}
 
         def spy(searcher: Any, question_masked: str, category: Any, retrieved: Any = ()) -> None:
@@ -68,8 +70,12 @@ def run(n: int, seed: int) -> dict[str, Any]:
         index = service.knowledge.searcher().index
         name, embedder = VerifiedAnswers.embedder(index)
 
+        @functools.cache
+        def masked(question: str) -> str:
+            return mask_pii(question).text
+
         def vector(question: str) -> np.ndarray:
-            v = np.asarray(embedder.embed_query_array(reading(mask_pii(question).text)), dtype=np.float32)
+            v = np.asarray(embedder.embed_query_array(reading(masked(question))), dtype=np.float32)
             return v / (np.linalg.norm(v) or 1.0)
 
         started = time.perf_counter()
@@ -77,13 +83,16 @@ def run(n: int, seed: int) -> dict[str, Any]:
         for q in seeded:
             draft = service.create(DraftRequest(q["question"], arm="assisted"))
             if draft["decision"]["kind"] == "drafted" and draft["citations"]:
-                answers.append((vector(q["question"]), {c["doc_id"] for c in draft["citations"]}))
+                answers.append(
+                    (vector(q["question"]), {c["doc_id"] for c in draft["citations"]}, masked(q["question"]))
+                )
         matrix = np.stack([a[0] for a in answers])
 
         def best(questions: list[dict[str, Any]], gate: bool) -> list[tuple[float, bool]]:
             """(best similarity, is it a false reuse) for each drafted asking question; with
             ``gate``, only answers citing one of the question's first retrieved documents compete
-            (the service's ``reuse_top_docs`` check)."""
+            (the service's ``reuse_top_docs`` check) and whose question has the same content words
+            (``reuse_same_terms``); without it, vector similarity alone."""
             out = []
             for q in questions:
                 retrieved_docs.pop("last", None)
@@ -94,6 +103,14 @@ def run(n: int, seed: int) -> dict[str, Any]:
                 if gate:
                     top = retrieved_docs.get("last", set())
                     sims = np.where([bool(a[1] & top) for a in answers], sims, -1.0)
+                    if terms_check:  # the service's reuse_same_terms: only candidates passing it stay
+                        passing = np.full_like(sims, -1.0)
+                        for j in np.argsort(-sims)[:50]:
+                            if sims[j] < GRID[0]:
+                                break  # below every threshold of the grid: never a reuse
+                            if same_terms(masked(q["question"]), answers[j][2]):
+                                passing[j] = sims[j]
+                        sims = passing
                 i = int(np.argmax(sims))
                 out.append((float(sims[i]), not (answers[i][1] & set(q["relevant_ids"]))))
             return out
@@ -127,8 +144,9 @@ def run(n: int, seed: int) -> dict[str, Any]:
         "embedder": name,
         "false_reuse_target": TARGET,
         "retrieval_gate_top_docs": top_n,
+        "same_terms_check": terms_check,
         "sweep_on_report": {str(t): rates(reported, t) for t in GRID[::4]},
-        "sweep_on_report_without_retrieval_gate": {str(t): rates(ungated, t) for t in GRID[::4]},
+        "sweep_on_report_vectors_only": {str(t): rates(ungated, t) for t in GRID[::4]},
         "seconds": round(seconds, 1),
         "method": "seeded half of a sample of questions-dev: offline drafts treated as sent as-is by 2 "
         "agents; the other half asks; false reuse = the answer cites no document relevant to the new "
