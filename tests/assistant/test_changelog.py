@@ -57,12 +57,14 @@ def test_the_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
     assert [e["title"] for e in service.entries()] == ["Congés des fonctionnaires"]  # max_entries=1
 
 
-def test_the_endpoint_needs_an_agent_token(app_settings: Settings, tmp_path: Path) -> None:
+def test_the_endpoint_needs_a_token_of_any_role(app_settings: Settings, tmp_path: Path) -> None:
+    """Agents read it in « Nouveautés », representatives in « Les changements »."""
     (tmp_path / "notes.md").write_text(NOTES, encoding="utf-8")
     settings = app_settings.model_copy(update={"changelog": ChangelogSettings(path=tmp_path / "notes.md")})
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/v1/changelog").status_code == 401
-        assert client.get("/api/v1/changelog", headers=bearer("rep")).status_code == 403
+        for role in ("rep", "lead", "admin"):
+            assert client.get("/api/v1/changelog", headers=bearer(role)).status_code == 200
         res = client.get("/api/v1/changelog", headers=bearer("agent"))
     assert res.status_code == 200
     assert [e["date"] for e in res.json()] == ["2026-12-08", "2026-12-01"]
