@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from feedback.chain import GENESIS, canonical_json, lock_chain, sha256_hex
 from feedback.keys import SigningKeyLike, fingerprint, grouped, public_key_of, public_raw, signing_key
-from feedback.models import AuditCheckpoint, AuditEntry, DraftRecord, FeedbackEvent
+from feedback.models import AccessEvent, AuditCheckpoint, AuditEntry, DraftRecord, FeedbackEvent
 
 ALGORITHM = "ed25519"
 LEGACY_ALGORITHM = "hmac-sha256"  # checkpoints signed before issue 15: the head hash still pins the log
@@ -118,6 +118,20 @@ def event_canonical(event: FeedbackEvent) -> str:
             event.edit_distance_word,
             event.outcome,
         )
+    )
+
+
+def access_canonical(event_id: str, occurred_at: datetime, role: str, what: str) -> str:
+    """The canonical JSON of a read of the log (``feedback.access``): role, what, the hour."""
+    return canonical_json(
+        {
+            "event_id": event_id,
+            "kind": "access",
+            "occurred_at": iso_utc(occurred_at),
+            "read": what,  # not "what": "v" must stay the last key (canonical_version)
+            "role": role,
+            "v": CANONICAL_VERSION,
+        }
     )
 
 
@@ -312,6 +326,10 @@ _ENTRY_COLUMNS = (
     FeedbackEvent.edit_distance_char,
     FeedbackEvent.edit_distance_word,
     FeedbackEvent.outcome,
+    AccessEvent.event_id.label("access_id"),  # [16:20] a read of the log (feedback.access)
+    AccessEvent.occurred_at.label("access_at"),
+    AccessEvent.role,
+    AccessEvent.what,
 )
 
 
@@ -324,6 +342,7 @@ def _entry_batches(conn: Connection, batch: int) -> Any:
             select(*_ENTRY_COLUMNS)
             .select_from(AuditEntry)
             .outerjoin(FeedbackEvent, FeedbackEvent.event_id == AuditEntry.event_id)
+            .outerjoin(AccessEvent, AccessEvent.event_id == AuditEntry.event_id)
             .where(AuditEntry.seq > after)
             .order_by(AuditEntry.seq)
             .limit(batch)
@@ -406,6 +425,16 @@ def _event_problem(
     keep_after: datetime | None = None,
 ) -> tuple[str, str] | None:
     """The event row behind an entry must exist and still say what was recorded."""
+    if stored_id is None and row[16] is not None:  # a read of the log (feedback.access): its own row
+        derived = access_canonical(*row[16:20])
+        if canonical != derived:
+            names = "?" if canonical is None else _differing_fields(canonical, derived)
+            return (
+                f"la consultation {event_id} stockée ne correspond plus au contenu enregistré "
+                f"(champs : {names})",
+                f"stored access {event_id} differs from the recorded content (fields: {names})",
+            )
+        return None
     if stored_id is None:
         return (
             f"l'événement {event_id} n'existe plus dans feedback_events",
@@ -478,14 +507,18 @@ def _checkpoint_problem(cp: Checkpoint, key: SigningKeyLike | None) -> str | Non
 
 
 def _orphan_events(conn: Connection) -> tuple[int, str | None]:
-    """Events with no entry: an entry was deleted (or an event slipped in outside the chain)."""
-    missing = (
-        select(FeedbackEvent.event_id)
-        .outerjoin(AuditEntry, AuditEntry.event_id == FeedbackEvent.event_id)
-        .where(AuditEntry.seq.is_(None))
-    )
-    count = conn.execute(select(func.count()).select_from(missing.subquery())).scalar_one()
-    first = conn.execute(missing.order_by(FeedbackEvent.occurred_at).limit(1)).scalar() if count else None
+    """Events (or reads) with no entry: an entry was deleted, or a row slipped in outside the chain."""
+    count, first = 0, None
+    for table in (FeedbackEvent, AccessEvent):
+        missing = (
+            select(table.event_id)
+            .outerjoin(AuditEntry, AuditEntry.event_id == table.event_id)
+            .where(AuditEntry.seq.is_(None))
+        )
+        n = conn.execute(select(func.count()).select_from(missing.subquery())).scalar_one()
+        if n and first is None:
+            first = conn.execute(missing.order_by(table.occurred_at).limit(1)).scalar()
+        count += n
     return count, first
 
 

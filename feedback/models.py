@@ -123,6 +123,19 @@ class AuditEntry(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class AccessEvent(Base):
+    """A read of the log or the aggregates (journal, stats, bundle, dashboard) by a lead, a
+    representative or an admin: the role, never the person; the hour, never the minute. Each one is
+    an entry of the audit chain, so reads cannot be hidden after the fact."""
+
+    __tablename__ = "access_events"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    what: Mapped[str] = mapped_column(String(40))
+
+
 class AuditCheckpoint(Base):
     """A signed (tree size, head hash) pair that can be handed to representatives."""
 

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 import feedback
+from assistant.api.access import logged_read
 from assistant.auth import AgentAccess, Principal, require_roles
 from assistant.errors import ConflictError, DomainError, NotFoundError
 from assistant.pipeline.topics import taxonomy
@@ -30,6 +31,10 @@ AUDIT_DOC = Path(feedback.__file__).parent / "AUDIT.md"
 VERIFIER = Path(feedback.__file__).parent / "verifier" / "verify_audit.py"
 _EVENT = TypeAdapter(EventIn)
 AuditReader = Annotated[Principal, Depends(require_roles("rep", "lead", "admin"))]
+# Reads of the aggregates and of the log are themselves logged in the chain (feedback.access).
+StatsRead = Annotated[Principal, Depends(logged_read("stats"))]
+StatsCsvRead = Annotated[Principal, Depends(logged_read("stats.csv"))]
+BundleRead = Annotated[Principal, Depends(logged_read("bundle"))]
 
 
 def _events(request: Request) -> EventService:
@@ -109,7 +114,7 @@ async def post_batch(body: Batch, service: Events, request: Request, agent: Agen
     "suppressed. Roles: rep, lead, admin.",
 )
 def stats(
-    request: Request, _: AuditReader, since: datetime | None = None, until: datetime | None = None
+    request: Request, _: StatsRead, since: datetime | None = None, until: datetime | None = None
 ) -> list[dict[str, Any]]:
     settings = request.app.state.settings.feedback
     rows = weekly_stats(_events(request).engine, since, until, settings.min_agents_per_cell)
@@ -123,7 +128,7 @@ def stats(
     response_class=PlainTextResponse,
 )
 def stats_csv(
-    request: Request, _: AuditReader, since: datetime | None = None, until: datetime | None = None
+    request: Request, _: StatsCsvRead, since: datetime | None = None, until: datetime | None = None
 ) -> Response:
     rows = weekly_stats(
         _events(request).engine, since, until, request.app.state.settings.feedback.min_agents_per_cell
@@ -182,7 +187,7 @@ def public_key(request: Request, _: AuditReader) -> dict[str, str]:
     summary="Everything needed to verify the log offline (format hra-audit-bundle/1, AUDIT.md §5): "
     "entry hashes and pseudonym-free contents, recent checkpoints, public key. Roles: rep, lead, admin.",
 )
-def bundle(request: Request, _: AuditReader, content: bool = True) -> Response:
+def bundle(request: Request, _: BundleRead, content: bool = True) -> Response:
     """``content=false``: digests only (proves the log extends a receipt, shows no per-event record)."""
     found = export_bundle(_events(request).engine, request.app.state.audit_key, with_content=content)
     body = json.dumps(found, ensure_ascii=False)

@@ -1,5 +1,6 @@
 """*Le journal* of the representatives' space (``feedback.journal``): the feedback log, one row per
-event, no pseudonym, no free text, the time to the hour; filterable; CSV with French headers.
+event, no pseudonym, no free text, the time to the hour; filterable; CSV with French headers; and
+the week's reads of the log and the aggregates (``feedback.access``), this one included.
 Roles: rep, lead, admin."""
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from assistant.auth import Principal, require_roles
+from assistant.api.access import logged_read
+from assistant.auth import Principal
 from assistant.errors import DomainError
 from assistant.pipeline.topics import taxonomy
+from feedback.access import accesses
 from feedback.journal import MAX_ROWS, JournalQuery, journal, to_csv
 from feedback.weeks import WEEK_PATTERN, bounds, current_week
 
 router = APIRouter(tags=["audit"])
-AuditReader = Annotated[Principal, Depends(require_roles("rep", "lead", "admin"))]
+JournalRead = Annotated[Principal, Depends(logged_read("journal"))]
+JournalCsvRead = Annotated[Principal, Depends(logged_read("journal.csv"))]
 EventType = Literal["shown", "edit_started", "regenerated", "sources_opened", "sent", "discarded", "verdict"]
 Outcome = Literal["accepted_as_is", "edited", "rewritten", "discarded", "no_draft", "unassisted"]
 
@@ -53,10 +57,12 @@ def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @router.get("/audit/journal", summary="The feedback log, one row per event, as representatives see it.")
-def read_journal(request: Request, _: AuditReader, q: Filters) -> dict[str, Any]:
-    page = journal(request.app.state.events.engine, q)
+def read_journal(request: Request, _: JournalRead, q: Filters) -> dict[str, Any]:
+    engine = request.app.state.events.engine
+    page = journal(engine, q)
     return {
         **page,
+        "accesses": accesses(engine, q.start, q.end),
         "week": q.start.date().isoformat(),
         "rows": _labelled(page["rows"]),
         "topics": taxonomy().listing(),
@@ -64,7 +70,7 @@ def read_journal(request: Request, _: AuditReader, q: Filters) -> dict[str, Any]
 
 
 @router.get("/audit/journal.csv", summary="The same rows (up to 500 per page) as CSV, French headers.")
-def journal_csv(request: Request, _: AuditReader, q: Filters) -> Response:
+def journal_csv(request: Request, _: JournalCsvRead, q: Filters) -> Response:
     rows = _labelled(journal(request.app.state.events.engine, q)["rows"])
     return Response(
         to_csv([{**r, "topic": r["topic_label"]} for r in rows]),

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from assistant.api.access import logged_read
 from assistant.auth import AnyRole, Principal, require_roles
 from assistant.errors import DomainError, NotFoundError
 from assistant.panel import SECURITY_HEADERS
@@ -21,6 +22,10 @@ from eval.dashboard.weeks import WEEK_PATTERN, bounds
 
 STATIC = FilePath(__file__).parent / "static"
 LeadAccess = Annotated[Principal, Depends(require_roles("lead", "admin"))]
+# Reads of the aggregates are logged in the audit chain (feedback.access), as the reps' are.
+WeekRead = Annotated[Principal, Depends(logged_read("dashboard.week", ("lead", "admin")))]
+TrendRead = Annotated[Principal, Depends(logged_read("dashboard.trend", ("lead", "admin")))]
+ExportRead = Annotated[Principal, Depends(logged_read("dashboard.export", ("lead", "admin")))]
 Week = Annotated[
     str | None, Query(pattern=WEEK_PATTERN, description="ISO week, e.g. 2026-W48 (default: this week).")
 ]
@@ -63,7 +68,7 @@ def whoami(principal: AnyRole) -> dict[str, str]:
     summary="One ISO week, aggregated; every section from fewer "
     "than 5 agents is suppressed and says why. Roles: lead, admin.",
 )
-def week(request: Request, _: LeadAccess, week: Week = None) -> dict[str, Any]:
+def week(request: Request, _: WeekRead, week: Week = None) -> dict[str, Any]:
     engine, min_agents = _engine_and_threshold(request)
     data = service.week_data(engine, _checked(week), min_agents, embed=_gap_embedder(request))
     return {**data, "labels": LABELS}
@@ -72,7 +77,7 @@ def week(request: Request, _: LeadAccess, week: Week = None) -> dict[str, Any]:
 @router.get("/api/v1/dashboard/trend", summary="The last N weeks up to `until`. Roles: lead, admin.")
 def trend(
     request: Request,
-    _: LeadAccess,
+    _: TrendRead,
     until: Week = None,
     weeks: Annotated[int, Query(ge=2, le=52)] = 8,
 ) -> dict[str, Any]:
@@ -88,7 +93,7 @@ def trend(
 )
 def export_week(
     request: Request,
-    _: LeadAccess,
+    _: ExportRead,
     week: Week = None,
     format: Annotated[Literal["html", "pdf"], Query(description="html (default) or pdf.")] = "html",
 ) -> Response:

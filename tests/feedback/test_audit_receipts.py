@@ -560,13 +560,22 @@ def test_the_api_serves_key_receipts_bundle_and_verifier(client: TestClient, tmp
     for secret in (*pseudonyms, *PII):
         assert secret not in text, secret
     bundle = res.json()
-    assert bundle["public_key"] == key and bundle["tree_size"] == 12
+    # 12 events, then this very read of the bundle: reads of the log are entries too (feedback.access)
+    assert bundle["public_key"] == key and bundle["tree_size"] == 13
+    read = json.loads(bundle["entries"][-1]["content"])
+    assert (
+        read["kind"] == "access"
+        and read["read"] == "bundle"
+        and read["occurred_at"].endswith(":00:00.000000+00:00")
+    )
 
     digests_only = client.get("/api/v1/audit/bundle?content=false").json()
-    assert [e["content"] for e in digests_only["entries"]] == [None] * 12
-    assert [e["entry_hash"] for e in digests_only["entries"]] == [e["entry_hash"] for e in bundle["entries"]]
+    assert [e["content"] for e in digests_only["entries"]] == [None] * 14
+    assert [e["entry_hash"] for e in digests_only["entries"]][:13] == [
+        e["entry_hash"] for e in bundle["entries"]
+    ]
     code, out = standalone(tmp_path, digests_only, made.json())
-    assert code == 0 and "(0 avec leur contenu, 12 par leur seule empreinte)" in out, out
+    assert code == 0 and "(0 avec leur contenu, 14 par leur seule empreinte)" in out, out
 
     script = client.get("/api/v1/audit/verifier.py")
     assert script.status_code == 200 and script.text == VERIFIER.read_text(encoding="utf-8")
@@ -578,7 +587,7 @@ def test_the_api_serves_key_receipts_bundle_and_verifier(client: TestClient, tmp
         capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "VALIDE : 12 entrées" in done.stdout
+    assert "VALIDE : 13 entrées" in done.stdout
 
 
 def test_the_served_audit_md_names_this_deployments_key(client: TestClient) -> None:

@@ -3,18 +3,20 @@ no pseudonym, no free text, the hour only; filters; French CSV; roles; clear err
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from assistant.app import create_app
 from assistant.settings import Settings
-from feedback.models import FeedbackEvent
+from feedback.audit import verify
+from feedback.models import AccessEvent, FeedbackEvent
 from tests.fixtures.app import agent_bearer, bearer
 
 WHEN = "2026-03-03T10:47:31.123456+00:00"  # ISO week 2026-W10
@@ -126,3 +128,28 @@ def test_the_page_is_served_with_its_modules(client: TestClient) -> None:
         "reps.css",
     ):
         assert client.get(f"/reps/{name}").status_code == 200, name
+
+
+def test_reads_by_leads_and_reps_are_in_the_chain_and_the_journal(
+    client: TestClient, logged: list[str]
+) -> None:
+    client.get("/api/v1/audit/stats", headers=bearer("lead"))
+    client.get("/api/v1/audit/stats.csv", headers=bearer("rep"))
+    client.get("/api/v1/dashboard/week", headers=bearer("lead"))
+    page = client.get("/api/v1/audit/journal", headers=bearer("rep")).json()  # this week: the reads
+    reads = {(a["role"], a["what"]) for a in page["accesses"]}
+    assert {("lead", "stats"), ("rep", "stats.csv"), ("lead", "dashboard.week"), ("rep", "journal")} <= reads
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2} h", a["hour"]) for a in page["accesses"])
+    assert client.get("/api/v1/audit/journal", headers=bearer("agent")).status_code == 403  # not logged
+
+    engine = client.app.state.store.engine  # type: ignore[attr-defined]
+    report = verify(engine)
+    assert report.ok, report.reason
+    with engine.begin() as conn:  # a read relabelled after the fact: the chain names it
+        conn.execute(update(AccessEvent).where(AccessEvent.role == "lead").values(role="admin"))
+    broken = verify(engine)
+    assert not broken.ok and "consultation" in broken.reason and "role" in broken.reason
+    with engine.begin() as conn:  # a read deleted with its entry: the chain no longer links
+        first = conn.execute(select(AccessEvent.event_id).limit(1)).scalar_one()
+        conn.execute(delete(AccessEvent).where(AccessEvent.event_id == first))
+    assert not verify(engine).ok

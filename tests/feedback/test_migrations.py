@@ -21,7 +21,7 @@ from feedback.models import Base
 
 DRAFTS = Base.metadata.tables["drafts"]  # Core: the test must not depend on ORM session behaviour
 FEEDBACK_TABLES = {"feedback_events", "audit_log", "audit_checkpoints"}
-ALL_TABLES = {"drafts", "verified_answers"} | FEEDBACK_TABLES
+ALL_TABLES = {"drafts", "verified_answers", "access_events"} | FEEDBACK_TABLES
 EXPECTED_INDEXES = {  # table → {index name: columns}; named by SQLAlchemy's ix_<table>_<column>
     "drafts": {
         "ix_drafts_created_at": ["created_at"],
@@ -29,6 +29,7 @@ EXPECTED_INDEXES = {  # table → {index name: columns}; named by SQLAlchemy's i
         "ix_drafts_arm": ["arm"],
         "ix_drafts_agent_pseudonym": ["agent_pseudonym"],
     },
+    "access_events": {"ix_access_events_occurred_at": ["occurred_at"]},
     "feedback_events": {
         "ix_feedback_events_draft_id": ["draft_id"],
         "ix_feedback_events_type": ["type"],
@@ -98,7 +99,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0008_settings_hash"
+    assert _current(engine) == head == "0009_access_events"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -155,7 +156,7 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0008_settings_hash"
+    assert _current(engine) == "0009_access_events"
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -284,7 +285,7 @@ def test_the_forced_draft_migration_keeps_drafts_and_events_both_ways(db_url: st
         )
 
     migrate(db_url)
-    assert _current(engine) == "0008_settings_hash"
+    assert _current(engine) == "0009_access_events"
     forced = {c["name"]: c for c in inspect(engine).get_columns("drafts")}["forced"]
     assert forced["nullable"] is False
     with engine.begin() as connection:

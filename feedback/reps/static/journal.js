@@ -11,7 +11,22 @@ const TYPES = { "": "Tous", shown: "Brouillon affiché", edit_started: "Modifica
 const OUTCOMES = { "": "Toutes", accepted_as_is: "Envoyé tel quel", edited: "Envoyé après modifications",
   rewritten: "Réécrit", discarded: "Écarté", no_draft: "Répondu sans brouillon", unassisted: "Répondu (bras témoin)" };
 const DECISIONS = { drafted: "brouillon proposé", abstained: "pas de brouillon", routed_to_human: "orientée vers un humain" };
+const ROLES = { rep: "représentant·e", lead: "chef·fe de projet", admin: "administrateur·rice" };
+const READS = { journal: "le journal", "journal.csv": "le journal (CSV)", stats: "les agrégats",
+  "stats.csv": "les agrégats (CSV)", bundle: "le paquet de vérification", "dashboard.week": "le tableau de bord",
+  "dashboard.trend": "la tendance du tableau de bord", "dashboard.export": "l'export du tableau de bord" };
 const state = { offset: 0, topicsLoaded: false };
+
+function renderAccesses(accesses) {
+  const head = el("tr");
+  ["Heure", "Rôle", "A lu"].forEach((h) => head.append(el("th", h, { scope: "col" })));
+  const rows = accesses.map((a) => {
+    const tr = el("tr");
+    [a.hour, ROLES[a.role] || a.role, READS[a.what] || a.what].forEach((v) => tr.append(el("td", v)));
+    return tr;
+  });
+  $("accesses-table").replaceChildren(head, ...rows);
+}
 
 function options(select, entries) {
   select.replaceChildren(...Object.entries(entries).map(([v, label]) => el("option", label, { value: v })));
@@ -68,6 +83,7 @@ export async function loadJournal(offset = 0) {
     state.topicsLoaded = true;
   }
   render(page);
+  renderAccesses(page.accesses || []);
 }
 
 export const nextPage = () => loadJournal(state.offset + PAGE);
