@@ -75,7 +75,7 @@ def test_a_rep_walks_the_space(wide: Page, live: tuple[str, set[str]], tmp_path:
     clean(wide.content(), secrets)
 
     wide.get_by_role("button", name="Le journal").click()
-    wide.get_by_label("Semaine").fill(WEEK)
+    wide.get_by_label("Semaine", exact=True).fill(WEEK)
     wide.get_by_role("button", name="Filtrer").click()
     expect(wide.locator("#journal-count")).to_contain_text("sur ")
     expect(wide.locator("#journal-table tr").nth(1)).to_contain_text(" h")
@@ -83,6 +83,12 @@ def test_a_rep_walks_the_space(wide: Page, live: tuple[str, set[str]], tmp_path:
     wide.get_by_role("button", name="Filtrer").click()
     expect(wide.locator("#journal-table")).to_contain_text("Avis utile / pas utile")
     expect(wide.locator("#journal-table")).not_to_contain_text("Envoyé tel quel")
+    wide.get_by_label("Semaine", exact=True).fill(current_week())  # this week: the reads just made
+    wide.get_by_role("button", name="Filtrer").click()
+    expect(wide.locator("#accesses-table")).to_contain_text("représentant·e")
+    expect(wide.locator("#accesses-table")).to_contain_text("le journal")
+    wide.get_by_label("Semaine", exact=True).fill(WEEK)
+    wide.get_by_role("button", name="Filtrer").click()
     accessible(wide, "journal")
     shot(wide, "2-journal")
     clean(wide.content(), secrets)

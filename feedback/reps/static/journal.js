@@ -11,6 +11,9 @@ const TYPES = { "": "Tous", shown: "Brouillon affiché", edit_started: "Modifica
 const OUTCOMES = { "": "Toutes", accepted_as_is: "Envoyé tel quel", edited: "Envoyé après modifications",
   rewritten: "Réécrit", discarded: "Écarté", no_draft: "Répondu sans brouillon", unassisted: "Répondu (bras témoin)" };
 const DECISIONS = { drafted: "brouillon proposé", abstained: "pas de brouillon", routed_to_human: "orientée vers un humain" };
+const REASONS = { wrong: "réponse fausse", outdated: "information périmée",
+  missing_information: "information manquante", invented_source_or_fact: "source ou fait inventé",
+  tone: "ton inadapté", too_long: "trop long", other: "autre" };
 const ROLES = { rep: "représentant·e", lead: "chef·fe de projet", admin: "administrateur·rice" };
 const READS = { journal: "le journal", "journal.csv": "le journal (CSV)", stats: "les agrégats",
   "stats.csv": "les agrégats (CSV)", bundle: "le paquet de vérification", "dashboard.week": "le tableau de bord",
@@ -56,7 +59,7 @@ function render(page) {
     const tr = el("tr");
     const value = r.type === "verdict" ? ` (${r.value === "up" ? "utile" : "pas utile"})` : "";
     [r.hour, (TYPES[r.type] || r.type) + value, r.topic_label || "—", DECISIONS[r.decision] || r.decision,
-      OUTCOMES[r.outcome] || "—", r.reasons.join(", ") || "—",
+      OUTCOMES[r.outcome] || "—", r.reasons.map((x) => REASONS[x] || x).join(", ") || "—",
       r.edit_distance === null ? "—" : String(r.edit_distance).replace(".", ","),
       r.purged ? "purgé (durée de conservation)" : r.free_text || "—"]
       .forEach((v, i) => tr.append(el("td", v, i === 7 && r.free_text ? { class: "masked" } : {})));
