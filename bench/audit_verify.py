@@ -8,8 +8,13 @@ plus once against a signed checkpoint. Target: ≤ 10 s on a slow 2-core machine
 Then the same log is exported as a bundle (``feedback.audit.export_bundle``, hra-audit-bundle/1) and
 the standalone verifier (feedback/verifier/verify_audit.py) is run on it as a subprocess of the
 current Python, with a receipt: ``standalone_100k_seconds`` (target ≤ 5 s; the time of the whole
-process, JSON parsing included). ``browser_100k_seconds`` is left for the representatives' browser
-page (WebCrypto), not built yet. Results are merged into the existing JSON (read, update, write).
+process, JSON parsing included).
+
+Then the same files are verified in Debian's Chromium (Playwright, ``/usr/bin/chromium``) by the
+representatives' page module feedback/reps/static/verify.js (WebCrypto), served from a loopback
+``http.server``: ``browser_100k_seconds`` is the median of 3 calls of ``verifyFiles(bundle text,
+receipt text)`` timed inside the page (JSON.parse included, download of the files not), target
+≤ 10 s. Results are merged into the existing JSON (read, update, write).
 
 Run from the repository root: ``python -m bench.audit_verify [--events 100000]``.
 """
@@ -17,13 +22,20 @@ Run from the repository root: ``python -m bench.audit_verify [--events 100000]``
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from bench.common import RESULTS, machine, peak_rss_mb, write_result
 from feedback.audit import export_bundle, make_checkpoint, verify
@@ -31,7 +43,9 @@ from tests.fixtures.audit_log import migrated_engine, populate
 
 TARGET_S = 10.0
 STANDALONE_TARGET_S = 5.0
+BROWSER_TARGET_S = 10.0
 VERIFIER = Path(__file__).resolve().parents[1] / "feedback" / "verifier" / "verify_audit.py"
+VERIFY_JS = Path(__file__).resolve().parents[1] / "feedback" / "reps" / "static" / "verify.js"
 RUNS = 3
 
 
@@ -58,6 +72,7 @@ def main() -> None:
         checkpoint_s = time.perf_counter() - t
         assert with_checkpoint.ok, with_checkpoint
         standalone = _standalone(engine, Path(tmp), checkpoint)
+        browser = _browser(Path(tmp), args.events)
         db_mb = (Path(tmp) / "audit.sqlite").stat().st_size / 2**20
         engine.dispose()
     median = statistics.median(seconds)
@@ -73,7 +88,7 @@ def main() -> None:
         "build_s": round(build_s, 1),
         "db_mb": round(db_mb, 1),
         **standalone,
-        "browser_100k_seconds": None,  # the reps' browser page (WebCrypto) does not exist yet
+        **browser,
         "peak_rss_mb": peak_rss_mb(),
         "database": "SQLite (WAL), alembic head",
         "machine": machine(),
@@ -84,7 +99,8 @@ def main() -> None:
     print(
         f"verify {args.events} entries: median {median:.2f} s ({result['entries_per_s']} entries/s), "
         f"target {TARGET_S:.0f} s; standalone verifier on the bundle "
-        f"{result['standalone_100k_seconds']:.2f} s (target {STANDALONE_TARGET_S:.0f} s) → {path}"
+        f"{result['standalone_100k_seconds']:.2f} s (target {STANDALONE_TARGET_S:.0f} s); verify.js in "
+        f"Chromium {result['browser_100k_seconds']:.2f} s (target {BROWSER_TARGET_S:.0f} s) → {path}"
     )
 
 
@@ -118,6 +134,65 @@ def _standalone(engine: object, tmp: Path, checkpoint: object) -> dict[str, obje
         "standalone_meets_target": median <= STANDALONE_TARGET_S,
         "bundle_export_s": round(export_s, 3),
         "bundle_mb": round(bundle_path.stat().st_size / 2**20, 1),
+    }
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _serving(directory: Path) -> Iterator[str]:
+    """``directory`` on a loopback port (a secure context: WebCrypto needs one), in a thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+_TIMED = """async () => {
+  const { verifyFiles } = await import("/verify.js");
+  const text = (path) => fetch(path).then((r) => r.text());
+  const [bundle, receipt] = await Promise.all([text("/bundle.json"), text("/receipt.json")]);
+  const t = performance.now();
+  const result = await verifyFiles(bundle, receipt);
+  return { seconds: (performance.now() - t) / 1000, ...result };
+}"""
+
+
+def _browser(tmp: Path, events: int) -> dict[str, object]:
+    """verify.js in Chromium on the bundle and receipt written by ``_standalone`` (median of 3)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.panel.conftest import CHROMIUM_ARGS
+
+    shutil.copy(VERIFY_JS, tmp / "verify.js")
+    runs = []
+    with _serving(tmp) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        version = browser.version
+        for _ in range(RUNS):
+            page = browser.new_page()  # a fresh page each time: nothing cached between runs
+            page.goto(f"{base}/verify.js")
+            out = page.evaluate(_TIMED)
+            page.close()
+            if not out["ok"] or out["checked"] != events or out["signatures"] != "ok":
+                sys.exit(f"verify.js refused an untouched bundle: {out['message']}")
+            runs.append(out["seconds"])
+        browser.close()
+    median = statistics.median(runs)
+    return {
+        "browser_100k_seconds": round(median, 3),
+        "browser_runs_s": [round(s, 3) for s in runs],
+        "browser_target_s": BROWSER_TARGET_S,
+        "browser_meets_target": median <= BROWSER_TARGET_S,
+        "browser": f"Chromium {version} (headless, Playwright), feedback/reps/static/verify.js",
     }
 
 
