@@ -33,6 +33,7 @@ from assistant.app import create_app
 from assistant.settings import Settings
 from feedback.audit import export_bundle, make_checkpoint
 from feedback.keys import fingerprint, grouped
+from tests.feedback import test_audit_receipts as receipts
 from tests.feedback.test_audit_receipts import (
     CASES,
     KEY,
@@ -113,27 +114,8 @@ def js(browser: Browser, served: str) -> Iterator[Page]:
     page.context.close()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
-    """As in test_audit_receipts: 30 events, a receipt kept at 20, then another checkpoint."""
-    engine = migrated_engine(tmp_path_factory.mktemp("verify-js-log") / "hra.sqlite")
-    populate(engine, RECEIPT_AT)
-    receipt = asdict(make_checkpoint(engine, KEY))
-    populate(engine, N - RECEIPT_AT, start=RECEIPT_AT + 1)
-    make_checkpoint(engine, KEY)
-    bundle = export_bundle(engine, KEY)
-    engine.dispose()
-    return bundle, receipt
-
-
-@pytest.fixture
-def bundle(built: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
-    return copy.deepcopy(built[0])
-
-
-@pytest.fixture
-def receipt(built: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
-    return copy.deepcopy(built[1])
+# The same 30-event log, receipt at 20, as test_audit_receipts (its fixtures, reused as they are).
+built, bundle, receipt = receipts.built, receipts.bundle, receipts.receipt
 
 
 def both(
