@@ -118,8 +118,7 @@ def stats(
 ) -> list[dict[str, Any]]:
     settings = request.app.state.settings.feedback
     rows = weekly_stats(_events(request).engine, since, until, settings.min_agents_per_cell)
-    by_id = taxonomy().by_id
-    return [{**r, "topic_label": by_id[t].label if (t := r["topic"]) in by_id else t} for r in rows]
+    return [{**r, "topic_label": taxonomy().label_of(r["topic"])} for r in rows]
 
 
 @router.get(

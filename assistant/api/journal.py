@@ -50,10 +50,7 @@ Filters = Annotated[JournalQuery, Depends(_query)]
 
 
 def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    by_id = taxonomy().by_id
-    return [
-        {**r, "topic_label": by_id[r["topic"]].label if r["topic"] in by_id else r["topic"]} for r in rows
-    ]
+    return [{**r, "topic_label": taxonomy().label_of(r["topic"])} for r in rows]
 
 
 @router.get("/audit/journal", summary="The feedback log, one row per event, as representatives see it.")

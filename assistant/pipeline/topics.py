@@ -89,6 +89,13 @@ class Taxonomy:
                 return topic.id
         return None
 
+    def label_of(self, topic: str | None) -> str:
+        """An id's French label; a value stored before the taxonomy as is; none: « Sans thème »."""
+        if not topic:
+            return "Sans thème"
+        known = self.by_id.get(topic)
+        return known.label if known else topic
+
     def ids(self) -> list[str]:
         return [t.id for t in self.topics]
 

@@ -57,11 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def topic_label(topic: str | None) -> str:
-    """A taxonomy id's French label (an unknown value, e.g. a topic stored before the taxonomy, as is)."""
-    if not topic:
-        return "Sans thème"
-    known = taxonomy().by_id.get(topic)
-    return known.label if known else topic
+    return taxonomy().label_of(topic)
 
 
 def label(family: str, key: str) -> str:
