@@ -57,21 +57,22 @@ def cluster(vectors: np.ndarray, threshold: float = THRESHOLD) -> list[list[int]
 def gap_questions(drafts: Sequence[Any], events: Sequence[Any]) -> list[GapQuestion]:
     """From the dashboard's rows (eval.dashboard.store DraftRow / EventRow): abstained questions
     (not their forced retry), discarded drafts, thumbs-down for missing or outdated information."""
-    bad = {e.draft_id for e in events if e.type == "discarded"}
-    bad |= {
+    discarded = {e.draft_id for e in events if e.type == "discarded"}
+    thumbs_down = {
         e.draft_id
         for e in events
         if e.type == "verdict"
         and e.payload.get("value") == "down"
         and set(e.payload.get("reasons") or []) & set(GAP_REASONS)
     }
-    discarded = {e.draft_id for e in events if e.type == "discarded"}
     out = []
     for d in drafts:
         if d.decision == "abstained" and not d.regenerated_from:
             why = "abstained"
-        elif d.id in bad:
-            why = "discarded" if d.id in discarded else "thumbs_down"
+        elif d.id in discarded:
+            why = "discarded"
+        elif d.id in thumbs_down:
+            why = "thumbs_down"
         else:
             continue
         out.append(GapQuestion(d.id, d.agent, d.question, d.topic, why))

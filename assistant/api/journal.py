@@ -35,15 +35,14 @@ def _query(
     limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JournalQuery:
-    if topic is not None and taxonomy().canonical(topic) is None:
+    canonical = taxonomy().canonical(topic) if topic is not None else None
+    if topic is not None and canonical is None:
         raise DomainError("unknown topic id / thème inconnu")
     try:
         start, end = bounds(week or current_week())
     except ValueError as exc:
         raise DomainError(str(exc)) from exc
-    return JournalQuery(
-        start, end, type, taxonomy().canonical(topic) if topic else None, outcome, limit, offset
-    )
+    return JournalQuery(start, end, type, canonical, outcome, limit, offset)
 
 
 Filters = Annotated[JournalQuery, Depends(_query)]
