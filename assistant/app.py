@@ -31,6 +31,7 @@ from assistant.settings import Settings
 from assistant.telemetry import FeedbackMetrics, Telemetry, setup_telemetry
 from eval.dashboard import router as dashboard_router  # the one seam where assistant imports eval
 from feedback.audit import AuditError, ensure_recent_checkpoint
+from feedback.chain import set_lock_timeout
 from feedback.db import make_engine, migrate
 from feedback.drafts import DraftStore
 from feedback.events import EventService
@@ -44,7 +45,8 @@ def create_app(
     settings = settings or Settings()
     telemetry = telemetry or setup_telemetry(settings.telemetry)
     knowledge = KnowledgeService(settings)
-    store = DraftStore(make_engine(settings.database_url))
+    set_lock_timeout(settings.feedback.lock_timeout_s)
+    store = DraftStore(make_engine(settings.database_url, settings.feedback.lock_timeout_s))
     drafting = DraftingService(settings, knowledge, store, telemetry, llm)
     key = load_key(
         settings.feedback.pseudonym_key, settings.feedback.pseudonym_key_file, generate=settings.env != "prod"

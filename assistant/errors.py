@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
+from feedback.chain import StoreBusyError
+
 log = logging.getLogger("hra.store")
 
 
@@ -29,6 +31,13 @@ class DomainError(Exception):
         if self.retry_after is not None:
             return {"Retry-After": str(self.retry_after)}
         return None
+
+
+class InvalidRequestError(DomainError):
+    """Well-formed but refused by a rule the schema cannot say (e.g. a date outside the window)."""
+
+    status_code = 422
+    code = "invalid_request"
 
 
 class NotFoundError(DomainError):
@@ -112,6 +121,17 @@ def install_error_handlers(app: FastAPI) -> None:
         # pseudonyms), which must reach neither the log nor the traces.
         log.error("feedback store error: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
         return await _domain(_, store_unavailable(exc))
+
+    @app.exception_handler(StoreBusyError)
+    async def _busy(_: Request, exc: StoreBusyError) -> JSONResponse:
+        log.warning("feedback store busy: %s", exc)
+        return await _domain(
+            _,
+            StoreUnavailableError(
+                "the feedback store is busy (locked); nothing was stored, retry"
+                " / la base est occupée ; rien n'a été enregistré, réessayer"
+            ),
+        )
 
 
 def store_unavailable(exc: DBAPIError) -> StoreUnavailableError:

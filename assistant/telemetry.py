@@ -8,6 +8,7 @@ text, never an agent identity.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,14 +20,15 @@ from opentelemetry.sdk.metrics.export import (
     PeriodicExportingMetricReader,
 )
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
     SimpleSpanProcessor,
     SpanExporter,
+    SpanExportResult,
 )
-from opentelemetry.trace import Tracer
+from opentelemetry.trace import Status, Tracer
 from pydantic import BaseModel, Field
 
 
@@ -57,21 +59,23 @@ def setup_telemetry(
     span_exporter: SpanExporter | None = None,
     metric_reader: MetricReader | None = None,
 ) -> Telemetry:
-    """``span_exporter``/``metric_reader`` let tests plug in-memory ones in."""
+    """``span_exporter``/``metric_reader`` let tests plug in-memory ones in. Every exporter is
+    wrapped in ``ScrubbingExporter``: what leaves the process never carries an exception's message."""
     resource = Resource.create({"service.name": settings.service_name})
     tracer_provider = TracerProvider(resource=resource)
     readers: list[MetricReader] = [metric_reader] if metric_reader else []
     if span_exporter is not None:
-        tracer_provider.add_span_processor(SimpleSpanProcessor(span_exporter))
+        tracer_provider.add_span_processor(SimpleSpanProcessor(ScrubbingExporter(span_exporter)))
     elif settings.exporter == "console":
-        tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        tracer_provider.add_span_processor(SimpleSpanProcessor(ScrubbingExporter(ConsoleSpanExporter())))
         readers.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
     elif settings.exporter == "otlp":
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         base = settings.otlp_endpoint.rstrip("/")
-        tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{base}/v1/traces")))
+        otlp = OTLPSpanExporter(endpoint=f"{base}/v1/traces")
+        tracer_provider.add_span_processor(BatchSpanProcessor(ScrubbingExporter(otlp)))
         readers.append(PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{base}/v1/metrics")))
     meter_provider = MeterProvider(resource=resource, metric_readers=readers)
     meter = meter_provider.get_meter("assistant")
@@ -86,6 +90,55 @@ def setup_telemetry(
         step_ms=meter.create_histogram(
             "hra.pipeline.step.duration", unit="ms", description="Latency per step"
         ),
+    )
+
+
+class ScrubbingExporter(SpanExporter):
+    """Keeps an exception's type, drops its message and stack trace before export. A driver error
+    can quote the failing statement's values, an HTTP error the prompt it was sent: either would
+    put a masked question or a pseudonym into the traces. The type is enough to count and alert."""
+
+    def __init__(self, inner: SpanExporter) -> None:
+        self.inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.inner.export([scrubbed(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
+
+def scrubbed(span: ReadableSpan) -> ReadableSpan:
+    if not any(e.name == "exception" for e in span.events) and not span.status.description:
+        return span
+    raised = [e for e in span.events if e.name == "exception"]
+    kinds = [str((e.attributes or {}).get("exception.type", "")) for e in raised]
+    events = [
+        Event("exception", {"exception.type": kinds.pop(0), "exception.scrubbed": True}, e.timestamp)
+        if e.name == "exception"
+        else e
+        for e in span.events
+    ]
+    # The status' description is "Type: message" (or just a message): only a type survives.
+    description = (span.status.description or "").split(":", 1)[0] if span.status.description else None
+    if description and not description.isidentifier():
+        description = "error"
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=span.attributes,
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=Status(span.status.status_code, description),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
     )
 
 

@@ -53,6 +53,7 @@ def demo_settings(db: Path, tokens: dict[str, Any]) -> Any:
         feedback=FeedbackSettings(
             pseudonym_key_file=db.with_name(db.stem + "-pseudonym.key"),
             audit_key_file=db.with_name(db.stem + "-audit.key"),
+            occurred_at_past_days=7 * 28,  # the demo fills up to 26 past weeks through the API
         ),
         drafting=DraftingSettings(control_share=0.12),
     )

@@ -15,13 +15,20 @@ Canonical content, version 2 (events appended from now on): the agent appears as
 ``agent_sha256 = SHA-256(event_id ":" pseudonym)`` instead of the pseudonym, so the content can be
 handed out whole — it names no pseudonym and cannot be linked across events without the database.
 Version 1 entries (older) carry the pseudonym: a bundle gives only their digest.
+
+Drafts are entries too (``kind: "draft"``, issue 16): the entry carries the draft's id and
+``content_sha256``, the SHA-256 of every stored column in a canonical form (texts by their
+SHA-256, the owner as ``agent_sha256``) — never a text, never a pseudonym. ``verify`` re-derives it
+from the ``drafts`` row, so an edited draft is named; retention's ``[purgé sha256:…]`` markers hash
+the same as the texts they replaced. Drafts without an entry that are older than the first chained
+one are reported as *antérieurs à la chaîne* (not a failure); a newer one breaks verification.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -133,6 +140,124 @@ def access_canonical(event_id: str, occurred_at: datetime, role: str, what: str)
             "v": CANONICAL_VERSION,
         }
     )
+
+
+# Drafts in the chain. The columns covered, fixed for this canonical version (a column added later
+# needs a new version, or older entries would stop verifying); id is the entry's event_id.
+DRAFT_KIND = "draft"
+DRAFT_FIELDS = (
+    "created_at",
+    "question_masked",
+    "pii_kinds",
+    "category",
+    "topic",
+    "decision",
+    "decision_reason",
+    "confidence",
+    "draft_text",
+    "citations",
+    "retrieved",
+    "flags",
+    "kb_version",
+    "drafter",
+    "model",
+    "prompt_version",
+    "fallback_reason",
+    "latency_ms",
+    "ai_mention",
+    "arm",
+    "regenerated_from",
+    "confidence_level",
+    "confidence_reason",
+    "agent_pseudonym",
+    "forced",
+    "settings_hash",
+)
+_DRAFT_MARK = '"kind":"draft"'
+PURGED_PREFIX = "[purgé sha256:"
+_CITATION_TEXT_KEYS = ("text", "cited_sentence")  # the KB passage (not stored today) and the draft's sentence
+
+
+def text_sha256(value: str) -> str:
+    """A text as a draft's content hash covers it: its SHA-256, also once retention replaced it by
+    ``[purgé sha256:<hex>]`` (the marker carries that very hash), so purging keeps drafts verifying."""
+    if value.startswith(PURGED_PREFIX) and value.endswith("]"):
+        inner = value[len(PURGED_PREFIX) : -1]
+        if _is_hash(inner):
+            return inner
+    return sha256_hex(value)
+
+
+def _optional_text(value: str | None) -> str | None:
+    return None if value is None else text_sha256(value)
+
+
+def _as_stored(value: Any) -> Any:
+    """A JSON column's value as the database hands it back (lists, str keys, floats)."""
+    return json.loads(json.dumps(value)) if value is not None else None
+
+
+def draft_content(draft_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored draft in canonical form: texts by their SHA-256, the owner by ``agent_tag`` —
+    what ``content_sha256`` hashes. ``values``: the ``DRAFT_FIELDS`` of the row (attributes or a
+    result row's mapping)."""
+    pseudonym = values["agent_pseudonym"]
+    citations = []
+    for citation in _as_stored(values["citations"]) or []:
+        if isinstance(citation, dict):
+            citation = {
+                **citation,
+                **{k: text_sha256(citation[k]) for k in _CITATION_TEXT_KEYS if isinstance(citation.get(k), str)},
+            }
+        citations.append(citation)
+    confidence, latency = values["confidence"], values["latency_ms"]
+    return {
+        "agent_sha256": None if pseudonym is None else agent_tag(draft_id, pseudonym),
+        "ai_mention": None if values["ai_mention"] is None else bool(values["ai_mention"]),
+        "arm": values["arm"],
+        "category": values["category"],
+        "citations": citations,
+        "confidence": None if confidence is None else float(confidence),
+        "confidence_level": values["confidence_level"],
+        "confidence_reason": values["confidence_reason"],
+        "created_at": iso_utc(values["created_at"]),
+        "decision": values["decision"],
+        "decision_reason": values["decision_reason"],
+        "draft_id": draft_id,
+        "draft_text_sha256": _optional_text(values["draft_text"]),
+        "drafter": values["drafter"],
+        "fallback_reason": values["fallback_reason"],
+        "flags": _as_stored(values["flags"]),
+        "forced": None if values["forced"] is None else bool(values["forced"]),
+        "kb_version": values["kb_version"],
+        "latency_ms": None if latency is None else int(latency),
+        "model": values["model"],
+        "pii_kinds": _as_stored(values["pii_kinds"]),
+        "prompt_version": values["prompt_version"],
+        "question_sha256": _optional_text(values["question_masked"]),
+        "regenerated_from": values["regenerated_from"],
+        "retrieved": _as_stored(values["retrieved"]),
+        "settings_hash": values["settings_hash"],
+        "topic": values["topic"],
+    }
+
+
+def draft_canonical(draft_id: str, values: Mapping[str, Any]) -> str:
+    """The canonical JSON appended to the chain when a draft is stored: its id and the SHA-256 of
+    its content — no text, no pseudonym, not even the minute (the creation date is inside the hash)."""
+    return canonical_json(
+        {
+            "content_sha256": sha256_hex(canonical_json(draft_content(draft_id, values))),
+            "draft_id": draft_id,
+            "event_id": draft_id,  # the entry's id, as for every entry (the standalone verifier's doublon check)
+            "kind": DRAFT_KIND,
+            "v": CANONICAL_VERSION,
+        }
+    )
+
+
+def record_values(record: DraftRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in DRAFT_FIELDS}
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -593,13 +718,14 @@ def _ok_reason(size: int, cp: Checkpoint | None, key: SigningKeyLike | None) -> 
 
 
 def purge(engine: Engine, before: datetime) -> int:
-    """Drop the payloads of events that occurred before ``before`` (naive = UTC). The chain keeps
+    """Drop the payloads of events the server received before ``before`` (naive = UTC). The chain keeps
     each payload's digest and every other field, so it still verifies and still covers the type,
     date, pseudonym and outcome; what the payload said is gone for good. Returns how many payloads
     were purged now (0 when run again)."""
     cutoff = before.replace(tzinfo=UTC) if before.tzinfo is None else before.astimezone(UTC)
     # null() = SQL NULL; a bare None would be stored as the JSON text 'null' by the JSON type.
-    to_purge = (FeedbackEvent.occurred_at < cutoff) & FeedbackEvent.payload.is_not(None)
+    # received_at, the server's clock: a client's occurred_at must neither hasten nor dodge retention.
+    to_purge = (FeedbackEvent.received_at < cutoff) & FeedbackEvent.payload.is_not(None)
     with Session(engine) as session, session.begin():
         lock_chain(session)
         count = session.execute(select(func.count()).select_from(FeedbackEvent).where(to_purge)).scalar_one()
@@ -608,10 +734,6 @@ def purge(engine: Engine, before: datetime) -> int:
             execution_options={"synchronize_session": False},
         )
     return int(count)
-
-
-PURGED_PREFIX = "[purgé sha256:"
-_CITATION_TEXT_KEYS = ("text", "cited_sentence")  # the KB passage (not stored today) and the draft's sentence
 
 
 def purged_marker(text_: str) -> str:

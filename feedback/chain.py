@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +25,18 @@ from feedback.models import AuditEntry
 
 GENESIS = "0" * 64
 _local_writer = threading.Lock()  # SQLite serialises writers anyway; this avoids busy retries in-process
+_lock_timeout_s = 2.0
+
+
+class StoreBusyError(RuntimeError):
+    """The store's writer lock was not free within the lock timeout: nothing was written."""
+
+
+def set_lock_timeout(seconds: float) -> None:
+    """How long a writer waits for the chain (this process's lock; the database's own wait is the
+    engine's, see ``feedback.db.make_engine``). Short: a locked store answers 503, never a hang."""
+    global _lock_timeout_s
+    _lock_timeout_s = seconds
 
 
 def canonical_json(obj: Any) -> str:
@@ -76,8 +90,14 @@ def append(
     return entry
 
 
-def writer_lock() -> threading.Lock:
-    return _local_writer
+@contextmanager
+def writer_lock() -> Iterator[None]:
+    if not _local_writer.acquire(timeout=_lock_timeout_s):
+        raise StoreBusyError(f"the audit chain stayed locked for {_lock_timeout_s:g} s")
+    try:
+        yield
+    finally:
+        _local_writer.release()
 
 
 class ChainHead:

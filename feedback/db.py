@@ -11,18 +11,23 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, **engine_options: Any) -> Engine:
+def make_engine(url: str, lock_timeout_s: float = 2.0, **engine_options: Any) -> Engine:
+    """``lock_timeout_s``: how long a statement waits for a lock held elsewhere (another process,
+    a backup, a migration) before failing, which the API turns into a 503 with Retry-After.
+    ``hide_parameters``: a driver error's message never carries the statement's values (masked
+    questions, pseudonyms), so neither logs nor exported traces can leak them."""
+    engine_options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **engine_options
+            url, connect_args={"check_same_thread": False, "timeout": lock_timeout_s}, **engine_options
         )
 
         @event.listens_for(engine, "connect")
@@ -34,7 +39,36 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **engine_options)
+    lock_ms = max(1, int(lock_timeout_s * 1000))
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"options": f"-c lock_timeout={lock_ms}"},  # advisory locks included
+        **engine_options,
+    )
+
+
+def probe_writable(engine: Engine, wait_ms: int = 200) -> None:
+    """Raise (a DBAPIError) unless a write could happen now: a no-op UPDATE, rolled back. Catches
+    what a plain SELECT cannot: read-only files, a read-only replica, a lock held elsewhere (the
+    wait is short, so a readiness probe answers in well under a second)."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            engine_wait = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+        else:
+            conn.exec_driver_sql(f"SET lock_timeout = {int(wait_ms)}")
+        conn.commit()
+        try:
+            transaction = conn.begin()
+            try:
+                conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            finally:
+                transaction.rollback()
+        finally:  # the connection goes back to the pool: give the next user the engine's own wait
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={engine_wait}" if sqlite else "RESET lock_timeout")
+            conn.commit()
 
 
 def alembic_config(url: str) -> Config:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -58,6 +58,10 @@ class UnknownDraftError(Exception):
 
 class EventConflictError(Exception):
     pass
+
+
+class EventDateError(ValueError):
+    """occurred_at outside the window around the server's clock (422): the server's time decides."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ class EventService:
             if isinstance(payload.get(name), str):
                 payload[name] = self._mask(payload[name])
         pseudonym = self.pseudonym(subject)
-        occurred = (event.occurred_at or now).astimezone(UTC)
+        occurred = self._occurred(event.occurred_at, now)
         digest = chain.sha256_hex(
             chain.canonical_json(
                 {
@@ -144,6 +148,23 @@ class EventService:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def _occurred(self, occurred_at: datetime | None, now: datetime) -> datetime:
+        """The client's date, if plausible: a queue may hold events offline for days, but a year 0001
+        or 9999 would invent weeks in the aggregates and dodge (or hasten) retention."""
+        if occurred_at is None:
+            return now
+        if occurred_at.tzinfo is None:
+            occurred_at = occurred_at.replace(tzinfo=UTC)
+        occurred = occurred_at.astimezone(UTC)
+        earliest = now - timedelta(days=self.settings.occurred_at_past_days)
+        latest = now + timedelta(seconds=self.settings.occurred_at_future_s)
+        if not earliest <= occurred <= latest:
+            raise EventDateError(
+                f"occurred_at must lie between {earliest:%Y-%m-%dT%H:%M}Z and {latest:%Y-%m-%dT%H:%M}Z "
+                "(server time) / la date de l'événement est hors de la fenêtre acceptée"
+            )
+        return occurred
 
     def _store(self, row: dict[str, Any], sent: bool) -> Stored:
         """One transaction: draft (and owner) check, idempotency check, event row, chain entry (Core

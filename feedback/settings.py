@@ -49,6 +49,24 @@ class FeedbackSettings(BaseModel):
         ge=2,
         description="Aggregates built from fewer distinct agents are suppressed (shown as '< 5').",
     )
+    lock_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="How long a write waits for a lock held elsewhere (another process, a backup) "
+        "before answering 503 with Retry-After; the panel keeps the event and retries.",
+    )
+    occurred_at_past_days: float = Field(
+        default=30,
+        gt=0,
+        description="An event's occurred_at may be at most this far in the server's past (the panel's "
+        "queue may hold events offline for weeks); older → 422. Retention and purge use received_at.",
+    )
+    occurred_at_future_s: float = Field(
+        default=300,
+        ge=0,
+        description="…and at most this far in the server's future (clock skew); later → 422.",
+    )
     batch_max_events: int = Field(
         default=100, ge=1, le=1000, description="Events accepted in one batch call."
     )

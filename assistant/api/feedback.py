@@ -18,11 +18,11 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 import feedback
 from assistant.api.access import logged_read
 from assistant.auth import AgentAccess, Principal, require_roles
-from assistant.errors import ConflictError, DomainError, NotFoundError
+from assistant.errors import ConflictError, DomainError, InvalidRequestError, NotFoundError
 from assistant.pipeline.topics import taxonomy
 from assistant.services.verified import VerifiedAnswers
 from feedback.audit import AuditError, checkpoint_now, export_bundle, latest_checkpoint, public_key_info
-from feedback.events import EventConflictError, EventService, UnknownDraftError
+from feedback.events import EventConflictError, EventDateError, EventService, UnknownDraftError
 from feedback.schemas import EventIn
 from feedback.stats import to_csv, weekly_stats
 
@@ -64,6 +64,8 @@ def _ack(
         return EventAck(event_id=str(event.event_id), status=404, detail=str(exc))
     except EventConflictError as exc:
         return EventAck(event_id=str(event.event_id), status=409, detail=str(exc))
+    except EventDateError as exc:
+        return EventAck(event_id=str(event.event_id), status=422, detail=str(exc))
     if verified is not None and stored.created and event.type in ("sent", "verdict"):
         verified.observe(stored.event_id)  # a send may make a verified answer, a thumbs-down retire one
     return EventAck(event_id=stored.event_id, status=201 if stored.created else 200, outcome=stored.outcome)
@@ -76,14 +78,16 @@ def _ack(
     status_code=201,
     responses={200: {"description": "already stored"}, 404: {}, 409: {}},
 )
-async def post_event(event: EventIn, service: Events, agent: AgentAccess, request: Request) -> JSONResponse:
-    # Run on the event loop on purpose: writes are serialised by the chain lock anyway, and a
-    # store takes ~1 ms — cheaper than a thread-pool hop with 16 requests fighting for the GIL.
+def post_event(event: EventIn, service: Events, agent: AgentAccess, request: Request) -> JSONResponse:
+    # A plain def runs in the thread pool: a store that waits on a lock (another process, a
+    # backup) must never hold the event loop, or /health and every other request stall with it.
     ack = _ack(service, event, agent.subject, request.app.state.verified)
     if ack.status == 404:
         raise NotFoundError(ack.detail or "")
     if ack.status == 409:
         raise ConflictError(ack.detail or "")
+    if ack.status == 422:
+        raise InvalidRequestError(ack.detail or "")
     return JSONResponse(ack.model_dump(), status_code=ack.status)
 
 
@@ -92,7 +96,7 @@ async def post_event(event: EventIn, service: Events, agent: AgentAccess, reques
     summary="Record several events; each is stored or refused on its own, "
     "with a status per event. Roles: agent, admin.",
 )
-async def post_batch(body: Batch, service: Events, request: Request, agent: AgentAccess) -> list[EventAck]:
+def post_batch(body: Batch, service: Events, request: Request, agent: AgentAccess) -> list[EventAck]:
     limit = request.app.state.settings.feedback.batch_max_events
     if len(body.events) > limit:
         raise DomainError(f"at most {limit} events per batch / au plus {limit} événements par envoi")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from assistant.api.deps import Knowledge
-from assistant.errors import StoreUnavailableError
+from assistant.errors import IndexUnavailableError, StoreUnavailableError, store_unavailable
+from feedback.db import probe_writable
 
 router = APIRouter(tags=["health"])
 
@@ -29,14 +31,20 @@ def health() -> Health:
 
 @router.get(
     "/ready",
-    summary="Readiness: the index is open (503 with a reason otherwise).",
-    responses={503: {"description": "index not built or not reachable"}},
+    summary="Readiness: the index is open and its files unchanged, the feedback store accepts "
+    "writes (503 with a reason otherwise).",
+    responses={503: {"description": "index not built, changed on disk, or the store not writable"}},
 )
 def ready(knowledge: Knowledge, request: Request) -> Readiness:
     index = knowledge.searcher().index
+    problem = knowledge.integrity_problem()
+    if problem:
+        raise IndexUnavailableError(problem)
     try:
-        request.app.state.store.ping()
-    except Exception as exc:  # any driver error: the store is not usable
+        probe_writable(request.app.state.store.engine)
+    except DBAPIError as exc:  # the reason, never the statement's text
+        raise store_unavailable(exc) from exc
+    except Exception as exc:  # any other driver failure: the store is not usable
         raise StoreUnavailableError(f"feedback store unreachable: {type(exc).__name__}") from exc
     return Readiness(
         status="ready", kb_version=index.kb_version, documents=len(index.doc_ids), chunks=len(index.chunks)

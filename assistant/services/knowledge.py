@@ -25,6 +25,7 @@ class KnowledgeService:
         self._lock = threading.Lock()
         self._searcher: HybridSearcher | None = None
         self._build_id: str | None = None
+        self._files: dict[str, tuple[int, int]] = {}  # the open build's files: (size, mtime_ns)
         # Models are loaded once and reused across index reloads.
         self._embedders: dict[str, OfflineEmbeddings] = {
             name: make_embedder(name, settings.kb.embeddings) for name in settings.kb.embeddings.models
@@ -52,7 +53,33 @@ class KnowledgeService:
                     raise IndexUnavailableError(str(exc)) from exc
                 self._searcher = HybridSearcher(index, self.settings.retrieval)
                 self._build_id = current["build_id"]
+                self._files = self._fingerprint(current["build_id"])
             return self._searcher
 
     def retriever(self, filters: SearchFilters | None = None, top_k: int | None = None) -> HybridRetriever:
         return HybridRetriever(searcher=self.searcher(), filters=filters, top_k=top_k)
+
+    def integrity_problem(self) -> str | None:
+        """Why the open index can no longer be trusted, or None. The server serves from memory, so a
+        build whose files changed or vanished on disk still answers — until the next restart or
+        reload fails. Readiness says so now (a stat per file: cheap enough for every probe)."""
+        if self._build_id is None:
+            return None
+        now = self._fingerprint(self._build_id)
+        changed = sorted(n for n in self._files.keys() | now.keys() if self._files.get(n) != now.get(n))
+        if changed:
+            return (
+                f"index files changed on disk since they were opened: {', '.join(changed[:5])} — run "
+                "`hra kb ingest` / les fichiers de l'index ont changé : relancer l'ingestion"
+            )
+        return None
+
+    def _fingerprint(self, build_id: str) -> dict[str, tuple[int, int]]:
+        root = self._layout.build_dir(build_id)
+        if not root.is_dir():
+            return {}
+        return {
+            str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*")
+            if p.is_file()
+        }

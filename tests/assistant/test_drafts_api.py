@@ -143,10 +143,10 @@ def test_spans_carry_ids_and_counts_never_text(client: TestClient, spans: InMemo
 def test_readiness_checks_the_store(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     assert client.get("/api/v1/ready").status_code == 200
 
-    def down() -> None:
+    def down(*_: object) -> None:
         raise OSError("database is gone")
 
-    monkeypatch.setattr(client.app.state.store, "ping", down)  # type: ignore[attr-defined]
+    monkeypatch.setattr("assistant.api.health.probe_writable", down)
     res = client.get("/api/v1/ready")
     assert res.status_code == 503 and res.json()["code"] == "store_unavailable"
 
