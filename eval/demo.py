@@ -2,9 +2,10 @@
 drafts, then the panel's events, each with an agent's own token) into a store marked as demo.
 
 Agents differ (some edit more, some are slower); questions come from eval/datasets/questions-dev
-(topics from their clusters) plus a few sensitive ones (routed to a human). The only write that does
-not go through the API is the demo-only backdating of ``drafts.created_at`` (the server stamps a
-draft with the time it was created; events carry their own ``occurred_at``).
+(topics from their clusters) plus a few sensitive ones (routed to a human). Every write goes through
+the API; past weeks date their drafts with the demo-only ``feedback.drafts.stamped`` (the server
+stamps a draft with the time it is stored, before its audit-chain entry covers that date; events
+carry their own ``occurred_at``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from pathlib import Path
 from typing import Any, Protocol
 from uuid import uuid4
 
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, text
 
 from assistant.pipeline.topics import taxonomy
 from eval.dashboard.store import DEMO_TABLE
 from eval.dashboard.weeks import bounds
-from feedback.models import DraftRecord
+from feedback.drafts import stamped
 
 DATASETS = Path(__file__).parent / "datasets"
 DISCARD_REASONS = [
@@ -94,10 +95,10 @@ class Simulation:
 
     # ------------------------------------------------------------------ HTTP
     def _draft(self, agent: Agent, body: dict[str, Any], at: datetime) -> dict[str, Any]:
-        response = self.client.post("/api/v1/drafts", json=body, headers=agent.headers)
+        with stamped(self.engine, at):  # DEMO ONLY: a past week's draft
+            response = self.client.post("/api/v1/drafts", json=body, headers=agent.headers)
         assert response.status_code == 201, response.text
         draft = response.json()
-        self._backdate(draft["draft_id"], at)
         self.posted.drafts.append(
             {
                 "draft_id": draft["draft_id"],
@@ -122,11 +123,6 @@ class Simulation:
         self.posted.events.append(
             {**event, **body, "agent": agent.headers["Authorization"], "outcome": response.json()["outcome"]}
         )
-
-    def _backdate(self, draft_id: str, at: datetime) -> None:
-        """DEMO ONLY: the server stamps created_at at creation; past weeks need it moved back."""
-        with self.engine.begin() as conn:
-            conn.execute(update(DraftRecord).where(DraftRecord.id == draft_id).values(created_at=at))
 
     # ------------------------------------------------------------------ behaviour
     def _seconds(self, agent: Agent, median: float) -> float:

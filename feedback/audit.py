@@ -35,7 +35,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, Engine, func, null, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from feedback.chain import GENESIS, canonical_json, lock_chain, sha256_hex
 from feedback.keys import SigningKeyLike, fingerprint, grouped, public_key_of, public_raw, signing_key
@@ -202,14 +202,14 @@ def draft_content(draft_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
     what ``content_sha256`` hashes. ``values``: the ``DRAFT_FIELDS`` of the row (attributes or a
     result row's mapping)."""
     pseudonym = values["agent_pseudonym"]
-    citations = []
-    for citation in _as_stored(values["citations"]) or []:
-        if isinstance(citation, dict):
-            citation = {
-                **citation,
-                **{k: text_sha256(citation[k]) for k in _CITATION_TEXT_KEYS if isinstance(citation.get(k), str)},
-            }
-        citations.append(citation)
+    citations = _as_stored(values["citations"])
+    if isinstance(citations, list):
+        citations = [
+            {**c, **{k: text_sha256(c[k]) for k in _CITATION_TEXT_KEYS if isinstance(c.get(k), str)}}
+            if isinstance(c, dict)
+            else c
+            for c in citations
+        ]
     confidence, latency = values["confidence"], values["latency_ms"]
     return {
         "agent_sha256": None if pseudonym is None else agent_tag(draft_id, pseudonym),
@@ -249,7 +249,7 @@ def draft_canonical(draft_id: str, values: Mapping[str, Any]) -> str:
         {
             "content_sha256": sha256_hex(canonical_json(draft_content(draft_id, values))),
             "draft_id": draft_id,
-            "event_id": draft_id,  # the entry's id, as for every entry (the standalone verifier's doublon check)
+            "event_id": draft_id,  # every entry has one (the standalone verifier checks it is unique)
             "kind": DRAFT_KIND,
             "v": CANONICAL_VERSION,
         }
@@ -428,6 +428,7 @@ class VerifyReport:
     reason: str  # "French / English"
     head_hash: str  # hash of the last entry that passed (GENESIS for none)
     tree_size: int  # seq of that entry: the verified prefix
+    drafts_before_chain: int = 0  # drafts older than the first chained draft, with no entry (not a failure)
 
 
 def _is_hash(value: str) -> bool:
@@ -458,9 +459,23 @@ _ENTRY_COLUMNS = (
 )
 
 
+_DRAFT_COLUMNS = (DraftRecord.id, *(getattr(DraftRecord, name) for name in DRAFT_FIELDS))
+
+
+def _drafts_of(conn: Connection, rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """The draft rows behind the page's entries that are neither an event nor a read (one query per
+    page, so the events' hot path keeps its join unchanged)."""
+    ids = [row[1] for row in rows if row[6] is None and row[16] is None]
+    if not ids:
+        return {}
+    found = conn.execute(select(*_DRAFT_COLUMNS).where(DraftRecord.id.in_(ids))).all()
+    return {row.id: row for row in found}
+
+
 def _entry_batches(conn: Connection, batch: int) -> Any:
     """Entries joined with their event, in seq order, one page at a time (keyset pagination:
-    constant memory, each page an index range scan, same on SQLite and PostgreSQL)."""
+    constant memory, each page an index range scan, same on SQLite and PostgreSQL); with each page,
+    the draft rows its draft entries stand for."""
     after = 0
     while True:
         stmt = (
@@ -475,7 +490,7 @@ def _entry_batches(conn: Connection, batch: int) -> Any:
         rows = conn.execute(stmt).all()
         if not rows:
             return
-        yield rows
+        yield rows, _drafts_of(conn, rows)
         after = rows[-1][0]
 
 
@@ -498,7 +513,7 @@ class _Walk:
         self.seen: dict[str, int] = {}  # content digest → seq: a replayed event has a twin
         self.pin = (checkpoint.tree_size, checkpoint.head_hash) if checkpoint else None
 
-    def check(self, rows: Sequence[Sequence[Any]]) -> tuple[int, str] | None:
+    def check(self, rows: Sequence[Sequence[Any]], drafts: Mapping[str, Any]) -> tuple[int, str] | None:
         # Hot loop (100k rows): locals only, cheapest checks first.
         sha, fromhex, seen = hashlib.sha256, bytes.fromhex, self.seen
         size, head = self.size, self.head
@@ -530,7 +545,7 @@ class _Walk:
                     return n, _say(
                         n, f"même contenu que l'entrée {m} (rejeu)", f"same content as entry {m} (replay)"
                     )
-                problem = _event_problem(row, canonical, stored_id, event_id, self.keep_after)
+                problem = _event_problem(row, canonical, stored_id, event_id, self.keep_after, drafts)
                 if problem:
                     return n, _say(n, *problem)
                 if n == pin_size and entry_hash != pin_head:
@@ -548,6 +563,7 @@ def _event_problem(
     stored_id: str | None,
     event_id: str,
     keep_after: datetime | None = None,
+    drafts: Mapping[str, Any] | None = None,
 ) -> tuple[str, str] | None:
     """The event row behind an entry must exist and still say what was recorded."""
     if stored_id is None and row[16] is not None:  # a read of the log (feedback.access): its own row
@@ -560,6 +576,8 @@ def _event_problem(
                 f"stored access {event_id} differs from the recorded content (fields: {names})",
             )
         return None
+    if stored_id is None and (canonical is None or _DRAFT_MARK in canonical):
+        return _draft_problem(event_id, canonical, (drafts or {}).get(event_id))
     if stored_id is None:
         return (
             f"l'événement {event_id} n'existe plus dans feedback_events",
@@ -586,6 +604,34 @@ def _event_problem(
         return (
             f"l'événement {event_id} stocké ne correspond plus au contenu enregistré (champs : {names})",
             f"stored event {event_id} differs from the recorded content (fields: {names})",
+        )
+    return None
+
+
+def _draft_problem(draft_id: str, canonical: str | None, draft: Any) -> tuple[str, str] | None:
+    """A draft entry: its row must exist and hash to the recorded content."""
+    if draft is None:
+        if canonical is None:  # neither an event, nor a read, nor a draft: the row is gone
+            return (
+                f"l'événement {draft_id} n'existe plus dans feedback_events",
+                f"event {draft_id} missing from feedback_events",
+            )
+        return (
+            f"le brouillon {draft_id} n'existe plus dans drafts",
+            f"draft {draft_id} missing from drafts",
+        )
+    if canonical is None:
+        return (
+            "contenu du journal effacé (la purge ne l'efface jamais)",
+            "log content erased (retention never erases it)",
+        )
+    derived = draft_canonical(draft_id, draft._mapping)
+    if derived != canonical:
+        names = _differing_fields(canonical, derived)
+        return (
+            f"le brouillon {draft_id} stocké ne correspond plus au contenu enregistré (champs : {names} ; "
+            "question, texte, citations, décision, versions… : l'un d'eux a changé)",
+            f"stored draft {draft_id} differs from the recorded content (fields: {names})",
         )
     return None
 
@@ -675,8 +721,8 @@ def verify(
     if engine.dialect.name == "postgresql":
         conn_options["isolation_level"] = "REPEATABLE READ"  # one snapshot across pages
     with engine.connect().execution_options(**conn_options) as conn:
-        for rows in _entry_batches(conn, batch):
-            found = walk.check(rows)
+        for rows, drafts in _entry_batches(conn, batch):
+            found = walk.check(rows, drafts)
             if found:
                 seq, reason = found
                 return broken(None if reason is _CHECKPOINT_MISMATCH else seq, reason)
@@ -688,6 +734,7 @@ def verify(
                 f"entries, log has {walk.size}",
             )
         orphans, first = _orphan_events(conn)
+        before_chain, unchained, first_draft = _unchained_drafts(conn)
     if orphans:
         return broken(
             None,
@@ -695,11 +742,44 @@ def verify(
             "entrée supprimée ?) / "
             f"event {first} has no audit entry ({orphans} in all; deleted entry?)",
         )
-    return VerifyReport(True, walk.size, None, _ok_reason(walk.size, checkpoint, key), walk.head, walk.size)
+    if unchained:
+        return broken(
+            None,
+            f"le brouillon {first_draft} n'a pas d'entrée dans le journal ({unchained} au total ; écrit "
+            "hors de la chaîne ou entrée supprimée ?) / "
+            f"draft {first_draft} has no audit entry ({unchained} in all; written outside the chain?)",
+        )
+    reason = _ok_reason(walk.size, checkpoint, key, before_chain)
+    return VerifyReport(True, walk.size, None, reason, walk.head, walk.size, before_chain)
 
 
-def _ok_reason(size: int, cp: Checkpoint | None, key: SigningKeyLike | None) -> str:
+def _unchained_drafts(conn: Connection) -> tuple[int, int, str | None]:
+    """Drafts with no entry: (older than the first chained draft — *antérieurs à la chaîne*, written
+    before drafts entered it —, newer ones — a failure —, the first newer one)."""
+    entered = aliased(DraftRecord)
+    chained = select(func.min(entered.created_at)).join(AuditEntry, AuditEntry.event_id == entered.id)
+    since = conn.execute(chained).scalar()
+    missing = (
+        select(DraftRecord.id, DraftRecord.created_at)
+        .outerjoin(AuditEntry, AuditEntry.event_id == DraftRecord.id)
+        .where(AuditEntry.seq.is_(None))
+    )
+    total = conn.execute(select(func.count()).select_from(missing.subquery())).scalar_one()
+    if not total or since is None:
+        return int(total), 0, None
+    late = missing.where(DraftRecord.created_at >= chained.scalar_subquery())
+    n_late = conn.execute(select(func.count()).select_from(late.subquery())).scalar_one()
+    first = conn.execute(late.order_by(DraftRecord.created_at).limit(1)).first() if n_late else None
+    return int(total - n_late), int(n_late), None if first is None else first[0]
+
+
+def _ok_reason(
+    size: int, cp: Checkpoint | None, key: SigningKeyLike | None, drafts_before_chain: int = 0
+) -> str:
     fr, en = f"journal intègre : {size} entrées vérifiées", f"log intact: {size} entries verified"
+    if drafts_before_chain:
+        fr += f" ; {drafts_before_chain} brouillon(s) antérieur(s) à la chaîne (non couverts)"
+        en += f"; {drafts_before_chain} draft(s) older than the chain (not covered)"
     if cp is not None:
         signed_fr, signed_en = (
             ("signature vérifiée", "signature verified")
@@ -750,8 +830,8 @@ def _purged(value: Any) -> Any:
 def purge_drafts(engine: Engine, before: datetime) -> int:
     """Retention for drafts created before ``before``: the masked question, the draft text and the
     citations' sentences are replaced by ``[purgé sha256:<hex>]`` (decision, topic, scores, chunk
-    ids stay). Drafts are not in the chain, whose entries stay as they were. Returns the drafts
-    purged now (0 when run again)."""
+    ids stay). A draft's chain entry hashes each text by its SHA-256, which the marker keeps
+    (``text_sha256``): purged drafts still verify. Returns the drafts purged now (0 when run again)."""
     cutoff = before.replace(tzinfo=UTC) if before.tzinfo is None else before.astimezone(UTC)
     count = 0
     with Session(engine) as session, session.begin():

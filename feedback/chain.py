@@ -25,6 +25,9 @@ from feedback.models import AuditEntry
 
 GENESIS = "0" * 64
 _local_writer = threading.Lock()  # SQLite serialises writers anyway; this avoids busy retries in-process
+# Bumped by every append of this process (under the writer lock): a ChainHead cached before another
+# appender of this process (drafts, reads of the log) wrote re-reads the head instead of colliding.
+_appends = 0
 _lock_timeout_s = 2.0
 
 
@@ -85,6 +88,8 @@ def append(
     session: Session, event_id: str, canonical: str, recorded_at: datetime | None = None
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (call with the chain locked)."""
+    global _appends
+    _appends += 1
     entry = AuditEntry(**entry_row(_head(session), event_id, canonical, recorded_at or datetime.now(UTC)))
     session.add(entry)
     return entry
@@ -107,12 +112,13 @@ class ChainHead:
 
     def __init__(self) -> None:
         self._head: tuple[int, str] | None = None
+        self._seen = -1  # the process's append count when the cache was last right
 
     def forget(self) -> None:
         self._head = None
 
     def append(self, conn: Connection, event_id: str, canonical: str, recorded_at: datetime) -> None:
-        if self._head is None:
+        if self._head is None or self._seen != _appends:
             self._head = _head(conn)
         row = entry_row(self._head, event_id, canonical, recorded_at)
         conn.execute(insert(AuditEntry), row)
@@ -120,4 +126,6 @@ class ChainHead:
 
     def committed(self) -> None:
         """Call after the transaction committed: the new head becomes the cached one."""
-        self._head = self._pending
+        global _appends
+        _appends += 1
+        self._head, self._seen = self._pending, _appends

@@ -548,7 +548,7 @@ def test_the_api_serves_key_receipts_bundle_and_verifier(client: TestClient, tmp
     assert key["fingerprint_grouped"] == grouped(key["fingerprint"])
 
     made = client.post("/api/v1/audit/checkpoint")
-    assert made.status_code == 201 and made.json()["tree_size"] == 12
+    assert made.status_code == 201 and made.json()["tree_size"] == 15  # 3 drafts, 12 events
     assert made.json()["key_id"] == key["fingerprint"]
     again = client.post("/api/v1/audit/checkpoint")
     assert again.status_code == 200 and again.json() == made.json()  # head unchanged: same receipt
@@ -560,8 +560,11 @@ def test_the_api_serves_key_receipts_bundle_and_verifier(client: TestClient, tmp
     for secret in (*pseudonyms, *PII):
         assert secret not in text, secret
     bundle = res.json()
-    # 12 events, then this very read of the bundle: reads of the log are entries too (feedback.access)
-    assert bundle["public_key"] == key and bundle["tree_size"] == 13
+    # 3 drafts, 12 events, then this very read of the bundle: reads of the log are entries too
+    # (feedback.access); drafts too, by their id and content hash only (no text, no pseudonym)
+    assert bundle["public_key"] == key and bundle["tree_size"] == 16
+    kinds = [json.loads(e["content"]).get("kind") for e in bundle["entries"]]
+    assert kinds.count("draft") == 3 and kinds.count("access") == 1
     read = json.loads(bundle["entries"][-1]["content"])
     assert (
         read["kind"] == "access"
@@ -570,12 +573,12 @@ def test_the_api_serves_key_receipts_bundle_and_verifier(client: TestClient, tmp
     )
 
     digests_only = client.get("/api/v1/audit/bundle?content=false").json()
-    assert [e["content"] for e in digests_only["entries"]] == [None] * 14
-    assert [e["entry_hash"] for e in digests_only["entries"]][:13] == [
+    assert [e["content"] for e in digests_only["entries"]] == [None] * 17
+    assert [e["entry_hash"] for e in digests_only["entries"]][:16] == [
         e["entry_hash"] for e in bundle["entries"]
     ]
     code, out = standalone(tmp_path, digests_only, made.json())
-    assert code == 0 and "(0 avec leur contenu, 14 par leur seule empreinte)" in out, out
+    assert code == 0 and "(0 avec leur contenu, 17 par leur seule empreinte)" in out, out
 
     script = client.get("/api/v1/audit/verifier.py")
     assert script.status_code == 200 and script.text == VERIFIER.read_text(encoding="utf-8")
@@ -587,7 +590,7 @@ def test_the_api_serves_key_receipts_bundle_and_verifier(client: TestClient, tmp
         capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "VALIDE : 13 entrées" in done.stdout
+    assert "VALIDE : 16 entrées" in done.stdout
 
 
 def test_the_served_audit_md_names_this_deployments_key(client: TestClient) -> None:

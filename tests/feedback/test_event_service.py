@@ -30,7 +30,7 @@ def test_two_writers_with_stale_heads_keep_one_valid_chain(db_url: str) -> None:
         body = {"event_id": str(uuid.uuid4()), "draft_id": draft_id, "type": "shown"}
         assert services[i % 2].record(EVENT.validate_python(body), "a").created
     report = verify(engine)
-    assert report.ok and report.tree_size == 10
+    assert report.ok and report.tree_size == 11  # the draft's entry, then the 10 events
     engine.dispose()
 
 

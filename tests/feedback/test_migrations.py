@@ -99,7 +99,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0009_access_events"
+    assert _current(engine) == head == "0010_drafts_in_chain"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -156,7 +156,7 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0009_access_events"
+    assert _current(engine) == "0010_drafts_in_chain"
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -285,7 +285,7 @@ def test_the_forced_draft_migration_keeps_drafts_and_events_both_ways(db_url: st
         )
 
     migrate(db_url)
-    assert _current(engine) == "0009_access_events"
+    assert _current(engine) == "0010_drafts_in_chain"
     forced = {c["name"]: c for c in inspect(engine).get_columns("drafts")}["forced"]
     assert forced["nullable"] is False
     with engine.begin() as connection:
