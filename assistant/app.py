@@ -27,6 +27,7 @@ from assistant.services.changelog import ChangelogService
 from assistant.services.drafting import DraftingService
 from assistant.services.kb_status import KbStatusService
 from assistant.services.knowledge import KnowledgeService
+from assistant.services.limits import DraftAdmission, RateLimiter
 from assistant.settings import Settings
 from assistant.telemetry import FeedbackMetrics, Telemetry, setup_telemetry
 from eval.dashboard import router as dashboard_router  # the one seam where assistant imports eval
@@ -109,6 +110,8 @@ def create_app(
     app.state.changelog = ChangelogService(settings.changelog)
     app.state.kb_status = KbStatusService(settings)
     app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
+    app.state.admission = DraftAdmission(settings.limits)
+    app.state.limiter = RateLimiter(settings.limits.per_token_per_s, settings.limits.per_token_burst)
     install_error_handlers(app)
     install_offline_docs(app)
     mount_panel(app)

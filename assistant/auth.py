@@ -180,6 +180,9 @@ def require_roles(*roles: Role) -> Callable[[Request], Principal]:
     def check(request: Request) -> Principal:
         provider: IdentityProvider = request.app.state.tokens
         principal = provider.authenticate(request)
+        limiter = getattr(request.app.state, "limiter", None)
+        if limiter is not None:  # per credential, before any work (429 with Retry-After)
+            limiter.take(f"{principal.role}:{principal.subject}")
         if principal.role not in roles:
             raise ForbiddenError(
                 f"role '{principal.role}' may not use this route / rôle non autorisé ici "

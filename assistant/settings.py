@@ -16,6 +16,7 @@ from assistant.auth import MIN_PROD_TOKEN_LENGTH, ROLES, AuthSettings
 from assistant.pipeline.decide import DecisionSettings
 from assistant.pipeline.drafting.llm import LlmSettings
 from assistant.services.changelog import ChangelogSettings
+from assistant.services.limits import LimitsSettings
 from assistant.services.verified import VerifiedSettings
 from assistant.telemetry import TelemetrySettings
 from feedback.settings import FeedbackSettings
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     changelog: ChangelogSettings = Field(default_factory=ChangelogSettings)
     verified: VerifiedSettings = Field(default_factory=VerifiedSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
     build_index_on_start: bool = Field(
         default=True,
         description="Build the index at start-up when none exists (seconds with the shipped "

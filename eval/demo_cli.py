@@ -44,6 +44,7 @@ def demo_tokens(path: Path, agents: int) -> dict[str, Any]:
 
 def demo_settings(db: Path, tokens: dict[str, Any]) -> Any:
     from assistant.auth import AuthSettings
+    from assistant.services.limits import LimitsSettings
     from assistant.settings import DraftingSettings, Settings
     from feedback.settings import FeedbackSettings
 
@@ -56,6 +57,7 @@ def demo_settings(db: Path, tokens: dict[str, Any]) -> Any:
             occurred_at_past_days=7 * 28,  # the demo fills up to 26 past weeks through the API
         ),
         drafting=DraftingSettings(control_share=0.12),
+        limits=LimitsSettings(per_token_per_s=0),  # the simulation posts weeks of activity at once
     )
 
 

@@ -31,6 +31,9 @@ def document_text(chunks: Sequence[Chunk], title_repeat: int) -> str:
     return " ".join([title] * (title_repeat + 1) + [c.text for c in chunks])
 
 
+MAX_QUERY_TERMS = 256
+
+
 class Bm25Index:
     """One bm25s index over texts (chunks or whole documents), positions in build order."""
 
@@ -49,7 +52,9 @@ class Bm25Index:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every indexed text, in index order (zeros when no query term is known)."""
-        terms = [t for t in self.analyzer.terms(query) if t in self._vocab]
+        # At most MAX_QUERY_TERMS known terms: a long question costs no more than a long paragraph
+        # (real questions have fewer; the longest of the datasets has ~300 words).
+        terms = [t for t in self.analyzer.terms(query) if t in self._vocab][:MAX_QUERY_TERMS]
         if not terms:
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

