@@ -140,6 +140,11 @@ def create_app(
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The factory each server process calls (``hra serve`` with HRA_SERVER__WORKERS > 1)."""
+    return create_app(Settings())
+
+
 def install_offline_docs(app: FastAPI) -> None:
     """/docs with Swagger UI's JS/CSS from the installed swagger-ui-bundle package (no CDN, no
     validator badge): the page works on a network with no way out."""

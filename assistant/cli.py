@@ -291,9 +291,27 @@ def serve() -> None:
     import uvicorn
 
     from assistant.app import create_app
+    from feedback.db import migrate
+    from knowledge_base.index_store import IndexLayout
+    from knowledge_base.ingest import ingest
 
     settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port)
+    if settings.server.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port)
+        return
+    # Several processes: what must exist once (dev keys and tokens, the schema) is made here,
+    # before they start, so they never race to create it.
+    if settings.build_index_on_start and IndexLayout(settings.kb.index_dir).current() is None:
+        ingest(settings.kb)
+    create_app(settings)
+    migrate(settings.database_url)
+    uvicorn.run(
+        "assistant.app:app_from_environment",
+        factory=True,
+        host=settings.server.host,
+        port=settings.server.port,
+        workers=settings.server.workers,
+    )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,13 @@ from knowledge_base.settings import KnowledgeBaseSettings, RetrievalSettings
 class ServerSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Interface the HTTP server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="HTTP port.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes sharing the port (one per core: a draft's Python work holds "
+        "one interpreter). Draft slots and rate limits are per process.",
+    )
 
 
 class DraftingSettings(BaseModel):

@@ -56,6 +56,9 @@ class OfflineEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.embed_query_array(text).astype(float).tolist()  # type: ignore[no-any-return]
 
+    def warm(self) -> None:
+        """Get ready to answer at full speed (models that load lazily load here)."""
+
 
 _RECENT_QUERIES = 32
 
@@ -106,6 +109,23 @@ class _BundledModel(OfflineEmbeddings):
         try:
             yield model
         finally:
+            self._idle.put(model)
+
+    def warm(self) -> None:
+        """Load every instance and run one query on each: an instance's first call costs ~1 s
+        (lazy native set-up), which must not fall on an agent's question."""
+        with self._loading:
+            missing = self._instances - self._loaded
+            self._loaded += missing
+        fresh = [self._load() for _ in range(missing)]
+        idle = []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for model in fresh + idle:
+            self._encode_query(model, "congés payés")
             self._idle.put(model)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:

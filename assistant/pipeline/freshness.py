@@ -19,7 +19,9 @@ apostrophe), so every flag carries the offsets of its span in the draft.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -428,10 +430,31 @@ def _near_topic(folded: str, topic: re.Pattern[str]) -> list[tuple[str, int, int
     return near
 
 
+_Facts = dict[tuple[str, str], dict[str, str]]
+_FACTS_CACHE: OrderedDict[tuple[int, str], tuple[FreshnessLexicon, _Facts]] = OrderedDict()
+_FACTS_CACHE_SIZE = 4096  # passages: the KB's are few and static, and each costs ~3 ms to read
+_FACTS_LOCK = threading.Lock()
+
+
 def _facts(passage: Passage, lexicon: FreshnessLexicon) -> dict[tuple[str, str], dict[str, str]]:
-    """(topic, unit) → the quantities a passage gives of the topic (normalised → as written)."""
+    """(topic, unit) → the quantities a passage gives of the topic (normalised → as written).
+    Memoised per passage text (read-only for callers): the same passages come back draft after draft."""
+    key = (id(lexicon), passage.text or "")
+    with _FACTS_LOCK:
+        cached = _FACTS_CACHE.get(key)
+    if cached is not None and cached[0] is lexicon:  # the very lexicon, not one that reused its id
+        return cached[1]
+    found = _read_facts(key[1], lexicon)
+    with _FACTS_LOCK:
+        _FACTS_CACHE[key] = (lexicon, found)
+        while len(_FACTS_CACHE) > _FACTS_CACHE_SIZE:
+            _FACTS_CACHE.popitem(last=False)
+    return found
+
+
+def _read_facts(text: str, lexicon: FreshnessLexicon) -> dict[tuple[str, str], dict[str, str]]:
     facts: dict[tuple[str, str], dict[str, str]] = {}
-    for sentence in split_sentences(passage.text):
+    for sentence in split_sentences(text):
         folded = fold_keep_length(sentence)
         for name, pattern in lexicon.topics:
             for q, s, e in _near_topic(folded, pattern):

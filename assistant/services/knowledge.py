@@ -36,8 +36,10 @@ class KnowledgeService:
         if self._layout.current() is None and self.settings.build_index_on_start:
             log.info("no index yet: building it from %s", [str(p) for p in self.settings.kb.sources])
             ingest(self.settings.kb)
+        for embedder in self._embedders.values():
+            embedder.warm()  # every instance of every model, before the first request
         try:
-            self.searcher().search("congés payés")  # warm-up: loads the models before the first request
+            self.searcher().search("congés payés")  # warm-up: opens the index before the first request
         except IndexUnavailableError:
             log.warning("index not ready; readiness will report it")
 

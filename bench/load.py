@@ -1,0 +1,327 @@
+"""Load on the HTTP API → bench/results/load.json.
+
+The app runs in its own process (``hra``'s app under uvicorn, as served), on a fresh SQLite store
+and the shipped KB; the load comes from this process: an asyncio client (httpx, keep-alive), one
+coroutine per simulated user, loopback only, on the same 2 cores. Phases:
+
+- ``idle``: one user drafting alone (the reference for the stall);
+- ``drafts_only``: 16 users drafting distinct dev questions back to back;
+- ``mixed``: 8 users drafting, 6 posting panel events on their own drafts, 2 leads reading the
+  dashboard's week and the aggregates;
+- ``stall``: 4 users sending worst-case 8,000-character questions (emoji, combining marks, Arabic,
+  French) back to back while 1 user drafts ordinary questions: its p95 against ``idle``'s.
+
+A prober calls /health 5 times a second through every phase. Users send requests as fast as the
+server answers (no think time), so the per-credential rate limit (10/s, a person's pace several
+times over) is turned off here; its own tests cover it.
+Targets (issue 16): ≥ 40 drafts/s with p95 ≤ 300 ms at 16 users, drafts only and mixed; stall:
+ordinary p95 during the worst-case questions ≤ 3x its idle p95.
+
+``--label before`` runs the same phases against whatever code is checked out (e.g. a worktree of an
+older commit: ``python -m bench.load --label before --out /tmp/before.json``) and ``--merge``
+folds such a file into the committed result as the "before" figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import machine, percentiles_ms, write_result
+
+QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "datasets" / "questions-dev.jsonl"
+USERS, DRAFTERS_MIXED, EVENTERS_MIXED, READERS_MIXED = 16, 8, 6, 2
+WORST = [
+    "😀" * 8000,
+    "e\u0301" * 4000,
+    "ٱلسلام " * 1142,
+    ("Mon employeur refuse mes congés payés. " * 300)[:8000],
+]
+
+
+def tokens(n: int) -> list[str]:
+    return [f"bench-agent-{i:02d}-0123456789abcdef0123" for i in range(n)]
+
+
+LEAD = "bench-lead-0123456789abcdef0123456789"
+
+
+# --------------------------------------------------------------------------- the server process
+def server_env(work: Path, port: int, workers: int) -> dict[str, str]:
+    """``hra serve`` as deployed, configured by its environment."""
+    return {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "HRA_ENV": "test",
+        "HRA_SERVER__PORT": str(port),
+        "HRA_SERVER__WORKERS": str(workers),
+        "HRA_DATABASE_URL": f"sqlite:///{work}/hra.sqlite",
+        "HRA_KB__INDEX_DIR": str(work / "kb"),
+        "HRA_AUTH__TOKENS": json.dumps({"agent": tokens(USERS + len(WORST) + 1), "lead": [LEAD]}),
+        "HRA_FEEDBACK__PSEUDONYM_KEY_FILE": str(work / "p.key"),
+        "HRA_FEEDBACK__AUDIT_KEY_FILE": str(work / "a.key"),
+        "HRA_LIMITS__PER_TOKEN_PER_S": "0",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --------------------------------------------------------------------------- the load
+@dataclass
+class Tally:
+    seconds: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: int, elapsed: float) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if 200 <= status < 300:
+            self.seconds.append(elapsed)
+
+    def summary(self, duration: float) -> dict[str, Any]:
+        ok = len(self.seconds)
+        return {
+            "per_s": round(ok / duration, 1),
+            **{f"{k}_ms": v for k, v in percentiles_ms(self.seconds).items() if k != "n"},
+            "ok": ok,
+            "errors": {str(k): v for k, v in sorted(self.statuses.items()) if not 200 <= k < 300},
+            **({"transport_errors": self.failures} if self.failures else {}),
+        }
+
+
+class Load:
+    def __init__(self, base: str, questions: list[str], seed: int = 7) -> None:
+        self.base = base
+        self.questions = questions
+        self.rng = random.Random(seed)
+        self.next_q = 0
+        self.own_drafts: dict[str, list[str]] = {}
+
+    def question(self) -> str:
+        self.next_q += 1
+        return self.questions[self.next_q % len(self.questions)]
+
+    async def timed(self, tally: Tally, request: Any) -> httpx.Response | None:
+        """``request``: the client call's coroutine, not yet started (it starts when awaited)."""
+        start = time.perf_counter()
+        try:
+            res: httpx.Response = await request
+        except httpx.HTTPError as exc:  # no HTTP answer at all: counted as 599, named
+            tally.add(599, time.perf_counter() - start)
+            tally.failures[type(exc).__name__] = tally.failures.get(type(exc).__name__, 0) + 1
+            return None
+        tally.add(res.status_code, time.perf_counter() - start)
+        return res
+
+    async def drafter(
+        self, http: httpx.AsyncClient, token: str, until: float, tally: Tally, worst: str = ""
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        while time.perf_counter() < until:
+            body = {"question": worst or self.question()}
+            res = await self.timed(tally, http.post("/api/v1/drafts", json=body, headers=headers))
+            if res is not None and res.status_code == 201:
+                self.own_drafts.setdefault(token, []).append(res.json()["draft_id"])
+            elif res is not None and res.status_code in (429, 503):
+                await asyncio.sleep(float(res.headers.get("Retry-After", "1")))
+
+    async def eventer(self, http: httpx.AsyncClient, token: str, until: float, tally: Tally) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        drafts = self.own_drafts.get(token) or []
+        while time.perf_counter() < until and drafts:
+            draft_id = self.rng.choice(drafts)
+            kind = self.rng.choice(["shown", "edit_started", "sources_opened", "sent"])
+            body: dict[str, Any] = {"event_id": str(uuid.uuid4()), "draft_id": draft_id, "type": kind}
+            if kind == "sent":
+                body["final_text"] = (
+                    "Bonjour,\n\nVous avez droit à 2,5 jours de congés par mois.\n\nCordialement,"
+                )
+            if kind == "sources_opened":
+                body["duration_ms"] = 1500
+            await self.timed(tally, http.post("/api/v1/feedback/events", json=body, headers=headers))
+
+    async def reader(self, http: httpx.AsyncClient, until: float, tally: Tally) -> None:
+        headers = {"Authorization": f"Bearer {LEAD}"}
+        paths = ["/api/v1/dashboard/week", "/api/v1/audit/stats"]
+        n = 0
+        while time.perf_counter() < until:
+            path = paths[n % 2]
+            n += 1
+            await self.timed(tally, http.get(path, headers=headers))
+
+    async def prober(self, http: httpx.AsyncClient, until: float, tally: Tally) -> None:
+        while time.perf_counter() < until:
+            await self.timed(tally, http.get("/api/v1/health"))
+            await asyncio.sleep(0.2)
+
+    async def phase(self, name: str, seconds: float, users: dict[str, int]) -> dict[str, Any]:
+        agents = tokens(USERS + len(WORST) + 1)
+        tallies = {k: Tally() for k in ("drafts", "events", "reads", "health", "worst")}
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=self.base, timeout=120, limits=limits) as http:
+            until = time.perf_counter() + seconds
+            jobs = [self.prober(http, until, tallies["health"])]
+            jobs += [
+                self.drafter(http, agents[i], until, tallies["drafts"])
+                for i in range(users.get("drafters", 0))
+            ]
+            jobs += [
+                self.eventer(http, agents[i], until, tallies["events"])
+                for i in range(users.get("drafters", 0), users.get("drafters", 0) + users.get("eventers", 0))
+            ]
+            jobs += [self.reader(http, until, tallies["reads"]) for _ in range(users.get("readers", 0))]
+            jobs += [
+                self.drafter(http, agents[USERS + i], until, tallies["worst"], worst=q)
+                for i, q in enumerate(WORST[: users.get("worst", 0)])
+            ]
+            started = time.perf_counter()
+            await asyncio.gather(*jobs)
+            duration = time.perf_counter() - started
+        out = {"seconds": round(duration, 1), "users": users}
+        for key, tally in tallies.items():
+            if tally.statuses:
+                out[key] = tally.summary(duration)
+        print(f"{name}: " + json.dumps(out, ensure_ascii=False), flush=True)
+        return out
+
+
+def load_questions() -> list[str]:
+    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [r["question"] for r in rows if r.get("question")]
+    random.Random(3).shuffle(questions)
+    return questions
+
+
+async def run_phases(base: str, seconds: float) -> dict[str, Any]:
+    load = Load(base, load_questions())
+    await load.phase("warm-up", 5, {"drafters": USERS})
+    idle = await load.phase("idle", seconds, {"drafters": 1})
+    drafts_only = await load.phase("drafts_only", seconds, {"drafters": USERS})
+    mixed = await load.phase(
+        "mixed", seconds, {"drafters": DRAFTERS_MIXED, "eventers": EVENTERS_MIXED, "readers": READERS_MIXED}
+    )
+    stall = await load.phase("stall", seconds, {"drafters": 1, "worst": len(WORST)})
+    return {"idle": idle, "drafts_only": drafts_only, "mixed": mixed, "stall": stall}
+
+
+def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the server was not ready in time")
+
+
+def headline(phases: dict[str, Any]) -> dict[str, Any]:
+    def drafts(p: dict[str, Any]) -> dict[str, Any]:
+        d = p.get("drafts", {})
+        return {
+            "drafts_per_s": d.get("per_s"),
+            "p95_ms": d.get("p95_ms"),
+            "p50_ms": d.get("p50_ms"),
+            "errors": d.get("errors"),
+        }
+
+    mixed = phases["mixed"]
+    return {
+        "drafts_only": drafts(phases["drafts_only"]),
+        "mixed": {
+            **drafts(mixed),
+            "events_per_s": mixed.get("events", {}).get("per_s"),
+            "events_p95_ms": mixed.get("events", {}).get("p95_ms"),
+            "reads_per_s": mixed.get("reads", {}).get("per_s"),
+            "reads_p95_ms": mixed.get("reads", {}).get("p95_ms"),
+        },
+        "health_p95_ms_under_load": {
+            name: phases[name].get("health", {}).get("p95_ms")
+            for name in ("idle", "drafts_only", "mixed", "stall")
+        },
+        "stall": {
+            "idle_p95_ms": phases["idle"]["drafts"]["p95_ms"],
+            "during_p95_ms": phases["stall"].get("drafts", {}).get("p95_ms"),
+            "worst_case_questions": phases["stall"].get("worst", {}),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="Length of each phase.")
+    parser.add_argument("--label", default="after", help="'after' writes bench/results/load.json.")
+    parser.add_argument("--out", type=Path, help="Write here instead (e.g. a 'before' run).")
+    parser.add_argument("--merge-before", type=Path, help="A --label before file to quote as 'before'.")
+    parser.add_argument("--workers", type=int, default=2, help="Server processes (HRA_SERVER__WORKERS).")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hra-load-"))
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "serve"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=server_env(work, port, args.workers),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc)
+        phases = asyncio.run(run_phases(base, args.seconds))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    result: dict[str, Any] = {
+        "label": args.label,
+        "server_workers": args.workers,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "method": __doc__.split("\n\n", 1)[1].split("\n\nTargets")[0].replace("\n", " "),
+        "targets": {"drafts_per_s": 40, "p95_ms": 300, "stall_ratio": 3.0},
+        **headline(phases),
+        "phases": phases,
+        "machine": machine(),
+    }
+    stall = result["stall"]
+    stall["after_p95_ms"] = stall["during_p95_ms"]
+    stall["ratio"] = (
+        round(stall["during_p95_ms"] / stall["idle_p95_ms"], 2) if stall["during_p95_ms"] else None
+    )
+    if args.merge_before:
+        before = json.loads(args.merge_before.read_text(encoding="utf-8"))
+        result["before"] = {
+            k: before[k] for k in ("drafts_only", "mixed", "health_p95_ms_under_load", "stall")
+        }
+        stall["before_p95_ms"] = before["stall"]["during_p95_ms"]
+        stall["before_idle_p95_ms"] = before["stall"]["idle_p95_ms"]
+    if args.out:
+        args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(args.out)
+    else:
+        print(write_result("load", result))
+
+
+if __name__ == "__main__":
+    main()
