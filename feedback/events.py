@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from feedback import chain
 from feedback.audit import event_canonical
 from feedback.keys import Pseudonymizer
-from feedback.models import DraftRecord, FeedbackEvent
+from feedback.models import AuditEntry, DraftRecord, FeedbackEvent
 from feedback.schemas import FREE_TEXT_FIELDS, Sent
 from feedback.settings import FeedbackSettings
 
@@ -198,6 +198,14 @@ class EventService:
                         "/ cet identifiant d'événement existe déjà avec un autre contenu"
                     )
                 return Stored(row["event_id"], False, existing.outcome, existing.edit_distance_char)
+            # The chain's ids are shared with drafts and access entries: an event reusing one (a
+            # client bug, or a draft id sent as an event id) would fail on the unique key and
+            # come back as a 503 on every retry of the panel's queue — say 409 once instead.
+            if conn.execute(select(AuditEntry.seq).where(AuditEntry.event_id == row["event_id"])).first():
+                raise EventConflictError(
+                    f"id {row['event_id']} is already used in the audit log "
+                    "/ cet identifiant est déjà utilisé dans le journal : générer un nouvel identifiant"
+                )
             if sent and draft.arm == "control":
                 row["outcome"] = "unassisted"  # the control arm's baseline: written without a draft
             elif sent and draft.draft_text is None:

@@ -86,3 +86,9 @@ def test_purge_counts_from_reception_not_from_the_clients_date(client: TestClien
     assert purge(engine, datetime.now(UTC) - timedelta(days=7)) == 0
     assert purge(engine, datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert verify(engine).ok
+
+
+def test_an_event_reusing_a_draft_id_is_a_conflict_not_a_503(client: TestClient, draft_id: str) -> None:
+    body = {**shown(draft_id, None), "event_id": draft_id}  # the draft's own entry holds this id
+    res = client.post("/api/v1/feedback/events", json=body)
+    assert res.status_code == 409 and "identifiant" in res.json()["detail"]
