@@ -214,9 +214,11 @@ def load_questions() -> list[str]:
     return questions
 
 
-async def run_phases(base: str, seconds: float) -> dict[str, Any]:
+async def run_phases(base: str, seconds: float, only: str | None = None) -> dict[str, Any]:
     load = Load(base, load_questions())
     await load.phase("warm-up", 5, {"drafters": USERS})
+    if only:  # a quick look at one phase while tuning (not written as the result)
+        return {only: await load.phase(only, seconds, {"drafters": USERS} if only == "drafts_only" else {})}
     idle = await load.phase("idle", seconds, {"drafters": 1})
     drafts_only = await load.phase("drafts_only", seconds, {"drafters": USERS})
     mixed = await load.phase(
@@ -279,6 +281,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="Write here instead (e.g. a 'before' run).")
     parser.add_argument("--merge-before", type=Path, help="A --label before file to quote as 'before'.")
     parser.add_argument("--workers", type=int, default=2, help="Server processes (HRA_SERVER__WORKERS).")
+    parser.add_argument("--only-drafts", action="store_true", help="Tuning: the drafts_only phase, printed.")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hra-load-"))
     port = free_port()
@@ -290,7 +293,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
-        phases = asyncio.run(run_phases(base, args.seconds))
+        phases = asyncio.run(run_phases(base, args.seconds, "drafts_only" if args.only_drafts else None))
+        if args.only_drafts:
+            return
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
