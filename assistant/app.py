@@ -17,6 +17,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from assistant.api import admin, changelog, drafts, health, journal, search, topics, verified
 from assistant.api import feedback as feedback_routes
+from assistant.api.contract import install_contract
 from assistant.auth import TokenBook
 from assistant.errors import install_error_handlers
 from assistant.panel import mount_panel
@@ -113,6 +114,7 @@ def create_app(
     app.state.admission = DraftAdmission(settings.limits)
     app.state.limiter = RateLimiter(settings.limits.per_token_per_s, settings.limits.per_token_burst)
     install_error_handlers(app)
+    install_contract(app, settings.server.max_body_bytes)
     install_offline_docs(app)
     mount_panel(app)
     for router in (

@@ -191,6 +191,7 @@ def require_roles(*roles: Role) -> Callable[[Request], Principal]:
         return principal
 
     check.__name__ = f"require_{'_'.join(roles)}"
+    check.roles = roles  # type: ignore[attr-defined]  # read by the OpenAPI (assistant/api/contract.py)
     return check
 
 

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback.chain import StoreBusyError
 
 log = logging.getLogger("hra.store")
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns, whatever its status (the OpenAPI's ``Error``)."""
+
+    code: str = Field(description="A stable machine-readable code, e.g. invalid_request, not_found, busy.")
+    detail: str = Field(description="What went wrong, in English / en français.")
 
 
 class DomainError(Exception):
@@ -102,18 +112,60 @@ class FeatureUnavailableError(DomainError):
     code = "feature_unavailable"
 
 
+# Codes of the errors the framework raises itself (the router's 404/405, a body over the cap…).
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+_HTTP_DETAILS = {
+    404: "no such route / cette adresse n'existe pas",
+    405: "method not allowed on this route / méthode non autorisée ici",
+    413: "request body too large / corps de la requête trop volumineux",
+}
+
+
+def error_response(exc: DomainError) -> JSONResponse:
+    """The one shape of an error on the wire: ``{"code", "detail"}`` (+ Retry-After, WWW-Authenticate)."""
+    return JSONResponse(
+        {"code": exc.code, "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers()
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(
-            {"code": exc.code, "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers()
-        )
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(err.get("type") == "json_invalid" for err in errors):
+            # Not JSON at all: FastAPI says 422 json_invalid; it is a malformed request (400).
+            return JSONResponse(
+                {"code": "invalid_json", "detail": "the body is not valid JSON / le corps n'est pas du JSON"},
+                status_code=400,
+            )
         # One readable line per problem, e.g. "body.question: String should have at least 1 character".
-        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+        problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in errors]
         return JSONResponse({"code": "invalid_request", "detail": "; ".join(problems)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The router's own 404/405 and any framework HTTPException: the same {"code", "detail"}.
+        status = exc.status_code
+        code = _HTTP_CODES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_")
+        default = HTTPStatus(status).phrase
+        detail = _HTTP_DETAILS.get(status, exc.detail) if exc.detail == default else str(exc.detail)
+        headers = dict(exc.headers or {})
+        if status == 405:  # every method of the path, not only those of the first route matched
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return JSONResponse({"code": code, "detail": detail}, status_code=status, headers=headers)
 
     @app.exception_handler(DBAPIError)
     async def _store(_: Request, exc: DBAPIError) -> JSONResponse:
@@ -144,3 +196,15 @@ def store_unavailable(exc: DBAPIError) -> StoreUnavailableError:
     else:
         why = "the feedback store is unavailable / la base est indisponible"
     return StoreUnavailableError(f"{why}; nothing was stored, retry / rien n'a été enregistré, réessayer")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for context in routing.iter_route_contexts(request.app.routes):
+        regex, route_methods = getattr(context, "path_regex", None), getattr(context, "methods", None)
+        if regex is not None and route_methods and regex.match(path):
+            methods |= set(route_methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)

@@ -33,6 +33,12 @@ class ServerSettings(BaseSettings):
         description="Server processes sharing the port (one per core: a draft's Python work holds "
         "one interpreter). Draft slots and rate limits are per process.",
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body accepted, in bytes (1 MiB): a longer one is refused with 413 "
+        "as soon as its Content-Length says so, or once that many bytes of a chunked body were read.",
+    )
 
 
 class DraftingSettings(BaseModel):

@@ -21,4 +21,5 @@ def logged_read(what: str, roles: tuple[Role, ...] = READER_ROLES) -> Callable[[
         record_access(request.app.state.events.engine, principal.role, what)
         return principal
 
+    dependency.roles = roles  # type: ignore[attr-defined]  # read by the OpenAPI (api/contract.py)
     return dependency

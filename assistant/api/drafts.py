@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from assistant.api.contract import BLANK_QUESTION, NOT_BLANK, is_blank, topic_ids
 from assistant.api.deps import Admission, AgentCaller, Drafting
 from assistant.pipeline.topics import taxonomy
 from assistant.services.drafting import DraftRequest
@@ -26,13 +27,19 @@ router = APIRouter(prefix="/drafts", tags=["drafts"])
 class DraftCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    question: str = Field(min_length=1, max_length=8000, description="The employee's message, as received.")
+    question: str = Field(
+        min_length=1,
+        max_length=8000,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="The employee's message, as received; not blank (spaces only → 422).",
+    )
     category: Literal["private-sector", "civil-service"] | None = Field(
         default=None, description="The employee's category: restricts the sources to that audience."
     )
     topic: str | None = Field(
         default=None,
         max_length=120,
+        json_schema_extra=topic_ids,
         description="A topic id of GET /api/v1/topics, to correct the topic the server infers from the "
         "question and the retrieved passages (stored with the draft); any other value → 422.",
     )
@@ -52,8 +59,8 @@ class DraftCreate(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question is blank / la question est vide")
+        if is_blank(value):
+            raise ValueError(BLANK_QUESTION)
         return value
 
     @field_validator("topic")
@@ -177,7 +184,19 @@ class DraftPublic(BaseModel):
     )
 
 
-@router.post("", summary="Draft a cited French reply (or abstain / route to a human).", status_code=201)
+# regenerate_of / force_draft_of name a draft: unknown or another agent's → 404; not allowed → 409.
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "regenerate_of / force_draft_of: unknown draft, or another agent's"},
+    409: {"description": "that draft cannot be regenerated or forced (control arm, routed, drafted)"},
+}
+
+
+@router.post(
+    "",
+    summary="Draft a cited French reply (or abstain / route to a human).",
+    status_code=201,
+    responses=_REFUSALS,
+)
 async def create_draft(
     body: DraftCreate, drafting: Drafting, caller: AgentCaller, admission: Admission
 ) -> DraftPublic:
@@ -196,7 +215,8 @@ async def create_draft(
         200: {
             "content": {"text/event-stream": {}},
             "description": "events: passages, token (repeated), reset (LLM fell back), final",
-        }
+        },
+        **_REFUSALS,
     },
 )
 async def stream_draft(
@@ -231,12 +251,10 @@ async def stream_draft(
 
 
 @router.get(
-    "/{draft_id}",
+    "/{draft_id:uuid}",  # a UUID, so /drafts/stream is not read as a draft id (GET there is 405)
     summary="Read a draft back (as stored: PII placeholders kept). Your own drafts only; admins read any.",
     responses={404: {"description": "unknown draft id, or another agent's draft"}},
 )
-def read_draft(
-    draft_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], drafting: Drafting, caller: AgentCaller
-) -> DraftPublic:
-    record: dict[str, Any] = drafting.get(draft_id, caller.reads_as)
+def read_draft(draft_id: Annotated[UUID, Path()], drafting: Drafting, caller: AgentCaller) -> DraftPublic:
+    record: dict[str, Any] = drafting.get(str(draft_id), caller.reads_as)
     return DraftPublic.model_validate(record)

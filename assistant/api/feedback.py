@@ -7,7 +7,6 @@ credential's subject (pseudonymised by the event service); a body naming an agen
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,8 +16,9 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 import feedback
 from assistant.api.access import logged_read
+from assistant.api.contract import Instant
 from assistant.auth import AgentAccess, Principal, require_roles
-from assistant.errors import ConflictError, DomainError, InvalidRequestError, NotFoundError
+from assistant.errors import ConflictError, InvalidRequestError, NotFoundError
 from assistant.pipeline.topics import taxonomy
 from assistant.services.verified import VerifiedAnswers
 from feedback.audit import AuditError, checkpoint_now, export_bundle, latest_checkpoint, public_key_info
@@ -76,7 +76,8 @@ def _ack(
     summary="Record one panel event (idempotent on event_id) as the credential's agent; a body with "
     "agent_id is 422, an event on another agent's draft 404. Roles: agent, admin.",
     status_code=201,
-    responses={200: {"description": "already stored"}, 404: {}, 409: {}},
+    response_model=EventAck,
+    responses={200: {"description": "already stored", "model": EventAck}, 404: {}, 409: {}},
 )
 def post_event(event: EventIn, service: Events, agent: AgentAccess, request: Request) -> JSONResponse:
     # A plain def runs in the thread pool: a store that waits on a lock (another process, a
@@ -99,7 +100,7 @@ def post_event(event: EventIn, service: Events, agent: AgentAccess, request: Req
 def post_batch(body: Batch, service: Events, request: Request, agent: AgentAccess) -> list[EventAck]:
     limit = request.app.state.settings.feedback.batch_max_events
     if len(body.events) > limit:
-        raise DomainError(f"at most {limit} events per batch / au plus {limit} événements par envoi")
+        raise InvalidRequestError(f"at most {limit} events per batch / au plus {limit} événements par envoi")
     acks = []
     for raw in body.events:
         try:
@@ -118,7 +119,7 @@ def post_batch(body: Batch, service: Events, request: Request, agent: AgentAcces
     "suppressed. Roles: rep, lead, admin.",
 )
 def stats(
-    request: Request, _: StatsRead, since: datetime | None = None, until: datetime | None = None
+    request: Request, _: StatsRead, since: Instant | None = None, until: Instant | None = None
 ) -> list[dict[str, Any]]:
     settings = request.app.state.settings.feedback
     rows = weekly_stats(_events(request).engine, since, until, settings.min_agents_per_cell)
@@ -128,10 +129,11 @@ def stats(
 @router.get(
     "/audit/stats.csv",
     summary="The same aggregates as CSV. Roles: rep, lead, admin.",
-    response_class=PlainTextResponse,
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}},
 )
 def stats_csv(
-    request: Request, _: StatsCsvRead, since: datetime | None = None, until: datetime | None = None
+    request: Request, _: StatsCsvRead, since: Instant | None = None, until: Instant | None = None
 ) -> Response:
     rows = weekly_stats(
         _events(request).engine, since, until, request.app.state.settings.feedback.min_agents_per_cell
@@ -162,7 +164,13 @@ def checkpoint(request: Request, _: AuditReader) -> dict[str, Any]:
     "latest checkpoint already covers the current head; 409 when the log does not verify (it is "
     "never signed then). Roles: rep, lead, admin.",
     status_code=201,
-    responses={200: {"description": "the latest checkpoint already covers the head"}, 409: {}},
+    responses={
+        200: {
+            "description": "the latest checkpoint already covers the head",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        409: {},
+    },
 )
 def new_checkpoint(request: Request, _: AuditReader) -> JSONResponse:
     try:
@@ -205,7 +213,8 @@ def bundle(request: Request, _: BundleRead, content: bool = True) -> Response:
     "/audit/verifier.py",
     summary="The standalone verifier (one Python file: standard library + cryptography). "
     "Roles: rep, lead, admin.",
-    response_class=FileResponse,
+    response_class=Response,
+    responses={200: {"content": {"text/x-python": {"schema": {"type": "string"}}}, "description": "Python"}},
 )
 def verifier_script(_: AuditReader) -> FileResponse:
     return FileResponse(VERIFIER, media_type="text/x-python; charset=utf-8", filename="verify_audit.py")
@@ -214,7 +223,10 @@ def verifier_script(_: AuditReader) -> FileResponse:
 @router.get(
     "/audit/verifier",
     summary="How to verify the log yourself (French). Roles: rep, lead, admin.",
-    response_class=PlainTextResponse,
+    response_class=Response,
+    responses={
+        200: {"content": {"text/markdown": {"schema": {"type": "string"}}}, "description": "Markdown"}
+    },
 )
 def verifier(request: Request, _: AuditReader) -> PlainTextResponse:
     """AUDIT.md with this deployment's public key written into §5.2 (the committed file cannot

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from assistant.api.access import logged_read
+from assistant.api.contract import topic_ids
 from assistant.auth import Principal
 from assistant.errors import DomainError
 from assistant.pipeline.topics import taxonomy
@@ -30,7 +31,10 @@ def _query(
         str | None, Query(pattern=WEEK_PATTERN, description="ISO week (default: this week).")
     ] = None,
     type: Annotated[EventType | None, Query(description="Event type.")] = None,
-    topic: Annotated[str | None, Query(max_length=60, description="A topic id of the taxonomy.")] = None,
+    topic: Annotated[
+        str | None,
+        Query(max_length=60, json_schema_extra=topic_ids, description="A topic id of the taxonomy."),
+    ] = None,
     outcome: Annotated[Outcome | None, Query(description="Outcome of a sent or discarded draft.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -65,7 +69,12 @@ def read_journal(request: Request, _: JournalRead, q: Filters) -> dict[str, Any]
     }
 
 
-@router.get("/audit/journal.csv", summary="The same rows (up to 500 per page) as CSV, French headers.")
+@router.get(
+    "/audit/journal.csv",
+    summary="The same rows (up to 500 per page) as CSV, French headers.",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}},
+)
 def journal_csv(request: Request, _: JournalCsvRead, q: Filters) -> Response:
     rows = _labelled(journal(request.app.state.events.engine, q)["rows"])
     return Response(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.api.contract import BLANK_QUESTION, NOT_BLANK, is_blank
 from assistant.api.deps import Knowledge
 from assistant.auth import AgentAccess
-from assistant.errors import DomainError
 from knowledge_base.search import SearchFilters
 
 router = APIRouter(tags=["knowledge base"])
@@ -18,7 +18,12 @@ router = APIRouter(tags=["knowledge base"])
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=8000, description="The employee's question, in French.")
+    question: str = Field(
+        min_length=1,
+        max_length=8000,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="The employee's question, in French; not blank (spaces only → 422).",
+    )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages to return.")
     sources: list[str] = Field(
         default=[], max_length=20, description="Source keys to keep (sp, mt, contrib…)."
@@ -26,6 +31,13 @@ class SearchRequest(BaseModel):
     audience: Literal["private-sector", "civil-service"] | None = Field(
         default=None, description="Keep passages for this audience (and those for all)."
     )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if is_blank(value):
+            raise ValueError(BLANK_QUESTION)
+        return value
 
 
 class PassagePublic(BaseModel):
@@ -56,8 +68,6 @@ class SearchPublic(BaseModel):
     "/search", summary="Hybrid search (BM25 + embeddings, RRF) over the knowledge base. Roles: agent, admin."
 )
 def search(body: SearchRequest, knowledge: Knowledge, _: AgentAccess) -> SearchPublic:
-    if not body.question.strip():
-        raise DomainError("question is blank / la question est vide")
     searcher = knowledge.searcher()
     hits = searcher.search(body.question, SearchFilters(tuple(body.sources), body.audience), body.top_k)
     return SearchPublic(

@@ -38,6 +38,7 @@ def list_answers(
     "/{answer_id}/promote",
     summary="Make a candidate (or a retired answer whose sources are "
     "unchanged) verified; 409 when a cited source changed. Roles: lead, admin.",
+    responses={409: {"description": "a cited source changed since the answer was made"}},
 )
 def promote(answer_id: str, service: Verified, _: LeadAccess) -> dict[str, Any]:
     return service.promote(answer_id)

@@ -80,8 +80,10 @@ class KnowledgeService:
         root = self._layout.build_dir(build_id)
         if not root.is_dir():
             return {}
+        # Not the freshness memo kb status writes beside the build (freshness-*.json): a cache
+        # derived from the index, rewritten daily, whose writing must not make the server unready.
         return {
             str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
             for p in root.rglob("*")
-            if p.is_file()
+            if p.is_file() and not p.name.startswith("freshness-")
         }

@@ -89,7 +89,16 @@ def trend(
     "/api/v1/dashboard/export",
     summary="The week as one self-contained HTML file (inline CSS and SVG), or as a PDF with "
     "format=pdf. Roles: lead, admin.",
-    response_class=HTMLResponse,
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+            "description": "HTML (default) or PDF (format=pdf)",
+        }
+    },
 )
 def export_week(
     request: Request,

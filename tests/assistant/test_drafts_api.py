@@ -125,7 +125,7 @@ def test_auth_and_unknown_ids(client: TestClient) -> None:
     assert (
         client.get("/api/v1/drafts/00000000-0000-4000-8000-000000000000", headers=auth()).status_code == 404
     )
-    assert client.get("/api/v1/drafts/not-an-id", headers=auth()).status_code == 422
+    assert client.get("/api/v1/drafts/not-an-id", headers=auth()).status_code == 404  # not a draft URL
 
 
 def test_spans_carry_ids_and_counts_never_text(client: TestClient, spans: InMemorySpanExporter) -> None:

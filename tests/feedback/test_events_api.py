@@ -142,7 +142,8 @@ def test_batch_reports_a_status_per_event(client: TestClient, draft: dict[str, A
     assert [a["status"] for a in res.json()] == [201, 200, 422, 404]
     assert count(client, FeedbackEvent) == 2
     too_many = client.post("/api/v1/feedback/events/batch", json={"events": [event(draft)] * 101})
-    assert too_many.status_code == 400 and count(client, FeedbackEvent) == 2
+    assert too_many.status_code == 422 and count(client, FeedbackEvent) == 2
+    assert too_many.json()["code"] == "invalid_request" and "100" in too_many.json()["detail"]
 
 
 def test_fifty_concurrent_posters_store_every_event_once(client: TestClient, draft: dict[str, Any]) -> None:
