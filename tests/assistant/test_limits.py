@@ -156,3 +156,27 @@ def test_the_limiter_is_thread_safe() -> None:
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("HTTP_PROXY", raising=False)
     yield
+
+
+def test_health_answers_at_once_while_slow_llm_streams_run(
+    app_settings: Settings, slow_llm: LlmDrafter
+) -> None:
+    settings = with_limits(app_settings, per_token_per_s=0)
+    with serving(create_app(settings, llm=slow_llm)) as url, httpx.Client(base_url=url, timeout=30) as http:
+
+        def stream(n: int) -> int:
+            with http.stream(
+                "POST", "/api/v1/drafts/stream", json={"question": QUESTION}, headers=agent_bearer(n)
+            ) as s:
+                return sum(1 for line in s.iter_lines() if line.startswith("event: token"))
+
+        with ThreadPoolExecutor(2) as pool:
+            streams = [pool.submit(stream, n) for n in (1, 2)]
+            times = []
+            while not all(f.done() for f in streams):
+                start = time.perf_counter()
+                assert http.get("/api/v1/health").status_code == 200
+                times.append(time.perf_counter() - start)
+                time.sleep(0.05)
+            assert all(f.result() > 10 for f in streams)  # both streamed token by token meanwhile
+    assert len(times) > 20 and statistics.median(times) < 0.05, times
