@@ -22,7 +22,7 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Span, Status, StatusCode
 
 from assistant.errors import ConflictError, NotFoundError
-from assistant.pipeline.checks import CheckedDraft, check_draft
+from assistant.pipeline.checks import CheckedDraft, check_draft, normalise_citations
 from assistant.pipeline.citations import cited_sentences
 from assistant.pipeline.confidence import retrieval_signals
 from assistant.pipeline.decide import Decision, decide
@@ -132,6 +132,7 @@ def renumber(
 
     ``newer_first`` holds (older n, newer n) pairs of sources that disagree: the newer one is moved
     just before the older one, so the agent reads the current figure first."""
+    text = normalise_citations(text)  # « [1, 3] », « [ 9 ] »: numbers of the drafter's numbering
     known = {p.n for p in passages}
     order = list(dict.fromkeys(int(n) for n in _CITED.findall(text) if int(n) in known))
     for older, newer in newer_first:
@@ -361,6 +362,7 @@ class DraftingService:
         public = record_public(record)
         if public["text"]:  # the agent sees the real names and numbers; the store keeps placeholders
             public["text"] = unmask(public["text"], masked)
+            public["flags"] = [{**f, "value": unmask(f["value"], masked)} for f in public["flags"]]
         yield Event("final", public)
 
     def _draft(

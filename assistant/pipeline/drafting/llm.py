@@ -120,7 +120,10 @@ class LlmDrafter:
         prompt: DraftPrompt | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        model: BaseChatModel | None = None,
     ) -> None:
+        """``model``: a chat model of the caller's (provider 'fake' only), e.g. a scripted one for
+        attack benches; otherwise the provider's model is built from the settings."""
         self.settings = settings or LlmSettings()
         self.prompt = prompt or load_prompt()
         self._sleep = sleep  # injected so tests skip the backoff without patching time globally
@@ -129,7 +132,11 @@ class LlmDrafter:
         self._missing = missing_configuration(self.settings)
         self._model: BaseChatModel | None = None
         self._http: httpx.Client | None = None
-        if self._missing is None:
+        if model is not None and self.settings.provider != "fake":
+            raise ValueError("a caller's chat model needs provider 'fake'")
+        if model is not None:
+            self._model = model
+        elif self._missing is None:
             self._model, self._http = build_chat_model(self.settings)
 
     @property

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from assistant.pipeline.drafting.question import QuestionProfile, audience_of, populations_of, profile
 from assistant.pipeline.drafting.reader import Unit, read_passage
 from assistant.pipeline.drafting.style import LEVEL_REASONS, OPENINGS, Level, assumption_line, typography
+from assistant.pipeline.injection import clean_passage
 from assistant.pipeline.types import DraftText, Passage
 from knowledge_base.bm25_index import Bm25Index
 
@@ -102,6 +103,7 @@ class OfflineDrafter:
 
     # -- entry point -------------------------------------------------------------------------
     def draft(self, question: str, passages: Sequence[Passage], category: str | None = None) -> DraftText:
+        passages = [clean_passage(p) for p in passages]  # never quote what a passage tells the tool
         q = profile(question)
         weights = self._weights(q.asked or question)
         if q.vague:  # no guess from the passages: the topics themselves may differ in audience

@@ -27,6 +27,7 @@ from importlib import resources
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from assistant.pipeline.injection import clean_passage
 from assistant.pipeline.types import Passage
 
 AUDIENCE_NAMES = {"private-sector": "secteur privé", "civil-service": "fonction publique"}
@@ -57,7 +58,9 @@ class DraftPrompt:
         values = {
             "question": neutralise(question.strip()),
             "category_line": f"Thème indiqué par l'agent : {neutralise(category)}\n" if category else "",
-            "passages": "\n\n".join(render_passage(p) for p in passages) or "(aucun passage fourni)",
+            # What a passage says to the tool is left out: the model reads sources, not orders.
+            "passages": "\n\n".join(render_passage(clean_passage(p)) for p in passages)
+            or "(aucun passage fourni)",
         }
         user = _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.user_template)
         return [SystemMessage(content=self.system), HumanMessage(content=user)]
