@@ -319,6 +319,8 @@ def classify(exc: BaseException, api: str, timeout_s: float) -> Failure:
         return Failure("empty answer", retryable=False)  # langchain-core's words for a stream with no chunk
     if any(isinstance(e, SSEError) for e in chain):  # before TransportError: SSEError subclasses it
         return Failure(f"{api}: the answer is not an event stream", retryable=False)
+    if any(isinstance(e, ConnectionResetError) for e in chain):
+        return Failure(f"{api}: connection reset by the server", retryable=False)
     if any(isinstance(e, httpx.TransportError | openai.APIConnectionError) for e in chain):
         return Failure(f"{api}: connection failed ({type(exc).__name__})", retryable=False)
     return Failure(f"{api}: unexpected {type(exc).__name__}", retryable=False)
