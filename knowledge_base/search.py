@@ -13,6 +13,7 @@ passage was chosen.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from knowledge_base.documents import Chunk
 from knowledge_base.index import DenseIndex, KnowledgeIndex
 from knowledge_base.settings import RetrievalSettings
 
+log = logging.getLogger(__name__)
 AudienceFilter = Literal["private-sector", "civil-service"]
 MIN_SHARE_FOR_LOCAL_FILTER = 0.25
 MAX_OVERFETCH = 1000
@@ -46,6 +48,13 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)  # passage list → 1-based rank in that list
     doc_ranks: dict[str, int] = field(default_factory=dict)  # every list → rank of this passage's document
     matched_terms: list[str] = field(default_factory=list)
+
+
+class SearchHits(list[Hit]):
+    """The hits, and the dense lists that could not be searched this time (vector store down):
+    empty when the search was complete; every embedder named: keyword (BM25) results only."""
+
+    unavailable: tuple[str, ...] = ()
 
 
 @dataclass
@@ -107,15 +116,27 @@ class HybridSearcher:
         return mask
 
     # -- ranked lists ------------------------------------------------------------------------
-    def ranked_lists(self, query: str, filters: SearchFilters | None = None) -> list[RankedList]:
+    def ranked_lists(
+        self, query: str, filters: SearchFilters | None = None, unavailable: list[str] | None = None
+    ) -> list[RankedList]:
         """Every list with a weight > 0. Embedders run in parallel threads: their native code
-        releases the GIL, so on two cores the query costs about the slowest embedder, not the sum."""
+        releases the GIL, so on two cores the query costs about the slowest embedder, not the sum.
+
+        ``unavailable``: when given, an embedder whose vector store fails (a Chroma server down) is
+        named there and its lists are left out — the others still answer; when None, it raises
+        (metrics must not be computed on a partial search without saying so)."""
         store_filters = self._store_filters(filters or SearchFilters())
         jobs = [d for d in self.index.dense if any(self.weight(w) > 0 for w in self._dense_names(d.name))]
-        futures = [self._pool.submit(self._dense_lists, d, query, store_filters) for d in jobs]
+        futures = [(d.name, self._pool.submit(self._dense_lists, d, query, store_filters)) for d in jobs]
         lists = self._bm25_lists(query, store_filters)
-        for future in futures:
-            lists.extend(future.result())
+        for name, future in futures:
+            try:
+                lists.extend(future.result())
+            except Exception as exc:
+                if unavailable is None:
+                    raise
+                log.warning("dense list %s unavailable (%s): keyword lists only", name, type(exc).__name__)
+                unavailable.append(name)
         return lists
 
     @staticmethod
@@ -215,9 +236,20 @@ class HybridSearcher:
         """Document ids by fused rank — what the retrieval metrics are computed on."""
         return [self.index.doc_ids[d] for d in self.fuse(self.ranked_lists(query, filters)).docs[:n]]
 
-    def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> list[Hit]:
-        top_k = top_k or self.settings.top_k
-        lists = self.ranked_lists(query, filters)
+    def search(
+        self, query: str, filters: SearchFilters | None = None, top_k: int | None = None
+    ) -> SearchHits:
+        """The best passages; a dense list whose store is down is left out and named in
+        ``unavailable`` of the result, so the caller can say the search was keyword-only."""
+        unavailable: list[str] = []
+        hits = SearchHits(self._search(query, filters, top_k or self.settings.top_k, unavailable))
+        hits.unavailable = tuple(unavailable)
+        return hits
+
+    def _search(
+        self, query: str, filters: SearchFilters | None, top_k: int, unavailable: list[str]
+    ) -> list[Hit]:
+        lists = self.ranked_lists(query, filters, unavailable)
         fusion = self.fuse(lists)
         raw = {lst.name: lst.scores for lst in lists if lst.level == "chunk"}
         query_words = self.index.bm25.analyzer.words(query)

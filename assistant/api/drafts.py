@@ -182,6 +182,12 @@ class DraftPublic(BaseModel):
         default=False,
         description="Drafted at the agent's request after an abstention (« Proposer quand même »).",
     )
+    dense_unavailable: list[str] = Field(
+        default_factory=list,
+        description="Embedders whose vector search failed for this draft (Chroma unreachable): the "
+        "passages come from the other lists, keywords (BM25) only when every embedder is named; the "
+        "panel shows « Recherche sémantique indisponible ». Not stored: empty when a draft is read back.",
+    )
 
 
 # regenerate_of / force_draft_of name a draft: unknown or another agent's → 404; not allowed → 409.

@@ -280,11 +280,16 @@ class DraftingService:
                 # of the knowledge base and would lower the confidence of a question with names.
                 query = masked.for_retrieval
                 hits = searcher.search(query, filters, top_k=self.settings.drafting.passages)
+                # Dense lists whose vector store is down (Chroma server unreachable): the passages
+                # come from the other lists — keywords only when all failed; the agent is told.
+                unavailable = list(getattr(hits, "unavailable", ()))
                 passages = passages_from_hits(hits)
                 span.set_attribute("hra.passages", len(passages))
                 span.set_attribute("hra.kb_version", searcher.index.kb_version)
             with self._step("decide", ctx) as span:
                 signals = retrieval_signals(query, hits, searcher.index, self.settings.decision.confidence)
+                if unavailable:  # no cosine was computed: unknown, not zero
+                    signals = replace(signals, similarity=None)
                 verdict, thresholds = read_meaning(self.settings, searcher, query)
                 decision = decide(masked.text, signals, self.settings.decision, verdict, thresholds)
                 if verdict is not None:  # probabilities only: never question text
@@ -317,6 +322,7 @@ class DraftingService:
                     "reason": decision.reason,
                     "confidence": decision.confidence,
                     "passages": [passage_public(p, age=self._age()) for p in passages],
+                    "dense_unavailable": unavailable,
                 },
             )
             draft: DraftText | None = None
@@ -360,6 +366,7 @@ class DraftingService:
                 latency_ms, {"decision": decision.kind, "drafter": record.drafter, "arm": arm}
             )
         public = record_public(record)
+        public["dense_unavailable"] = unavailable  # this response only: not stored with the draft
         if public["text"]:  # the agent sees the real names and numbers; the store keeps placeholders
             public["text"] = unmask(public["text"], masked)
             public["flags"] = [{**f, "value": unmask(f["value"], masked)} for f in public["flags"]]

@@ -21,6 +21,7 @@ import { hideForms, initVerdicts, openDown, showVerdict, thumbUp } from "./verdi
 import { initShortcuts } from "./shortcuts.js";
 import { initTopics } from "./topics.js";
 import { readEvents } from "./stream.js";
+import { showRetrieval } from "./retrieval.js";
 
 // ---------------------------------------------------------------- rendering a draft
 
@@ -140,6 +141,7 @@ async function ask(event, regenerating = null) {
   $("draft").readOnly = true;
   renderArm(null);
   renderLevel(null);
+  showRetrieval([]);
   renderFlags([]);
   $("citations").replaceChildren();
   setActionsEnabled(false);
@@ -179,6 +181,7 @@ function onStreamEvent(type, data) {
     state.arm = data.arm;
     renderArm(data.arm, data.decision);
     renderSources(data.passages || []);
+    showRetrieval(data.dense_unavailable);
     renderDecision(data.decision, data.reason, data.arm);
     if (data.decision !== "drafted" || data.arm === "control") setStatus("Analyse terminée…", true);
   } else if (type === "token") {
@@ -202,6 +205,7 @@ function onFinal(final) {
   renderArm(final.arm, final.decision.kind);
   const cited = final.citations && final.citations.length ? final.citations : final.passages || [];
   renderSources(cited, final.passages || cited);
+  showRetrieval(final.dense_unavailable);
   renderDecision(final.decision.kind, final.decision.reason, final.arm);
   renderLevel(final.decision, Boolean(final.forced));
   if (final.forced) $("regenerate").hidden = true; // it would only abstain again
