@@ -2,9 +2,13 @@
 
 - Citations: every [n] must name a passage that was retrieved and given to the drafter; others are
   removed from the text and flagged.
-- Unverified facts: URLs, phone numbers, amounts, durations and article numbers in a sentence are
-  looked for in the passages that sentence cites (or, for a sentence without citation, in all the
-  passages); what cannot be found is flagged — the panel highlights it.
+- Unverified facts: URLs, e-mails, phone numbers, amounts, durations and article numbers in a
+  sentence are looked for in the passages that sentence cites (a sentence without citation: those
+  its paragraph cites, else those the draft cites, else all passages); what cannot be found is
+  flagged — the panel highlights it. What a passage says to the tool (``injection.py``) is not
+  evidence.
+- Hostile output: markup and invisible characters are stripped (flagged), citation look-alikes
+  normalised, contacts copied from the masked question and copies of our system prompt flagged.
 - Freshness (``freshness.py``): superseded terms, expired time-boxed measures, figures from
   sources older than a limit, and cited passages that disagree — what an extractive draft needs.
 - The AI mention is appended (configurable, on by default); the agent may remove it.
@@ -212,6 +216,23 @@ def prompt_leaks(text: str) -> list[Flag]:
     return [Flag("prompt_leak", text[a:b][:200], FLAG_MESSAGES["prompt_leak"], a, b) for a, b in runs]
 
 
+def _cited_in(text: str, by_n: dict[int, Passage]) -> tuple[int, ...]:
+    return tuple(sorted({int(n) for n in CITATION.findall(text)} & by_n.keys()))
+
+
+def _paragraph_at(text: str, at: int) -> str:
+    start = text.rfind("\n\n", 0, at)
+    end = text.find("\n\n", at)
+    return text[start + 2 if start >= 0 else 0 : end if end >= 0 else len(text)]
+
+
+def _sources_of(sentence: str, paragraph: str, text: str, by_n: dict[int, Passage]) -> tuple[int, ...]:
+    """Where a sentence's facts must be found: the passages it cites; for a sentence without a
+    citation, those its paragraph cites, else those the draft cites — an uncited figure next to
+    cited ones is not vouched for by a passage nobody cited; all passages only when nothing is cited."""
+    return _cited_in(sentence, by_n) or _cited_in(paragraph, by_n) or _cited_in(text, by_n) or tuple(by_n)
+
+
 def _unverified_facts(text: str, by_n: dict[int, Passage]) -> list[Flag]:
     flags: list[Flag] = []
     haystacks: dict[tuple[int, ...], str] = {}
@@ -219,7 +240,7 @@ def _unverified_facts(text: str, by_n: dict[int, Passage]) -> list[Flag]:
     for sentence in split_sentences(text):
         start = text.find(sentence, offset)
         offset = start + len(sentence) if start >= 0 else offset
-        numbers = tuple(sorted({int(n) for n in CITATION.findall(sentence)} & by_n.keys())) or tuple(by_n)
+        numbers = _sources_of(sentence, _paragraph_at(text, max(start, 0)), text, by_n)
         if numbers not in haystacks:  # folded once per set of cited passages, not once per sentence
             sources = [by_n[n] for n in numbers]
             haystacks[numbers] = _compact(" ".join(p.text + " " + p.title + " " + p.url for p in sources))

@@ -78,3 +78,13 @@ def test_sentence_splitting_respects_abbreviations_and_lines() -> None:
         "Le délai est de 2 mois.",
         "Fin.",
     ]
+
+
+def test_an_uncited_sentence_is_checked_against_what_its_paragraph_cites() -> None:
+    # 10 % is in passage 2, which nobody cites: next to a sentence citing [1], it is not vouched for.
+    draft = "Vous acquérez 2,5 jours ouvrables par mois [1]. La prime est de 10 % du brut."
+    flags = [(f.kind, f.value) for f in check_draft(draft, [P1, P2], None).flags]
+    assert ("amount", "10 %") in flags
+    # Without any citation in the draft, every passage is still the reference (and no_citation fires).
+    flags = [(f.kind, f.value) for f in check_draft("La prime est de 10 % du brut.", [P1, P2], None).flags]
+    assert flags == [("no_citation", "")]
