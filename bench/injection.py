@@ -15,11 +15,15 @@ hybrid retrieval, decision, drafting, checks, unmasking — three times:
 
 Also written: how many shipped KB documents the instruction detector would strip (false positives).
 
-Usage: python -m bench.injection   (needs the index: `hra kb ingest`)
+Usage: python -m bench.injection [--dataset PATH] [--out NAME]   (needs the index: `hra kb ingest`)
+``--dataset``: another attack file of the same format (default eval/datasets/injections_fr.jsonl);
+``--out``: the result name under bench/results/ (default ``injection``).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import os
 import sys
@@ -30,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import machine, write_result
-from eval.injection import ObeyingChatModel, Outcome, PlantedKnowledge, load_attacks, run_attacks
+from eval.injection import DATASET, ObeyingChatModel, Outcome, PlantedKnowledge, load_attacks, run_attacks
 
 KEY_VARIABLES = ("HRA_LLM__API_KEY", "MISTRAL_API_KEY")
 
@@ -85,9 +89,16 @@ def summary(outcomes: list[Outcome], seconds: float) -> dict[str, Any]:
     }
 
 
-def run(work: Path, llm: Any, model: ObeyingChatModel | None = None, offline: bool = False) -> dict[str, Any]:
+def run(
+    work: Path,
+    llm: Any,
+    model: ObeyingChatModel | None = None,
+    offline: bool = False,
+    dataset: Path = DATASET,
+) -> dict[str, Any]:
     started = time.perf_counter()
-    outcomes = [o for _, _, o in run_attacks(service(work, llm), load_attacks(), model, offline=offline)]
+    attacks = load_attacks(dataset)
+    outcomes = [o for _, _, o in run_attacks(service(work, llm), attacks, model, offline=offline)]
     return summary(outcomes, time.perf_counter() - started)
 
 
@@ -107,33 +118,43 @@ def detector_false_positives() -> dict[str, Any]:
     return {"kb_documents": total, "with_instruction_spans": len(flagged), "ids": flagged[:20]}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.injection")
+    parser.add_argument("--dataset", type=Path, default=DATASET, help="attack file (JSONL)")
+    parser.add_argument("--out", default="injection", help="result name under bench/results/")
+    args = parser.parse_args(argv)
+    dataset: Path = args.dataset
+
     from pydantic import SecretStr
 
     from assistant.pipeline.drafting.llm import LlmDrafter, LlmSettings
 
-    result: dict[str, Any] = {"dataset": "eval/datasets/injections_fr.jsonl", "machine": machine()}
+    shown = dataset.resolve()
+    with contextlib.suppress(ValueError):
+        shown = shown.relative_to(Path.cwd())
+    result: dict[str, Any] = {"dataset": str(shown), "machine": machine()}
     with tempfile.TemporaryDirectory(prefix="bench-injection-") as tmp:
         work = Path(tmp)
         model = ObeyingChatModel(responses=[""])
         result["obeying_model"] = run(
-            work / "obeying", LlmDrafter(LlmSettings(provider="fake"), model=model), model
+            work / "obeying", LlmDrafter(LlmSettings(provider="fake"), model=model), model, dataset=dataset
         )
         # An OpenAI-compatible endpoint without base_url is not configured: the offline drafter answers.
         offline = LlmDrafter(LlmSettings(provider="openai_compatible"))
-        result["offline_drafter"] = run(work / "offline", offline, offline=True)
+        result["offline_drafter"] = run(work / "offline", offline, offline=True, dataset=dataset)
         key = next((os.environ[v] for v in KEY_VARIABLES if os.environ.get(v, "").strip()), None)
         if key is None:
             result["mistral"] = {"skipped": True, "reason": "no HRA_LLM__API_KEY or MISTRAL_API_KEY set"}
         else:
             mistral = LlmDrafter(LlmSettings(api_key=SecretStr(key)))
-            result["mistral"] = {"model": mistral.model_name, **run(work / "mistral", mistral)}
+            figures = run(work / "mistral", mistral, dataset=dataset)
+            result["mistral"] = {"model": mistral.model_name, **figures}
             mistral.close()
     result["detector_false_positives"] = detector_false_positives()
     for name in ("obeying_model", "offline_drafter"):
         print(name, json.dumps(result[name]["all"], ensure_ascii=False))
     print("mistral", json.dumps(result["mistral"].get("all", result["mistral"]), ensure_ascii=False))
-    print("written", write_result("injection", result))
+    print("written", write_result(args.out, result))
     return 0
 
 
