@@ -386,3 +386,14 @@ def test_a_value_split_over_two_masks_is_covered() -> None:
         "entities": [{"type": "PERSON", "value": "Élodie Rousseau"}],
     }
     assert score_pii([case], mask=two_spans)["recall"] == 1.0
+
+
+def test_a_long_run_without_spaces_is_masked_around_in_bounded_time() -> None:
+    """8,000 emoji in a row took spaCy's tokenizer 8 s (quadratic, holding the GIL). Runs over 200
+    characters are cut for the analyzer only: offsets and the returned text are the original's."""
+    text = "😀" * 8000 + " Écrivez à jean.dupont@exemple.fr ou au 06 12 34 56 78."
+    seen = pii._break_long_runs(text)  # what the analyzer reads (bench/load.py times the effect)
+    assert len(seen) == len(text) and max(len(w) for w in seen.split()) <= pii.LONG_RUN_CHARS
+    masked = mask_pii(text)
+    assert masked.text.startswith("😀" * 8000)
+    assert "[EMAIL_1]" in masked.text and "[TELEPHONE_1]" in masked.text
