@@ -534,7 +534,10 @@ def _override(configured: float | None, calibrated: float) -> float:
 def record_public(record: DraftRecord) -> dict[str, Any]:
     return {
         "draft_id": record.id,
-        "created_at": record.created_at.isoformat(),
+        # SQLite keeps no zone: what was stored in UTC comes back naive, and is said to be UTC.
+        "created_at": (
+            record.created_at if record.created_at.tzinfo else record.created_at.replace(tzinfo=UTC)
+        ).isoformat(),
         "question_masked": record.question_masked,
         "pii_masked": record.pii_kinds,
         "category": record.category,

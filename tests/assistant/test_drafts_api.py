@@ -160,3 +160,9 @@ def test_out_of_scope_question_abstains_and_still_lists_passages(client: TestCli
     body = res.json()
     assert body["decision"]["kind"] == "abstained" and body["text"] is None
     assert "confiance" in body["decision"]["reason"] and body["passages"]
+
+
+def test_created_at_keeps_its_time_zone_when_read_back(client: TestClient) -> None:
+    made = client.post("/api/v1/drafts", json={"question": QUESTION}, headers=auth()).json()
+    read = client.get(f"/api/v1/drafts/{made['draft_id']}", headers=auth()).json()
+    assert made["created_at"].endswith("+00:00") and read["created_at"] == made["created_at"]
