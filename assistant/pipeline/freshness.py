@@ -422,13 +422,17 @@ _WORDS_AFTER_TOPIC = 8  # « congé de paternité et d'accueil de l'enfant de 11
 _WORDS_BEFORE_TOPIC = 3  # « 25 jours de congé de paternité »
 
 
-def _near_topic(folded: str, topic: re.Pattern[str]) -> list[tuple[str, int, int]]:
-    """The quantities of a sentence that are said of the topic: a few words after it (or just
-    before it), so « une période d'essai liée à une embauche en CDD d'au moins 6 mois » does not
-    give 6 months as a trial period."""
+def _near_topic(
+    folded: str, topic: re.Pattern[str], found: list[tuple[str, int, int]]
+) -> list[tuple[str, int, int]]:
+    """The quantities of a sentence (``found``: its ``quantities``, read once for all topics) that
+    are said of the topic: a few words after it (or just before it), so « une période d'essai liée
+    à une embauche en CDD d'au moins 6 mois » does not give 6 months as a trial period."""
+    if not found:
+        return []
     mentions = [(m.start(), m.end()) for m in topic.finditer(folded)]
     near = []
-    for q, s, e in quantities(folded):
+    for q, s, e in found:
         for ts, te in mentions:
             after = len(folded[te:s].split()) if s >= te else None
             before = len(folded[e:ts].split()) if ts >= e else None
@@ -466,8 +470,11 @@ def _read_facts(text: str, lexicon: FreshnessLexicon) -> dict[tuple[str, str], d
     facts: dict[tuple[str, str], dict[str, str]] = {}
     for sentence in split_sentences(text):
         folded = fold_keep_length(sentence)
+        found = list(quantities(folded))
+        if not found:  # most sentences give no figure: no topic to look for
+            continue
         for name, pattern in lexicon.topics:
-            for q, s, e in _near_topic(folded, pattern):
+            for q, s, e in _near_topic(folded, pattern, found):
                 facts.setdefault((name, _unit(q)), {}).setdefault(q, sentence[s:e])
     return facts
 
@@ -483,8 +490,11 @@ def _contradiction_hits(
     done: set[tuple[str, str, int, int]] = set()
     for start, sentence in _sentences(text):
         folded = CITATION.sub(lambda m: " " * len(m.group(0)), fold_keep_length(sentence))
+        found = list(quantities(folded))
+        if not found:
+            continue
         for name, pattern in lexicon.topics:
-            for quantity, s, e in _near_topic(folded, pattern):
+            for quantity, s, e in _near_topic(folded, pattern, found):
                 key = (name, _unit(quantity))
                 for i, p in enumerate(cited):
                     for q in cited[i + 1 :]:

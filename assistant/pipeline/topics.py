@@ -22,6 +22,7 @@ LEXICON = Path(__file__).parent / "lexicon" / "topics_fr.yaml"
 QUESTION_WEIGHT = 2.0
 PASSAGE_WEIGHTS = (1.5, 1.0, 0.6, 0.4, 0.3)  # by rank; passages beyond these do not vote
 WHOLE_WORD_MAX = 4  # a term this short must be a whole word
+DOC_TOPIC_CACHE = 8192  # (title, headings) pairs: the KB's documents, with room to spare
 
 
 class PassageLike(Protocol):
@@ -60,6 +61,7 @@ class Taxonomy:
         if fallback not in self.by_id:
             raise ValueError(f"fallback topic {fallback!r} is not in the taxonomy")
         self.fallback = fallback
+        self._doc_topics: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._terms: list[tuple[str, re.Pattern[str], float]] = [
             (t.id, re.compile(_pattern(term)), 1.0 + 0.5 * (len(term.split()) - 1))
             for t in self.topics
@@ -118,7 +120,16 @@ class Taxonomy:
         return ranked[0] if ranked else None
 
     def document_topic(self, title: str, headings: Iterable[str] = ()) -> str | None:
-        """A document's topic: its title weighs double its headings (breadcrumb or heading path)."""
+        """A document's topic: its title weighs double its headings (breadcrumb or heading path).
+        Memoised: the same passages come back draft after draft (~1 ms each to score)."""
+        key = (title, tuple(headings))
+        if key not in self._doc_topics:
+            if len(self._doc_topics) >= DOC_TOPIC_CACHE:
+                self._doc_topics.clear()
+            self._doc_topics[key] = self._document_topic(title, key[1])
+        return self._doc_topics[key]
+
+    def _document_topic(self, title: str, headings: tuple[str, ...]) -> str | None:
         scores = defaultdict(float, {t: 2 * s for t, s in self.scores(title).items()})
         for topic, score in self.scores(" ; ".join(h for h in headings if h)).items():
             scores[topic] += score
