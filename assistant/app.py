@@ -87,6 +87,7 @@ def create_app(
         task = asyncio.create_task(checkpoint_daily())
         yield
         task.cancel()
+        knowledge.stop()
         with suppress(asyncio.CancelledError):
             await task
         store.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 from assistant.progress import progress_bar
 from assistant.settings import Settings
 from feedback.cli import audit_app
+
+if TYPE_CHECKING:
+    from knowledge_base.shared_store import SharedKb
 
 app = typer.Typer(help="HR drafting assistant — knowledge base and service commands.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base: ingest sources, show status, search.", no_args_is_help=True)
@@ -36,12 +39,16 @@ def kb_ingest(
     force: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
 ) -> None:
     """Load, chunk, embed what changed and swap in a new index. Bad inputs are reported, not fatal."""
-    from knowledge_base.ingest import IngestError, ingest
+    from knowledge_base.ingest import IngestError, ingest, ingest_shared
 
     settings = Settings()
     with progress_bar(console) as progress:
         try:
-            report = ingest(settings.kb, paths or None, progress=progress, force=force)
+            shared = _shared_kb(settings)
+            if shared is not None:  # published to the database: every replica follows
+                report = ingest_shared(shared, paths or None, progress=progress, force=force)
+            else:
+                report = ingest(settings.kb, paths or None, progress=progress, force=force)
         except IngestError as exc:
             console.print(f"[red]Ingest failed:[/red] {exc}")
             raise typer.Exit(1) from exc
@@ -55,6 +62,17 @@ def kb_ingest(
     )
     for issue in report.issues:
         console.print(f"[yellow]skipped[/yellow] {issue.file} [{issue.record}]: {issue.reason}")
+
+
+def _shared_kb(settings: Settings) -> SharedKb | None:
+    """The shared KB store when HRA_KB__STORE=database (its tables migrated first), else None."""
+    if settings.kb.store != "database":
+        return None
+    from feedback.db import make_engine, migrate
+    from knowledge_base.shared_store import SharedKb
+
+    migrate(settings.database_url)
+    return SharedKb(make_engine(settings.database_url), settings.kb)
 
 
 def _sync_kb_path(settings: Settings, kb: Path | None) -> Path:
@@ -152,6 +170,9 @@ def kb_status(
 
     settings = Settings()
     try:
+        shared = _shared_kb(settings)
+        if shared is not None:
+            shared.follow()  # the live build, not whatever this machine last saw
         index = KnowledgeIndex.open(settings.kb)
     except IndexNotReadyError as exc:
         console.print(f"{exc}")
@@ -293,7 +314,7 @@ def serve() -> None:
     from assistant.app import create_app
     from feedback.db import migrate
     from knowledge_base.index_store import IndexLayout
-    from knowledge_base.ingest import ingest
+    from knowledge_base.ingest import ingest, ingest_shared
 
     settings = Settings()
     if settings.server.workers == 1:
@@ -301,7 +322,12 @@ def serve() -> None:
         return
     # Several processes: what must exist once (dev keys and tokens, the schema) is made here,
     # before they start, so they never race to create it.
-    if settings.build_index_on_start and IndexLayout(settings.kb.index_dir).current() is None:
+    shared = _shared_kb(settings)
+    if shared is not None:
+        shared.follow()
+        if settings.build_index_on_start and shared.pointer() is None:
+            ingest_shared(shared)
+    elif settings.build_index_on_start and IndexLayout(settings.kb.index_dir).current() is None:
         ingest(settings.kb)
     create_app(settings)
     migrate(settings.database_url)

@@ -30,7 +30,8 @@ from knowledge_base.index_store import IndexLayout, read_chunks, write_chunks
 from knowledge_base.loaders import load_paths
 from knowledge_base.loaders.base import LoadIssue
 from knowledge_base.manifest import DocEntry, Manifest
-from knowledge_base.settings import EmbedderName, KnowledgeBaseSettings
+from knowledge_base.settings import Bm25Settings, EmbedderName, KnowledgeBaseSettings
+from knowledge_base.shared_store import SharedKb
 
 # (stage, done, total) — the CLI turns it into progress bars; tests and the app pass nothing.
 Progress = Callable[[str, int, int], None]
@@ -200,11 +201,7 @@ def _build(
     try:
         t = time.perf_counter()
         write_chunks(build / "chunks.jsonl", chunks)
-        bm25 = settings.bm25
-        Bm25Index.build([chunk_text(c, bm25.title_repeat) for c in chunks], bm25).save(build / "bm25")
-        units = doc_units(chunks)
-        doc_texts = [document_text([chunks[p] for p in u.positions], bm25.title_repeat) for u in units]
-        Bm25Index.build(doc_texts, bm25, k1=bm25.doc_k1).save(build / "bm25_doc")
+        write_bm25(build, chunks, settings.bm25)
         timings["bm25"] = time.perf_counter() - t
         embedded: dict[str, int] = {}
         cache = EmbeddingCache(layout.cache_path)
@@ -221,6 +218,33 @@ def _build(
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)  # extra vectors already added are harmless, see below
         raise
+
+
+def write_bm25(build: Path, chunks: list[Chunk], bm25: Bm25Settings) -> None:
+    """The passage and whole-document BM25 indexes of a build (also rebuilt by a replica that
+    follows a build published in the shared store: they are derived, never shipped)."""
+    Bm25Index.build([chunk_text(c, bm25.title_repeat) for c in chunks], bm25).save(build / "bm25")
+    units = doc_units(chunks)
+    doc_texts = [document_text([chunks[p] for p in u.positions], bm25.title_repeat) for u in units]
+    Bm25Index.build(doc_texts, bm25, k1=bm25.doc_k1).save(build / "bm25_doc")
+
+
+def ingest_shared(
+    shared: SharedKb,
+    paths: Iterable[Path] | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> IngestReport:
+    """An ingest whose result every replica follows: one at a time (a lock in the database), from
+    the live build (so an unchanged KB stays « up-to-date » and only what changed is embedded),
+    published to the shared store when a new build was made or the store had none."""
+    with shared.ingest_lock():
+        shared.follow()
+        report = ingest(shared.settings, paths, progress=progress, force=force)
+        live = shared.pointer()
+        if report.build_id and (live is None or live.build_id != report.build_id):
+            shared.publish(report.build_id)
+        return report
 
 
 def _embed_into_store(

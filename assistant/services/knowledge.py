@@ -7,13 +7,15 @@ import threading
 
 from assistant.errors import IndexUnavailableError
 from assistant.settings import Settings
+from feedback.db import make_engine
 from knowledge_base.embedders import make_embedder
 from knowledge_base.embeddings import OfflineEmbeddings
 from knowledge_base.index import IndexNotReadyError, KnowledgeIndex
 from knowledge_base.index_store import IndexLayout
-from knowledge_base.ingest import ingest
+from knowledge_base.ingest import ingest, ingest_shared
 from knowledge_base.retriever import HybridRetriever
 from knowledge_base.search import HybridSearcher, SearchFilters
+from knowledge_base.shared_store import SharedKb
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +28,29 @@ class KnowledgeService:
         self._searcher: HybridSearcher | None = None
         self._build_id: str | None = None
         self._files: dict[str, tuple[int, int]] = {}  # the open build's files: (size, mtime_ns)
+        self._shared = (
+            SharedKb(make_engine(settings.database_url, settings.feedback.lock_timeout_s), settings.kb)
+            if settings.kb.store == "database"
+            else None
+        )
+        self._follow_error: str | None = None
+        self._stopping = threading.Event()
         # Models are loaded once and reused across index reloads.
         self._embedders: dict[str, OfflineEmbeddings] = {
             name: make_embedder(name, settings.kb.embeddings) for name in settings.kb.embeddings.models
         }
 
     def start(self) -> None:
-        """Build the index if there is none (shipped vectors make this take seconds), then open it."""
-        if self._layout.current() is None and self.settings.build_index_on_start:
+        """Build the index if there is none (shipped vectors make this take seconds), then open it.
+        With the shared store: the live build comes from the database (built and published here
+        only if the database has none), and a thread follows the pointer from then on."""
+        if self._shared is not None:
+            self._follow_once()
+            if self._shared.pointer() is None and self.settings.build_index_on_start:
+                log.info("no KB build in the shared store: building and publishing one")
+                ingest_shared(self._shared)
+            self._start_follower()
+        elif self._layout.current() is None and self.settings.build_index_on_start:
             log.info("no index yet: building it from %s", [str(p) for p in self.settings.kb.sources])
             ingest(self.settings.kb)
         for embedder in self._embedders.values():
@@ -42,6 +59,32 @@ class KnowledgeService:
             self.searcher().search("congés payés")  # warm-up: opens the index before the first request
         except IndexUnavailableError:
             log.warning("index not ready; readiness will report it")
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    # -- the shared store: follow the kb_version pointer ----------------------------------------
+    def _follow_once(self) -> None:
+        assert self._shared is not None
+        try:
+            self._shared.follow()
+            self._follow_error = None
+        except Exception as exc:  # store or Chroma unreachable, a corrupt build: readiness says so
+            self._follow_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            log.warning("could not follow the shared KB store (%s)", type(exc).__name__)
+
+    def _start_follower(self) -> None:
+        def loop() -> None:
+            while not self._stopping.wait(self.settings.kb.follow_interval_s):
+                self._follow_once()
+
+        threading.Thread(target=loop, name="kb-follower", daemon=True).start()
+
+    def follow_now(self) -> None:
+        """Check the pointer now (tests, `hra kb status`): what the follower thread does every
+        ``follow_interval_s``."""
+        if self._shared is not None:
+            self._follow_once()
 
     def searcher(self) -> HybridSearcher:
         current = self._layout.current()
@@ -64,7 +107,22 @@ class KnowledgeService:
     def integrity_problem(self) -> str | None:
         """Why the open index can no longer be trusted, or None. The server serves from memory, so a
         build whose files changed or vanished on disk still answers — until the next restart or
-        reload fails. Readiness says so now (a stat per file: cheap enough for every probe)."""
+        reload fails. Readiness says so now (a stat per file: cheap enough for every probe). With a
+        Chroma server: whether it answers; with the shared store: whether the pointer was followed."""
+        if self._follow_error is not None:
+            return (
+                f"the shared KB store could not be followed ({self._follow_error}) / le pointeur de la "
+                "base de connaissances partagée n'a pas pu être suivi"
+            )
+        if self.settings.kb.chroma.url and self._searcher is not None:
+            try:
+                for dense in self._searcher.index.dense:
+                    dense.collection.count()  # one cheap request to the server
+            except Exception as exc:
+                return (
+                    f"Chroma server {self.settings.kb.chroma.url} not answering ({type(exc).__name__}) / "
+                    "le serveur Chroma ne répond pas"
+                )
         if self._build_id is None:
             return None
         now = self._fingerprint(self._build_id)

@@ -7,9 +7,11 @@ from sqlalchemy import pool
 
 from feedback.db import make_engine
 from feedback.models import Base
+from knowledge_base.shared_store import metadata as kb_metadata
 
 config = context.config
-target_metadata = Base.metadata
+# The app's database: the feedback store's ORM models and the shared KB store's tables.
+target_metadata = [Base.metadata, kb_metadata]
 
 
 def run_migrations_offline() -> None:

@@ -18,10 +18,11 @@ from sqlalchemy import Connection, Engine, MetaData, Table, insert, inspect, sel
 
 from feedback.db import alembic_config, downgrade, make_engine, migrate
 from feedback.models import Base
+from knowledge_base import shared_store
 
 DRAFTS = Base.metadata.tables["drafts"]  # Core: the test must not depend on ORM session behaviour
 FEEDBACK_TABLES = {"feedback_events", "audit_log", "audit_checkpoints"}
-ALL_TABLES = {"drafts", "verified_answers", "access_events"} | FEEDBACK_TABLES
+ALL_TABLES = {"drafts", "verified_answers", "access_events", "kb_builds", "kb_pointer"} | FEEDBACK_TABLES
 EXPECTED_INDEXES = {  # table → {index name: columns}; named by SQLAlchemy's ix_<table>_<column>
     "drafts": {
         "ix_drafts_created_at": ["created_at"],
@@ -99,7 +100,7 @@ def test_upgrade_to_head_creates_tables_and_indexes(db_url: str, engine: Engine)
 
     assert _tables(engine) == ALL_TABLES
     head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
-    assert _current(engine) == head == "0010_drafts_in_chain"
+    assert _current(engine) == head == "0011_kb_builds"
     insp = inspect(engine)
     for table, expected in EXPECTED_INDEXES.items():
         # PostgreSQL also lists the index behind a UNIQUE constraint: checked below, not here.
@@ -156,14 +157,18 @@ def test_upgrade_is_idempotent_and_a_round_trip_gives_the_same_schema(db_url: st
     downgrade(db_url, "base")
     migrate(db_url)
     assert _snapshot(engine) == first
-    assert _current(engine) == "0010_drafts_in_chain"
+    assert _current(engine) == "0011_kb_builds"
 
 
 def _diff(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "compare_server_default": True}
     )
-    return list(compare_metadata(context, Base.metadata))
+    # The app's database also holds the shared KB store's tables (knowledge_base: no ORM models).
+    every_table = MetaData()
+    for table in (*Base.metadata.tables.values(), *shared_store.metadata.tables.values()):
+        table.to_metadata(every_table)
+    return list(compare_metadata(context, every_table))
 
 
 def test_models_match_the_migrated_schema(db_url: str, engine: Engine) -> None:
@@ -285,7 +290,7 @@ def test_the_forced_draft_migration_keeps_drafts_and_events_both_ways(db_url: st
         )
 
     migrate(db_url)
-    assert _current(engine) == "0010_drafts_in_chain"
+    assert _current(engine) == "0011_kb_builds"
     forced = {c["name"]: c for c in inspect(engine).get_columns("drafts")}["forced"]
     assert forced["nullable"] is False
     with engine.begin() as connection:
