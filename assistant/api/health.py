@@ -39,15 +39,15 @@ async def health() -> Health:
 )
 def ready(knowledge: Knowledge, request: Request) -> Readiness:
     index = knowledge.searcher().index
-    problem = knowledge.integrity_problem()
-    if problem:
-        raise IndexUnavailableError(problem)
-    try:
+    try:  # the store first: when it is down, the shared KB pointer cannot be followed either
         probe_writable(request.app.state.store.engine)
     except DBAPIError as exc:  # the reason, never the statement's text
         raise store_unavailable(exc) from exc
     except Exception as exc:  # any other driver failure: the store is not usable
         raise StoreUnavailableError(f"feedback store unreachable: {type(exc).__name__}") from exc
+    problem = knowledge.integrity_problem()
+    if problem:
+        raise IndexUnavailableError(problem)
     return Readiness(
         status="ready", kb_version=index.kb_version, documents=len(index.doc_ids), chunks=len(index.chunks)
     )

@@ -15,7 +15,7 @@ from knowledge_base.index_store import IndexLayout
 from knowledge_base.ingest import ingest, ingest_shared
 from knowledge_base.retriever import HybridRetriever
 from knowledge_base.search import HybridSearcher, SearchFilters
-from knowledge_base.shared_store import SharedKb
+from knowledge_base.shared_store import SharedKb, SharedStoreError
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,12 @@ class KnowledgeService:
         try:
             self._shared.follow()
             self._follow_error = None
-        except Exception as exc:  # store or Chroma unreachable, a corrupt build: readiness says so
-            self._follow_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        except SharedStoreError as exc:  # a corrupt or missing build: its own words
+            self._follow_error = str(exc)[:200]
+            log.warning("could not follow the shared KB store: %s", exc)
+        except Exception as exc:  # store or Chroma unreachable: readiness says so (class only: a
+            # driver's message may carry connection details)
+            self._follow_error = type(exc).__name__
             log.warning("could not follow the shared KB store (%s)", type(exc).__name__)
 
     def _start_follower(self) -> None:

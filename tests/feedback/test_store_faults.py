@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -34,63 +30,11 @@ from assistant.settings import Settings
 from feedback.audit import verify
 from feedback.db import make_engine, migrate
 from feedback.models import AuditEntry, DraftRecord, FeedbackEvent
-from tests.fixtures.postgres import PGBIN, USER, PgServer
+from tests.fixtures.postgres import Cluster
 
 WRITER = Path(__file__).with_name("store_writer.py")
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "Combien de jours de congés payés par mois ?"
-
-
-# --------------------------------------------------------------------------- a cluster we may stop
-
-
-@dataclass
-class Cluster:
-    """A PostgreSQL cluster of this test alone (the session's one is shared: never stopped). Commits
-    are synchronous (the default): an acknowledged commit survives an immediate stop."""
-
-    base: str
-    as_postgres: list[str]
-
-    def _ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
-        cmd = [*self.as_postgres, str(PGBIN / "pg_ctl"), "-D", f"{self.base}/data", *args]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, cwd=self.base)
-
-    def start(self) -> None:
-        options = f"-p 5432 -k {self.base} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
-        done = self._ctl("-l", f"{self.base}/server.log", "-w", "-t", "30", "-o", options, "start")
-        assert done.returncode == 0, done.stderr
-
-    def stop(self) -> None:
-        """As a crash would: no checkpoint, no goodbye to the clients."""
-        done = self._ctl("-m", "immediate", "-w", "stop")
-        assert done.returncode == 0, done.stderr
-
-    def url(self) -> str:
-        return PgServer(socket_dir=self.base).url("hra")
-
-
-@pytest.fixture
-def cluster(pg_server: PgServer) -> Iterator[Cluster]:  # pg_server: skip (or fail) like every PG test
-    as_postgres = ["runuser", "-u", USER, "--"] if os.geteuid() == 0 else []
-    base = tempfile.mkdtemp(prefix="pgf-", dir="/tmp")
-    if as_postgres:
-        shutil.chown(base, USER, USER)
-    initdb = [*as_postgres, str(PGBIN / "initdb"), "-D", f"{base}/data", "-U", USER, "-A", "trust"]
-    done = subprocess.run([*initdb, "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], capture_output=True,
-                          text=True, timeout=60, check=False, cwd=base)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    cl = Cluster(base, as_postgres)
-    cl.start()
-    try:
-        import psycopg
-
-        with psycopg.connect(host=base, port=5432, user=USER, dbname="postgres", autocommit=True) as c:
-            c.execute('CREATE DATABASE "hra"')
-        yield cl
-    finally:
-        cl._ctl("-m", "immediate", "-w", "stop")
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def shown(draft_id: str) -> dict[str, Any]:
