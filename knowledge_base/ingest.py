@@ -279,7 +279,14 @@ def _embed_into_store(
     )
     present = vector_store.stored_ids(chunk_col)
     new = [i for i, c in enumerate(chunks) if c.id not in present]
-    vector_store.add_chunks(chunk_col, [chunks[i] for i in new], vectors[new])
+    stored = [len(chunks) - len(new)]  # already in the store: an earlier, interrupted run put them there
+
+    def stored_tick(n: int) -> None:
+        stored[0] += n
+        if progress:
+            progress(f"store {name}", stored[0], len(chunks))
+
+    vector_store.add_chunks(chunk_col, [chunks[i] for i in new], vectors[new], stored_tick)
     _add_doc_vectors(doc_col, units, centroids(units, vectors), titles)
     timings[f"chroma_{name}"] = time.perf_counter() - t
     return {inner.model_id: embedder.computed}

@@ -9,7 +9,7 @@ deletes the chunks no build refers to any more (see ``knowledge_base.ingest``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -80,7 +80,12 @@ def stored_ids(collection: Any) -> set[str]:
         offset += page
 
 
-def add_chunks(collection: Any, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+def add_chunks(
+    collection: Any,
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    on_batch: Callable[[int], None] | None = None,
+) -> None:
     """Add chunks whose ids are new. Ids embed a content hash, so an id never changes meaning."""
     add(
         collection,
@@ -88,6 +93,7 @@ def add_chunks(collection: Any, chunks: Sequence[Chunk], vectors: np.ndarray) ->
         vectors,
         [c.text for c in chunks],
         [_chroma_metadata(c) for c in chunks],
+        on_batch,
     )
 
 
@@ -97,7 +103,10 @@ def add(
     vectors: np.ndarray,
     documents: Sequence[str],
     metadatas: Sequence[dict[str, Any]],
+    on_batch: Callable[[int], None] | None = None,
 ) -> None:
+    """In batches of ADD_BATCH, each one stored for good: an ingest killed mid-way resumes where it
+    stopped (callers add only the ids the collection lacks). ``on_batch(n)`` after each batch."""
     for start in range(0, len(ids), ADD_BATCH):
         end = start + ADD_BATCH
         collection.add(
@@ -106,6 +115,8 @@ def add(
             documents=list(documents[start:end]),
             metadatas=list(metadatas[start:end]),
         )
+        if on_batch is not None:
+            on_batch(len(ids[start:end]))
 
 
 def delete_ids(collection: Any, ids: Sequence[str]) -> None:
