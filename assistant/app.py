@@ -113,7 +113,7 @@ def create_app(
     app.state.kb_status = KbStatusService(settings)
     app.state.tokens = TokenBook.from_settings(settings.auth, settings.env)
     app.state.admission = DraftAdmission(settings.limits)
-    app.state.limiter = RateLimiter(settings.limits.per_token_per_s, settings.limits.per_token_burst)
+    app.state.limiter = RateLimiter(*settings.limits.per_process(settings.server.workers))
     install_error_handlers(app)
     install_contract(app, settings.server.max_body_bytes)
     install_offline_docs(app)

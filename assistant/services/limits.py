@@ -55,6 +55,20 @@ class LimitsSettings(BaseModel):
     per_token_burst: int = Field(
         default=60, ge=1, description="Requests a credential may send at once (the panel's queue flush)."
     )
+    replicas: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="App replicas behind a round-robin proxy. Buckets live in each process (no "
+        "per-agent activity is written anywhere), so each process allows per_token_per_s and "
+        "per_token_burst divided by replicas x server workers: a credential's total stays the same "
+        "however many processes serve it.",
+    )
+
+    def per_process(self, workers: int) -> tuple[float, int]:
+        """(requests per second, burst) one process allows a credential."""
+        share = self.replicas * max(1, workers)
+        return self.per_token_per_s / share, max(1, math.ceil(self.per_token_burst / share))
 
 
 class DraftAdmission:
@@ -131,7 +145,8 @@ class _Bucket:
 
 
 class RateLimiter:
-    """A token bucket per credential (in memory, per process: a replica limits its own share)."""
+    """A token bucket per credential, in memory: each process limits its own share
+    (LimitsSettings.per_process)."""
 
     def __init__(self, per_s: float, burst: int, max_keys: int = 10_000) -> None:
         self.per_s, self.burst, self.max_keys = per_s, burst, max_keys

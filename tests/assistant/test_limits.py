@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from assistant.app import create_app
+from assistant.errors import RateLimitedError
 from assistant.pipeline.drafting.llm import LlmDrafter, LlmSettings
 from assistant.services.limits import DraftAdmission, LimitsSettings, RateLimiter
 from assistant.settings import Settings
@@ -180,3 +181,18 @@ def test_health_answers_at_once_while_slow_llm_streams_run(
                 time.sleep(0.05)
             assert all(f.result() > 10 for f in streams)  # both streamed token by token meanwhile
     assert len(times) > 20 and statistics.median(times) < 0.05, times
+
+
+def test_each_process_allows_its_share_of_a_credentials_rate() -> None:
+    """Buckets live in each process: with 3 replicas of 2 workers each, one process allows a sixth,
+    so a credential's total over the round-robin stays per_token_per_s (and its burst)."""
+    limits = LimitsSettings(per_token_per_s=12, per_token_burst=60, replicas=3)
+    assert limits.per_process(workers=2) == (2.0, 10)
+    assert LimitsSettings(per_token_per_s=10, per_token_burst=60).per_process(workers=1) == (10.0, 60)
+    limiter = RateLimiter(
+        *LimitsSettings(per_token_per_s=0.001, per_token_burst=5, replicas=2).per_process(1)
+    )
+    for _ in range(3):  # ceil(5 / 2)
+        limiter.take("agent:agent-1")
+    with pytest.raises(RateLimitedError):
+        limiter.take("agent:agent-1")
