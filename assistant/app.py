@@ -50,9 +50,11 @@ def create_app(
     set_lock_timeout(settings.feedback.lock_timeout_s)
     store = DraftStore(make_engine(settings.database_url, settings.feedback.lock_timeout_s))
     drafting = DraftingService(settings, knowledge, store, telemetry, llm)
-    key = load_key(
-        settings.feedback.pseudonym_key, settings.feedback.pseudonym_key_file, generate=settings.env != "prod"
-    )  # prod never invents a key: a lost key splits pseudonyms
+    # Prod never invents a key (a lost key splits pseudonyms), and neither does a replica of several
+    # (shared KB store): each would invent its own, and the same agent would get one pseudonym per
+    # replica. Both keys then come from one secret source: HRA_FEEDBACK__*_KEY or *_KEY_FILE.
+    generate = settings.env != "prod" and settings.kb.store == "local"
+    key = load_key(settings.feedback.pseudonym_key, settings.feedback.pseudonym_key_file, generate=generate)
     events = EventService(
         store.engine,
         settings.feedback,
@@ -62,7 +64,7 @@ def create_app(
     )
 
     fb = settings.feedback
-    audit_key = load_key(fb.audit_key, fb.audit_key_file, generate=settings.env != "prod")
+    audit_key = load_key(fb.audit_key, fb.audit_key_file, generate=generate)
     checkpoint_every = timedelta(hours=settings.feedback.checkpoint_every_hours)
 
     def checkpoint_if_due() -> None:

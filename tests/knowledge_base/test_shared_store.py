@@ -143,3 +143,17 @@ def test_the_shared_store_needs_a_chroma_server(
 ) -> None:
     with pytest.raises(ValidationError, match="Chroma server"):
         kb_settings_factory(store="database")
+
+
+def test_a_replica_never_invents_its_own_keys(
+    kb_settings_factory: Callable[..., KnowledgeBaseSettings], chroma_server_url: str, tmp_path: Path
+) -> None:
+    """Each replica would invent a different pseudonym key: the same agent, one pseudonym per replica."""
+    from assistant.app import create_app
+    from feedback.keys import KeyMissingError
+    from tests.fixtures.app import settings_for
+
+    kb = kb_settings_factory(chroma=ChromaSettings(url=chroma_server_url), store="database")
+    with pytest.raises(KeyMissingError, match="no key configured"):
+        create_app(settings_for(kb, tmp_path))
+    assert not (tmp_path / "pseudonym.key").exists()
