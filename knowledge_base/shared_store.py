@@ -172,8 +172,12 @@ class SharedKb:
                 if report:
                     (tmp / "report.json").write_text(report, encoding="utf-8")
                 (tmp / "manifest.json").write_text(manifest, encoding="utf-8")  # last: marks it complete
-                shutil.rmtree(final, ignore_errors=True)
-                os.replace(tmp, final)
+                if not (final / "manifest.json").exists():
+                    shutil.rmtree(final, ignore_errors=True)  # a crashed attempt's leftovers
+                try:
+                    os.replace(tmp, final)
+                except OSError:  # another worker of this replica finished it first: keep theirs
+                    shutil.rmtree(tmp, ignore_errors=True)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
