@@ -578,9 +578,15 @@ def test_dockerfile_is_offline_at_build_and_run_time() -> None:
 
 
 def test_dockerfile_healthcheck_probes_liveness() -> None:
-    (check,) = [a for i, a in dockerfile_instructions() if i == "HEALTHCHECK"]
-    assert "/api/v1/health" in check and "CMD" in check
+    instructions = dockerfile_instructions()
+    (check,) = [a for i, a in instructions if i == "HEALTHCHECK"]
+    assert "/api/v1/health" in check
     assert re.search(r"--start-period=\d+s", check)
+    # Exec form must be valid JSON: Docker silently falls back to a shell string otherwise.
+    exec_forms = [check.split(" CMD ", 1)[1]] + [a for i, a in instructions if i in ("ENTRYPOINT", "CMD")]
+    for form in exec_forms:
+        argv = json.loads(form)
+        assert isinstance(argv, list) and all(isinstance(a, str) for a in argv), form
 
 
 def test_dockerfile_installs_the_wheel_and_completes_its_data_files() -> None:
