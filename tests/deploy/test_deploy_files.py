@@ -457,6 +457,14 @@ def test_the_app_environment_builds_valid_prod_settings(
         assert not settings.build_index_on_start, "the job publishes the first build, not a replica"
 
 
+def test_the_rate_limit_share_matches_the_number_of_replicas() -> None:
+    """Buckets are per process: each replica allows per_token_per_s / (replicas x workers)."""
+    for name in app_services():
+        env = service_env(name)
+        assert int(env["HRA_LIMITS__REPLICAS"]) == len(replicas()), name
+        assert env["HRA_SERVER__WORKERS"] == "1", name
+
+
 def test_the_app_port_is_the_one_probed_exposed_and_proxied() -> None:
     ports = {service_env(name)["HRA_SERVER__PORT"] for name in app_services()}
     assert len(ports) == 1
