@@ -14,7 +14,6 @@ import importlib.metadata
 import json
 import os
 import re
-import shlex
 import stat
 import subprocess
 import sys
@@ -597,17 +596,15 @@ def test_dockerfile_healthcheck_probes_liveness() -> None:
         assert isinstance(argv, list) and all(isinstance(a, str) for a in argv), form
 
 
-def test_dockerfile_installs_the_wheel_and_completes_its_data_files() -> None:
-    """pip install . (not editable), then every non-Python file the wheel lacks is copied in: the
-    walk covers exactly the packages pyproject.toml installs."""
+def test_dockerfile_installs_the_wheel_and_checks_its_data_files() -> None:
+    """pip install . (not editable): the wheel carries its data files (test_package_data.py), and the
+    build checks from outside the source tree that the panel's pages are installed."""
     instructions = dockerfile_instructions()
     runs = [a for i, a in instructions if i == "RUN"]
     assert any("pip install --no-deps ." in r for r in runs)
     assert not any("pip install -e" in r or "--editable" in r for r in runs)
-    (walk,) = [r for r in runs if "find " in r and "purelib" in r]
-    walked = set(shlex.split(walk.split("find ", 1)[1])[:4])
+    assert any(r.startswith("cd / &&") and "STATIC_DIR.is_dir()" in r for r in runs)
     packages = {p.rstrip("*") for p in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]}
-    assert walked == packages
     copied = {a.split()[0] for i, a in instructions if i == "COPY" and not a.startswith("--from")}
     assert packages <= copied
 
