@@ -340,5 +340,32 @@ def serve() -> None:
     )
 
 
+settings_app = typer.Typer(
+    help="Settings: every HRA_… variable, from the settings classes.", no_args_is_help=True
+)
+app.add_typer(settings_app, name="settings")
+
+
+@settings_app.command("reference")
+def settings_reference(
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Rewrite this document's <!-- settings:begin/end --> section (default: print)."),
+    ] = None,
+) -> None:
+    """Every setting as Markdown tables: variable, type, default (secrets hidden), description."""
+    from assistant.settings_reference import render, write_reference
+
+    if out is None:
+        typer.echo(render(), nl=False)
+        return
+    try:
+        changed = write_reference(out)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]{out}:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{out}: {'updated' if changed else 'already up to date'}")
+
+
 if __name__ == "__main__":
     app()
