@@ -337,6 +337,7 @@ def serve() -> None:
         host=settings.server.host,
         port=settings.server.port,
         workers=settings.server.workers,
+        timeout_worker_healthcheck=settings.server.worker_healthcheck_timeout_s,
     )
 
 

@@ -23,7 +23,7 @@ from feedback.settings import FeedbackSettings
 from knowledge_base.settings import KnowledgeBaseSettings, RetrievalSettings
 
 
-class ServerSettings(BaseSettings):
+class ServerSettings(BaseModel):  # a section of Settings (HRA_SERVER__…), never read from bare HOST/PORT
     host: str = Field(default="127.0.0.1", description="Interface the HTTP server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="HTTP port.")
     workers: int = Field(
@@ -32,6 +32,14 @@ class ServerSettings(BaseSettings):
         le=64,
         description="Server processes sharing the port (one per core: a draft's Python work holds "
         "one interpreter). Draft slots and rate limits are per process.",
+    )
+    worker_healthcheck_timeout_s: int = Field(
+        default=60,
+        ge=5,
+        description="With several workers: how long uvicorn's supervisor waits for a worker to answer "
+        "its ping before killing it as hung. uvicorn's 5 s killed busy, healthy workers under load "
+        "(the ping needs the interpreter lock a long masking or embedding holds) and each restart "
+        "reloads the models; a really hung worker is still killed after this long.",
     )
     max_body_bytes: int = Field(
         default=1_048_576,
