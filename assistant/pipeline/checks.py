@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
 from assistant.pipeline.flags import Flag
 from assistant.pipeline.freshness import fold_keep_length, freshness_flags
-from assistant.pipeline.injection import clean_passage, has_instructions
+from assistant.pipeline.injection import clean_passage, has_instructions, is_instruction
+from assistant.pipeline.numbers_fr import amount_value, number_runs, phone_digits
 from assistant.pipeline.sentences import split_sentences
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
@@ -41,6 +44,8 @@ _TLDS = (
     "fr|com|net|org|eu|info|io|co|biz|xyz|site|online|app|me|be|ch|ca|de|uk|ly|gl|tk|ru|cn|top|shop|pro|"
     "link|click|live|support|help|email|cloud|dev|page|tv|us|re|gp|mq|nc|pf"
 )
+_CURRENCY = r"(?:[kK]\s?€|€|euros?\b|%|EUR\b|\$|£|USD\b|GBP\b|CHF\b|dollars?\b)"
+_ORDINAL = r"(?:er|e)?(?:\s(?:bis|ter|quater|quinquies|sexies|septies|octies|nonies|decies)\b)?"
 FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "url": re.compile(
         r"(?:\b[^\W\d_][\w+.-]*://|\bwww\.|\b(?:javascript|data|vbscript):)[^\s<>()\[\]\"'«»]+[^\s<>()\[\].,;:\"'«»]"
@@ -48,23 +53,82 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "email": re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+    # Bank details (IBAN, French RIB): before the phone pattern, which must not read them.
+    "iban": re.compile(
+        r"\b[A-Z]{2}\d{2}(?:[ \u00a0\u202f-]?[A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f-]?[A-Z0-9]{1,3})?\b"
+        r"|\b\d{5}[ \u00a0\u202f]?\d{5}[ \u00a0\u202f]?[A-Z0-9]{11}[ \u00a0\u202f]?\d{2}\b"
+    ),
     "phone": re.compile(
         r"(?:\+33\s?(?:\(0\)\s?)?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b"
         r"|\+(?!33)\d{2,3}(?:[\s.-]?\(?\d{1,4}\)?){3,6}\b"
         r"|\b0\s?[89]\d{2}(?:[\s.]?\d{2,3}){2}\b"
+        # the same ten digits however they are spaced out: « 0 6 7 1 2 4 … », « 0 1 7 3 . 4 4 … »
+        r"|(?<![\w+])(?:\+\s?33(?:[ \t\u00a0\u202f.-]{0,3}\(0\))?|0)(?:[ \t\u00a0\u202f.-]{0,3}\d){9}(?![\d])"
     ),
     "amount": re.compile(
-        r"\b\d+(?:[ \u202f.]\d{3})*(?:,\d+)?\s?(?:[kK]\s?€|€|euros?\b|%|EUR\b)"
-        r"|(?:€|\bEUR)\s?\d+(?:[ \u202f.]\d{3})*(?:,\d+)?"
+        # English format first (« €1,450.00 », « 1,450 € », « $250 »): read whole, not as « €1,450 »
+        rf"(?:€|\$|£|\b(?:EUR|USD|GBP|CHF))\s?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?\s?{_CURRENCY}"
+        rf"|\b\d+\.\d{{1,2}}\s?{_CURRENCY}|(?:€|\$|£)\s?\d+\.\d{{1,2}}\b"
+        # digits spaced out one by one: « 1 2 0 0 € »
+        rf"|(?<![\d,.])\d(?: \d){{2,}}\s?{_CURRENCY}"
+        rf"|\b\d+(?:[ \u202f.]\d{{3}})*(?:,\d+)?\s?{_CURRENCY}"
+        r"|(?:€|\bEUR|\$|£|\bUSD)\s?\d+(?:[ \u202f.]\d{3})*(?:,\d+)?"
     ),
     "duration": re.compile(
         r"\b\d+(?:,\d+)?\s?(?:jours?|semaines?|mois|ans?|années?|heures?|h)\b(?:\s(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
     ),
+    # An article with its Latin ordinal (« 37 quinquies »), a law, decree or ordinance by number
+    # (« loi n° 84-16 »): each is looked for on its own.
     "article": re.compile(
-        r"\b(?:articles?\s+)?[LRD]\.?\s?\d{1,4}(?:-\d+)+\b|\barticles?\s+\d+(?:-\d+)*\b|\bart\.\s?\d+(?:-\d+)*\b",
+        rf"\b(?:articles?\s+)?[LRD]\.?\s?\d{{1,4}}(?:-\d+)+{_ORDINAL}(?!\w)|\barticles?\s+\d+(?:-\d+)*{_ORDINAL}(?!\w)"
+        rf"|\bart\.\s?\d+(?:-\d+)*{_ORDINAL}(?!\w)"
+        r"|\b(?:loi|lois|décret|decret|ordonnance|arrêté|arrete|circulaire|directive)(?:\s+organique)?\s+"
+        r"n\s?[°o]\.?\s?\d+[-‑–]\d+",
         re.IGNORECASE,
     ),
 }
+# Figures written in words (folded text): « six cent cinquante euros », « quarante-cinq jours ».
+_WORD_UNIT = re.compile(
+    r"\s*(?:d'|de\s+)?(?:(?P<money>euros?\b|€|centimes?\b)|(?P<percent>pour\s?cents?\b|%)"
+    r"|(?P<time>jours?|semaines?|mois|ans|annees?|heures?|minutes?|trimestres?)\b"
+    r"(?:\s(?:ouvrables?|ouvres?|calendaires?|francs?))?)"
+)
+_UNIT_OF = {
+    "€": "€",
+    "euro": "€",
+    "euros": "€",
+    "eur": "€",
+    "k€": "k€",
+    "%": "%",
+    "pourcent": "%",
+    "pourcents": "%",
+    "$": "$",
+    "usd": "$",
+    "dollar": "$",
+    "dollars": "$",
+    "£": "£",
+    "gbp": "£",
+    "chf": "chf",
+    "jour": "jour",
+    "jours": "jour",
+    "semaine": "semaine",
+    "semaines": "semaine",
+    "mois": "mois",
+    "an": "an",
+    "ans": "an",
+    "annee": "an",
+    "annees": "an",
+    "heure": "heure",
+    "heures": "heure",
+    "h": "heure",
+    "minute": "minute",
+    "minutes": "minute",
+    "trimestre": "trimestre",
+    "trimestres": "trimestre",
+}
+_CODE_ARTICLE = re.compile(r"^articles?\s+(?=[LRD]\.?\s?\d)", re.IGNORECASE)
+_NUMBER = re.compile(r"\d[\d \u00a0\u202f.,]*\d|\d")
+_UNIT_WORD = re.compile(r"k\s?€|€|%|\$|£|[a-z]+")
 # What a draft never needs: markup (tags, comments) and invisible characters (zero-width, bidi
 # overrides, soft hyphens) that can split a figure or a link so the patterns above miss it.
 _MARKUP = re.compile(
@@ -81,6 +145,10 @@ FLAG_MESSAGES = {
     "amount": "Montant absent des passages cités : à vérifier.",
     "duration": "Durée absente des passages cités : à vérifier.",
     "article": "Référence d'article absente des passages cités : à vérifier.",
+    "iban": "Coordonnées bancaires absentes des passages cités : à vérifier avant tout envoi.",
+    "iban_found": "Coordonnées bancaires reprises d'une source : à confirmer auprès du service paie avant "
+    "tout envoi (un virement demandé au salarié est un cas de fraude courant).",
+    "tainted": "Valeur tirée d'un passage qui contient des consignes adressées à l'outil : à vérifier.",
     "no_citation": "Le brouillon ne cite aucun passage : à vérifier entièrement.",
     "markup": "Balisage HTML retiré du brouillon (« {value} ») : le texte venait peut-être d'une injection.",
     "hidden_characters": "Caractères invisibles retirés du brouillon : un chiffre ou un lien pouvait y être "
@@ -147,7 +215,8 @@ def check_draft(
     if not cited:
         flags.append(Flag("no_citation", "", FLAG_MESSAGES["no_citation"]))
     sources = [clean_passage(p) for p in passages]  # what a passage tells the tool is not evidence
-    flags.extend(_unverified_facts(text, {p.n: p for p in sources}))
+    hostile = {p.n for p in passages if has_instructions(p)}
+    flags.extend(_unverified_facts(text, {p.n: p for p in sources}, hostile))
     flags.extend(prompt_leaks(text))
     flags.extend(
         Flag("copied_contact", m.group(0), FLAG_MESSAGES["copied_contact"], m.start(), m.end())
@@ -156,7 +225,7 @@ def check_draft(
     flags.extend(
         Flag("injection", str(p.n), FLAG_MESSAGES["injection"].format(value=p.n))
         for p in passages
-        if has_instructions(p)
+        if p.n in hostile
     )
     flags.extend(freshness_flags(text, passages, today=today, max_age_years=max_age_years))
     mention = bool(ai_mention)
@@ -233,24 +302,146 @@ def _sources_of(sentence: str, paragraph: str, text: str, by_n: dict[int, Passag
     return _cited_in(sentence, by_n) or _cited_in(paragraph, by_n) or _cited_in(text, by_n) or tuple(by_n)
 
 
-def _unverified_facts(text: str, by_n: dict[int, Passage]) -> list[Flag]:
+@dataclass
+class _Evidence:
+    """What a set of passages vouches for: the compact text, and (computed when first needed) the
+    values of its figures — so « 45 jours » vouches for « quarante-cinq jours », « 1 500 € » for
+    « 1 500 euros » and « €1,500.00 »."""
+
+    raw: str
+    compact: str
+    _values: set[tuple[str, object]] | None = None
+
+    def holds(self, kind: str, value: str, canonical: tuple[str, object] | None) -> bool:
+        if kind == "article":  # « article L. 1234-5 » is vouched for by « L. 1234-5 »
+            value = _CODE_ARTICLE.sub("", value)
+        if _compact(value) in self.compact:
+            return True
+        if canonical is None:
+            return False
+        if self._values is None:
+            self._values = {c for _, _, _, c in _facts_in(self.raw) if c is not None}
+        return canonical in self._values
+
+
+def _evidence(passages: Sequence[Passage]) -> _Evidence:
+    """The passages' text, title, link and headings (the offline drafter quotes a heading: « Dans le
+    cas « Pour une durée de douze mois » … »), without what addresses the tool."""
+    raw = plain_digits(
+        " ".join(
+            " ".join((p.text, p.title, p.url, *(h for h in p.heading_path if not is_instruction(h))))
+            for p in passages
+        )
+    )
+    return _Evidence(raw, _compact(raw))
+
+
+_NOT_PLAIN = re.compile(r"[^\x00-\u024f\u2000-\u206f\u20ac]")
+
+
+@lru_cache(maxsize=1024)
+def _plain_char(c: str) -> str:
+    if unicodedata.category(c) == "Nd":
+        return str(unicodedata.digit(c))
+    n = unicodedata.normalize("NFKC", c)
+    return n if len(n) == 1 else c
+
+
+def plain_digits(text: str) -> str:
+    """Styled and foreign digits and letters (𝟬𝟲, ０６, ٠٦, 𝐰𝐰𝐰) as plain ones, one character for
+    one (offsets kept). Look-alike letters of other scripts are left alone: « pаypal.fr » with a
+    Cyrillic « а » is not the same address and must not match it."""
+    if not _NOT_PLAIN.search(text):
+        return text
+    return _NOT_PLAIN.sub(lambda m: _plain_char(m.group(0)), text)
+
+
+def _unit(text: str) -> str:
+    words = _UNIT_WORD.findall(fold(text).replace(" ", ""))
+    return _UNIT_OF.get(words[0], words[0]) if words else ""
+
+
+def _canonical(kind: str, value: str) -> tuple[str, object] | None:
+    """A value as a figure, whatever its format: ("amount", (1500, "€")), ("phone", "0612…")."""
+    if kind == "phone":
+        digits = re.sub(r"\D", "", re.sub(r"^\+\s?33[\s.-]*(?:\(0\))?", "0", value))
+        return ("phone", digits)
+    if kind == "iban":
+        return ("iban", re.sub(r"[^0-9A-Z]", "", value.upper()))
+    if kind in ("amount", "duration"):
+        number = _NUMBER.search(value)
+        if number is None:
+            return None
+        amount = amount_value(number.group(0))
+        unit = _unit(value[: number.start()] + " " + value[number.end() :])
+        return (kind, (amount, unit)) if amount is not None else None
+    return None
+
+
+def _facts_in(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | None]]:
+    """Every figure, link, contact and reference of ``text``: kind, span, value as a figure."""
+    banks: list[tuple[int, int]] = []
+    for kind, pattern in FACT_PATTERNS.items():
+        for match in pattern.finditer(text):
+            a, b = match.span()
+            value = match.group(0)
+            if kind == "iban":
+                if sum(c.isdigit() for c in value) < 10:
+                    continue
+                banks.append((a, b))
+            elif any(a < y and x < b for x, y in banks):
+                continue  # the digits of bank details are not a phone number
+            yield kind, a, b, _canonical(kind, value)
+    folded = fold_keep_length(text)
+    for run in number_runs(folded):
+        digits = phone_digits(run.numbers)
+        if digits is not None:
+            yield "phone", run.start, run.end, ("phone", digits)
+            continue
+        unit = _WORD_UNIT.match(folded, run.end)
+        if unit is None or (run.numbers[-1] < 2 and len(run.numbers) == 1):
+            continue  # « un mois », « une semaine »: not a figure anybody disguises
+        kind = "duration" if unit.group("time") else "amount"
+        symbol = _unit(unit.group(0))
+        yield kind, run.start, unit.end(), (kind, (Decimal(run.numbers[-1]), symbol))
+
+
+def _unverified_facts(text: str, by_n: dict[int, Passage], hostile: Collection[int] = ()) -> list[Flag]:
+    """Facts are read in the whole draft (a number spaced out as « 0 1 7 3 . 4 4 . … » spans what the
+    sentence splitter takes for several sentences), each checked against the sources of the sentence
+    it starts in. ``hostile``: passages that address the tool — what only they vouch for is flagged."""
     flags: list[Flag] = []
-    haystacks: dict[tuple[int, ...], str] = {}
+    evidence: dict[tuple[int, ...], tuple[_Evidence, _Evidence | None]] = {}
+    readable = plain_digits(text)  # same length: offsets found in it are offsets in ``text``
+    sentences: list[tuple[int, str]] = []
     offset = 0
-    for sentence in split_sentences(text):
-        start = text.find(sentence, offset)
-        offset = start + len(sentence) if start >= 0 else offset
-        numbers = _sources_of(sentence, _paragraph_at(text, max(start, 0)), text, by_n)
-        if numbers not in haystacks:  # folded once per set of cited passages, not once per sentence
-            sources = [by_n[n] for n in numbers]
-            haystacks[numbers] = _compact(" ".join(p.text + " " + p.title + " " + p.url for p in sources))
-        haystack = haystacks[numbers]
-        for kind, pattern in FACT_PATTERNS.items():
-            for match in pattern.finditer(CITATION.sub("", sentence)):
-                value = match.group(0).strip()
-                if _compact(value) not in haystack:
-                    at = text.find(value, start) if start >= 0 else -1
-                    flags.append(
-                        Flag(kind, value, FLAG_MESSAGES[kind], at, at + len(value) if at >= 0 else -1)
-                    )
+    for sentence in split_sentences(readable):
+        start = readable.find(sentence, offset)
+        if start >= 0:
+            sentences.append((start, sentence))
+            offset = start + len(sentence)
+    if not sentences:
+        return flags
+    starts = [start for start, _ in sentences]
+    masked = CITATION.sub(lambda m: " " * len(m.group(0)), readable)  # citations out, offsets kept
+    for kind, a, b, canonical in _facts_in(masked):
+        value = masked[a:b].strip()
+        a = masked.find(value, a)
+        start, sentence = sentences[max(bisect_right(starts, a) - 1, 0)]
+        numbers = _sources_of(sentence, _paragraph_at(readable, start), readable, by_n)
+        if numbers not in evidence:  # folded once per set of cited passages, not once per fact
+            trusted = [by_n[n] for n in numbers if n not in hostile]
+            suspect = [by_n[n] for n in numbers if n in hostile]
+            evidence[numbers] = (_evidence(trusted), _evidence(suspect) if suspect else None)
+        trusted_ev, suspect_ev = evidence[numbers]
+        if trusted_ev.holds(kind, value, canonical):
+            if kind != "iban":
+                continue
+            message = FLAG_MESSAGES["iban_found"]
+        elif suspect_ev is not None and suspect_ev.holds(kind, value, canonical):
+            message = FLAG_MESSAGES["tainted"]
+        else:
+            message = FLAG_MESSAGES[kind]
+        flags.append(Flag(kind, text[a : a + len(value)], message, a, a + len(value)))
+    flags.sort(key=lambda f: f.start)
     return flags

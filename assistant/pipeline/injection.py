@@ -10,11 +10,21 @@ assistant, modèle de langage…) with an order, that tells someone to ignore in
 speaks to the tool (« ta réponse », « [INST] », « mode développeur »), to the end of the line — and
 from the start of the line when that sentence points back (« ce numéro », « ci-dessus »). HTML
 comments are dropped whole: they are invisible on the source page.
+
+What an attacker varies is the framing, so the addressee list covers the tool under every name a
+planted note uses (« outils de réponse », « réponses automatisées », « les assistants » — not the
+« assistants maternels »…), and more framings count as speaking to the tool: a label addressed to it
+(« [assistant : … », « Note to the assistant: »), a key of structured data (``ai_instructions:``,
+``"assistant_directive"``, ``answer_must_include``) and the block it opens, a condition on the
+question asked (« Si la question porte sur … »), « toute réponse », a fake end of document and what
+follows it, English instructions. Look-alike letters (Cyrillic « а », Greek « Ι ») and styled letters
+are read as the Latin ones first, so « Ιnstructiоn pоur l'аssistаnt » is seen for what it is.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 
@@ -22,20 +32,33 @@ from assistant.pipeline.sentences import split_sentences
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
 
+_END_OF_DOCUMENT = r"\[\s*(?:fin|end) (?:du document|de la fiche|de la page|of (?:the )?document)\s*\]"
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+# « assistant(e)s maternel(le)s », « assistant de prévention »…: people, not the tool.
+_HUMAN_ASSISTANTS = (
+    r"maternel|familia|socia|d'education|medic|parlementaire|juridique|administrati|d'enseignement|"
+    r"de (?:prevention|conservation|service|vie|justice|direction|gestion)|sanitaire|dentaire|veterinaire|"
+    r"de l'|ingenieur|technique|specialis"
+)
 _ADDRESSEE = re.compile(
     r"\b(?:ia|i\.a\.?|intelligence artificielle|assistants? (?:ia|virtuels?|de redaction|automatiques?|"
     r"conversationnels?|numeriques?)|modeles? (?:de langage|d'ia|ia)|llms?|chatbots?|chat ?gpt|gpt-?\d?|"
     r"mistral|agents? conversationnels?|robots? (?:de redaction|conversationnels?)|redacteurs? automatiques?|"
     r"generateurs? de (?:reponses?|textes?)|systemes? de redaction|"
     r"outils? (?:d'ia|de redaction|automatiques?)|"
-    r"reponses? (?:automatiques?|generees?))\b"
+    r"reponses? (?:automatiques?|automatisees?|generees?)|"
+    r"(?:outils?|assistants?|systemes?|moteurs?|robots?|generateurs?|redacteurs?) de (?:reponses?|synthese)|"
+    r"redacteurs? (?:de|des) (?:reponses?|fiches?|courriels?|brouillons?)|"
+    r"(?:toute|chaque|toutes les|n'importe quelle) reponses?|"
+    r"(?:aux|les|des|par les|pour les|pour l'|a l'|de l'|l') ?assistants?\b"
+    rf"(?!(?:[\W_]|e\b|s\b){{0,8}}(?:{_HUMAN_ASSISTANTS})))\b"
 )
 _ORDER = re.compile(
     r"\b(?:ajout|indiqu|mentionn|ecri|repon|cit|inclu|inser|precis|recopi|redirig|remplac|affich|"
     r"termin|commenc|signal|transmet|communiqu|donn|renvo|invit|conseill|rappel|reproduis|tradui|"
     r"dois|doit|doivent|devez|devra|faut|toujours|systematiquement|obligatoirement|imperativement|"
-    r"ignor|oubli|applique|utilis|recommand|demand|dis|dites|reprend|reprenez|precede)\w*"
+    r"ignor|oubli|applique|utilis|recommand|demand|dis|dites|reprend|reprenez|precede|reprodui|conclu|"
+    r"tell|include|add|mention|always|say|write|reply|respond|append|insert|must|should)\w*"
 )
 _IGNORE = re.compile(
     r"\b(?:ignor\w*|oubli\w*|ne tien(?:s|t|nent|dra) pas compte|ne tenez pas compte|fai\w* abstraction|"
@@ -51,7 +74,22 @@ _SPEAKS_TO_TOOL = re.compile(
     r"\b(?:nouvelles?|vraies?|veritables?) (?:instructions?|consignes?)\b|"
     r"\bdans (?:chaque|toute|toutes les|tout) (?:reponses?|brouillons?|courriels? genere)|"
     r"\btu es (?:le|la|un|une|desormais|maintenant)\b|\ba partir de maintenant,? tu\b|"
-    r"\ble modele (?:doit|devra|est tenu)\b(?! etre)"
+    r"\ble modele (?:doit|devra|est tenu)\b(?! etre)|"
+    # a label addressed to the tool, after a bracket, a dash or a « note to »
+    r"(?:^|[\[(«\"{|]|\s[-—–]\s|"
+    r"\b(?:note|message|consigne|instruction)s? (?:to|for|pour|a|aux) (?:the |l'|les |la )?)\s*"
+    r"(?:assistants?|ia|ai|llm|bot|chatbot|modeles?|model|outils?|redacteurs?|systeme|system|generateur)\s*:|"
+    # a key of structured data (YAML, JSON) holding instructions
+    r"(?:^|[\s{,\"'])[\w-]*(?:ai|llm|bot|assistant|prompt|model|system)_[\w-]*\"?\s*[:=]|"
+    r"[\w-]*_(?:instructions?|directives?|prompt|override|must_include|rules?)\"?\s*[:=]|"
+    r"\"(?:instructions?|directives?|prompt|system)\"\s*:|\b(?:answer|reply|response)_\w+\"?\s*[:=]|"
+    # a condition on the question asked, a fake end of the document
+    r"\bsi (?:la|une|ta|votre|l') ?(?:question|requete|conversation|utilisateur|interlocuteur)\b|"
+    rf"{_END_OF_DOCUMENT}|"
+    # English instructions in a French knowledge base
+    r"\bwhen (?:summari[sz]|answer|respond|repl|writ|generat|draft)\w*\b|"
+    r"\b(?:in|to) (?:your|any|every|each) (?:answer|reply|response|summary|output)s?\b|"
+    r"\b(?:note to|attention) (?:the )?(?:assistant|ai|model|bot)\b"
 )
 _BACK_REFERENCE = re.compile(
     r"\b(?:ci-dessus|ce (?:numero|lien|site|montant|chiffre|contact|courriel|portail)|"
@@ -60,9 +98,32 @@ _BACK_REFERENCE = re.compile(
 )
 
 
+# Letters that look like Latin ones (Cyrillic, Greek): a detector reading « Ιnstructiоn » as a
+# foreign word would miss it. One character for one, applied before folding.
+_LOOKALIKES = str.maketrans(
+    "АВЕКМНОРСТХаеорсухіјѕԁӏІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοαικνρτυ’ʼ",
+    "ABEKMHOPCTXaeopcyxijsdlIJSABEZHIKMNOPTYXoaikvptu''",
+)
+_STYLED = re.compile(r"[^\x00-\u024f\u2000-\u206f\u20ac]")
+
+
+def latin(text: str) -> str:
+    """Look-alike and styled letters (𝐚, ａ) read as plain Latin ones, one character for one."""
+    text = text.translate(_LOOKALIKES)
+    if not _STYLED.search(text):
+        return text
+    return "".join(_plain_char(c) for c in text)
+
+
+@lru_cache(maxsize=2048)
+def _plain_char(c: str) -> str:
+    n = unicodedata.normalize("NFKC", c)
+    return n if len(n) == 1 else c
+
+
 def is_instruction(sentence: str) -> bool:
     """A sentence addressed to the drafting tool (folded French, English markers too)."""
-    s = fold(sentence)
+    s = fold(latin(sentence))
     if _IGNORE.search(s) or _SPEAKS_TO_TOOL.search(s):
         return True
     return bool(_ADDRESSEE.search(s) and _ORDER.search(s))
@@ -72,30 +133,42 @@ def is_instruction(sentence: str) -> bool:
 def instruction_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Character spans of ``text`` that address the tool (comments, then instruction lines)."""
     spans = [(m.start(), m.end()) for m in _COMMENT.finditer(text)]
-    offset, carry = 0, False
+    offset, carry = 0, ""
     for line in text.split("\n"):
         start_of_line, offset = offset, offset + len(line) + 1
-        if carry and line.strip():  # the body of an instruction heading (« ### Instructions : »)
+        # the body of an instruction heading (« ### Instructions : »), of a structured-data key
+        # (``ai_instructions: |`` and its indented lines), everything after a fake end of document
+        if (
+            carry == "rest"
+            or (carry == "block" and line.strip())
+            or (carry == "indent" and line[:1] in (" ", "\t") and line.strip())
+        ):
             spans.append((start_of_line, start_of_line + len(line)))
             continue
-        carry = False
+        carry = ""
         at = start_of_line
         for sentence in split_sentences(_COMMENT.sub(lambda m: " " * len(m.group(0)), line)):
             found = line.find(sentence, at - start_of_line)
             begin = start_of_line + max(found, 0)
             at = begin + len(sentence)
             if is_instruction(sentence):
-                back = _BACK_REFERENCE.search(fold(sentence)) is not None
+                back = _BACK_REFERENCE.search(fold(latin(sentence))) is not None
                 spans.append((start_of_line if back else begin, start_of_line + len(line)))
                 carry = _opens_block(line[max(found, 0) :])
                 break
     return tuple(sorted(spans))
 
 
-def _opens_block(rest: str) -> bool:
-    """An instruction that announces what follows: a short heading or a line ending with « : »."""
+def _opens_block(rest: str) -> str:
+    """What an instruction line announces: the rest of the text after a fake end of document, an
+    indented block after a key ending with « | » / « > », the next lines after a short heading or
+    a line ending with « : »; "" when nothing."""
     rest = rest.strip()
-    return rest.endswith(":") or (rest.startswith("#") and len(rest.split()) <= 6)
+    if re.search(_END_OF_DOCUMENT, fold(latin(rest))):
+        return "rest"
+    if rest.endswith(("|", ">", "|-", ">-")):
+        return "indent"
+    return "block" if rest.endswith(":") or (rest.startswith("#") and len(rest.split()) <= 6) else ""
 
 
 def without_instructions(text: str) -> str:
