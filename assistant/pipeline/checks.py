@@ -44,15 +44,24 @@ _TLDS = (
     "fr|com|net|org|eu|info|io|co|biz|xyz|site|online|app|me|be|ch|ca|de|uk|ly|gl|tk|ru|cn|top|shop|pro|"
     "link|click|live|support|help|email|cloud|dev|page|tv|us|re|gp|mq|nc|pf"
 )
+_DEFANGED_DOT = r"\s?[\[({](?:\.|dot|point)[\])}]\s?"
+_DEFANGED_AT = r"(?:[\[({](?:at|@|arobase)[\])}]|\barobase\b)"
 _CURRENCY = r"(?:[kK]\s?€|€|euros?\b|%|EUR\b|\$|£|USD\b|GBP\b|CHF\b|dollars?\b)"
 _ORDINAL = r"(?:er|e)?(?:\s(?:bis|ter|quater|quinquies|sexies|septies|octies|nonies|decies)\b)?"
 FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "url": re.compile(
         r"(?:\b[^\W\d_][\w+.-]*://|\bwww\.|\b(?:javascript|data|vbscript):)[^\s<>()\[\]\"'«»]+[^\s<>()\[\].,;:\"'«»]"
-        rf"|(?<![@\w.-])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s<>()\[\]\"'«»]*[^\s<>()\[\].,;:\"'«»])?(?![\w@-])",
+        rf"|(?<![@\w.-])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s<>()\[\]\"'«»]*[^\s<>()\[\].,;:\"'«»])?(?![\w@-])"
+        # defanged, as a reader rebuilds it: « rh-paie[.]fr », « site(dot)com »
+        rf"|(?<![@\w.-])(?:[\w-]+(?:{_DEFANGED_DOT}|\.))*[\w-]+{_DEFANGED_DOT}(?:[\w-]+(?:{_DEFANGED_DOT}|\.))*"
+        rf"(?:{_TLDS})\b(?:/[^\s<>()\[\]\"'«»]*[^\s<>()\[\].,;:\"'«»])?",
         re.IGNORECASE,
     ),
-    "email": re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+    "email": re.compile(
+        r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
+        rf"|\b[\w.+-]+(?:\s?{_DEFANGED_AT}\s?|\s@\s)[\w-]+(?:(?:{_DEFANGED_DOT}|\.)[\w-]+)+\b",
+        re.IGNORECASE,
+    ),
     # Bank details (IBAN, French RIB): before the phone pattern, which must not read them.
     "iban": re.compile(
         r"\b[A-Z]{2}\d{2}(?:[ \u00a0\u202f-]?[A-Z0-9]{4}){2,7}(?:[ \u00a0\u202f-]?[A-Z0-9]{1,3})?\b"
@@ -63,7 +72,8 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|\+(?!33)\d{2,3}(?:[\s.-]?\(?\d{1,4}\)?){3,6}\b"
         r"|\b0\s?[89]\d{2}(?:[\s.]?\d{2,3}){2}\b"
         # the same ten digits however they are spaced out: « 0 6 7 1 2 4 … », « 0 1 7 3 . 4 4 … »
-        r"|(?<![\w+])(?:\+\s?33(?:[ \t\u00a0\u202f.-]{0,3}\(0\))?|0)(?:[ \t\u00a0\u202f.-]{0,3}\d){9}(?![\d])"
+        r"|(?<![\w+])(?:\+\s?33(?:(?:[^\S\n]|[.\-–—_·•]){0,3}\(0\))?|0)(?:(?:[^\S\n]|[.\-–—_·•]){0,3}\d){9}(?![\d])"
+        r"|\b0[1-9](?:/\d{2}){4}\b"
     ),
     "amount": re.compile(
         # English format first (« €1,450.00 », « 1,450 € », « $250 »): read whole, not as « €1,450 »
@@ -71,6 +81,7 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\b\d+\.\d{{1,2}}\s?{_CURRENCY}|(?:€|\$|£)\s?\d+\.\d{{1,2}}\b"
         # digits spaced out one by one: « 1 2 0 0 € »
         rf"|(?<![\d,.])\d(?: \d){{2,}}\s?{_CURRENCY}"
+        r"|\b\d+(?:,\d+)?\s?(?:millions?|milliards?|mille)\s(?:d'|de\s)?(?:euros?\b|€)"
         rf"|\b\d+(?:[ \u202f.]\d{{3}})*(?:,\d+)?\s?{_CURRENCY}"
         r"|(?:€|\bEUR|\$|£|\bUSD)\s?\d+(?:[ \u202f.]\d{3})*(?:,\d+)?"
     ),
@@ -83,13 +94,13 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:articles?\s+)?[LRD]\.?\s?\d{{1,4}}(?:-\d+)+{_ORDINAL}(?!\w)|\barticles?\s+\d+(?:-\d+)*{_ORDINAL}(?!\w)"
         rf"|\bart\.\s?\d+(?:-\d+)*{_ORDINAL}(?!\w)"
         r"|\b(?:loi|lois|décret|decret|ordonnance|arrêté|arrete|circulaire|directive)(?:\s+organique)?\s+"
-        r"n\s?[°o]\.?\s?\d+[-‑–]\d+",
+        r"(?:n\s?[°o]\.?\s?)?\d{2,4}[-‑–]\d+",
         re.IGNORECASE,
     ),
 }
 # Figures written in words (folded text): « six cent cinquante euros », « quarante-cinq jours ».
 _WORD_UNIT = re.compile(
-    r"\s*(?:d'|de\s+)?(?:(?P<money>euros?\b|€|centimes?\b)|(?P<percent>pour\s?cents?\b|%)"
+    r"\s*(?:d'|de\s+)?(?:(?P<money>euros?\b|eur\b|€|centimes?\b)|(?P<percent>pour\s?cents?\b|%)"
     r"|(?P<time>jours?|semaines?|mois|ans|annees?|heures?|minutes?|trimestres?)\b"
     r"(?:\s(?:ouvrables?|ouvres?|calendaires?|francs?))?)"
 )
@@ -317,11 +328,21 @@ class _Evidence:
             value = _CODE_ARTICLE.sub("", value)
         if _compact(value) in self.compact:
             return True
+        if kind in ("url", "email") and _compact(_refanged(value)) in self.compact:
+            return True
         if canonical is None:
             return False
         if self._values is None:
             self._values = {c for _, _, _, c in _facts_in(self.raw) if c is not None}
         return canonical in self._values
+
+
+_DEFANGED = re.compile(rf"(?P<dot>{_DEFANGED_DOT})|\s?(?P<at>{_DEFANGED_AT}|@)\s?", re.IGNORECASE)
+
+
+def _refanged(value: str) -> str:
+    """« rh-paie[.]fr » → « rh-paie.fr », « rh (at) paie.fr » → « rh@paie.fr »."""
+    return _DEFANGED.sub(lambda m: "." if m.group("dot") else "@", value)
 
 
 def _evidence(passages: Sequence[Passage]) -> _Evidence:
@@ -356,13 +377,24 @@ def plain_digits(text: str) -> str:
     return _NOT_PLAIN.sub(lambda m: _plain_char(m.group(0)), text)
 
 
-def _unit(text: str) -> str:
-    words = _UNIT_WORD.findall(fold(text).replace(" ", ""))
-    return _UNIT_OF.get(words[0], words[0]) if words else ""
+_QUALIFIER = re.compile(r"ouvrable|ouvre|calendaire|franc")
+_IN_SMALLER_UNIT = {"semaine": (7, "jour"), "an": (12, "mois")}  # « 2 semaines » is « 14 jours »
+
+
+def _figure(kind: str, number: Decimal, unit_text: str) -> tuple[str, object]:
+    """("duration", (14, "jour", "ouvrable")): a figure by value, unit and qualifier."""
+    folded = fold(unit_text)
+    words = _UNIT_WORD.findall(folded.replace("pour cent", "pourcent"))
+    unit = _UNIT_OF.get(words[0], words[0]) if words else ""
+    if unit in _IN_SMALLER_UNIT:
+        factor, unit = _IN_SMALLER_UNIT[unit]
+        number *= factor
+    qualifier = _QUALIFIER.search(folded)
+    return (kind, (number.normalize(), unit, qualifier.group(0) if qualifier else ""))
 
 
 def _canonical(kind: str, value: str) -> tuple[str, object] | None:
-    """A value as a figure, whatever its format: ("amount", (1500, "€")), ("phone", "0612…")."""
+    """A value as a figure, whatever its format: ("amount", (1500, "€", "")), ("phone", "0612…")."""
     if kind == "phone":
         digits = re.sub(r"\D", "", re.sub(r"^\+\s?33[\s.-]*(?:\(0\))?", "0", value))
         return ("phone", digits)
@@ -373,8 +405,8 @@ def _canonical(kind: str, value: str) -> tuple[str, object] | None:
         if number is None:
             return None
         amount = amount_value(number.group(0))
-        unit = _unit(value[: number.start()] + " " + value[number.end() :])
-        return (kind, (amount, unit)) if amount is not None else None
+        unit = value[: number.start()] + " " + value[number.end() :]
+        return _figure(kind, amount, unit) if amount is not None else None
     return None
 
 
@@ -402,8 +434,7 @@ def _facts_in(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | N
         if unit is None or (run.numbers[-1] < 2 and len(run.numbers) == 1):
             continue  # « un mois », « une semaine »: not a figure anybody disguises
         kind = "duration" if unit.group("time") else "amount"
-        symbol = _unit(unit.group(0))
-        yield kind, run.start, unit.end(), (kind, (Decimal(run.numbers[-1]), symbol))
+        yield kind, run.start, unit.end(), _figure(kind, Decimal(run.numbers[-1]), unit.group(0))
 
 
 def _unverified_facts(text: str, by_n: dict[int, Passage], hostile: Collection[int] = ()) -> list[Flag]:

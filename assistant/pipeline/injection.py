@@ -33,7 +33,16 @@ from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
 
 _END_OF_DOCUMENT = r"\[\s*(?:fin|end) (?:du document|de la fiche|de la page|of (?:the )?document)\s*\]"
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+# HTML comments and elements styled to be invisible (``display:none``, ``font-size:0``, white text,
+# ``hidden``): nobody reads them on the source page, so they are dropped whole.
+_COMMENT = re.compile(
+    r"<!--.*?(?:-->|$)|<(?P<tag>[a-z][\w-]*)\b[^>]*?(?:\bhidden\b|style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|"
+    r"visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])|"
+    r"color\s*:\s*(?:white|#fff(?:fff)?\b)))[^>]*>.*?(?:</\s*(?P=tag)\s*>|$)",
+    re.S | re.I,
+)
+# Invisible characters inside a word (« assis\u200btant ») hide it from the patterns below.
+_HIDDEN = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # « assistant(e)s maternel(le)s », « assistant de prévention »…: people, not the tool.
 _HUMAN_ASSISTANTS = (
     r"maternel|familia|socia|d'education|medic|parlementaire|juridique|administrati|d'enseignement|"
@@ -43,6 +52,10 @@ _HUMAN_ASSISTANTS = (
 _ADDRESSEE = re.compile(
     r"\b(?:ia|i\.a\.?|intelligence artificielle|assistants? (?:ia|virtuels?|de redaction|automatiques?|"
     r"conversationnels?|numeriques?)|modeles? (?:de langage|d'ia|ia)|llms?|chatbots?|chat ?gpt|gpt-?\d?|"
+    r"claude|gemini|copilot|llama|openai|anthropic|agents? (?:ia|virtuels?)|lecteurs? automatiques?|"
+    r"reponses? (?:issues?|fondees?|basees?|tirees?|redigees?|produites?|construites?) "
+    r"(?:de|d'|sur|a partir de) ?(?:cette|ce|la presente) (?:fiche|page|document|source|passage|note)|"
+    r"(?:toute|chaque) (?:communication|courriel|synthese|reformulation)|vos reponses|"
     r"mistral|agents? conversationnels?|robots? (?:de redaction|conversationnels?)|redacteurs? automatiques?|"
     r"generateurs? de (?:reponses?|textes?)|systemes? de redaction|"
     r"outils? (?:d'ia|de redaction|automatiques?)|"
@@ -86,6 +99,10 @@ _SPEAKS_TO_TOOL = re.compile(
     # a condition on the question asked, a fake end of the document
     r"\bsi (?:la|une|ta|votre|l') ?(?:question|requete|conversation|utilisateur|interlocuteur)\b|"
     rf"{_END_OF_DOCUMENT}|"
+    # a writer addressed while writing (« Lorsque vous rédigez une réponse… »)
+    r"\b(?:lorsque|quand|si|des que|chaque fois que) (?:vous|tu) "
+    r"(?:redig|repond|resum|synthetis|reformul|generez|generes)\w*|"
+    r"\ben reponse a (?:toute|chaque|une quelconque) question\b|"
     # English instructions in a French knowledge base
     r"\bwhen (?:summari[sz]|answer|respond|repl|writ|generat|draft)\w*\b|"
     r"\b(?:in|to) (?:your|any|every|each) (?:answer|reply|response|summary|output)s?\b|"
@@ -123,7 +140,7 @@ def _plain_char(c: str) -> str:
 
 def is_instruction(sentence: str) -> bool:
     """A sentence addressed to the drafting tool (folded French, English markers too)."""
-    s = fold(latin(sentence))
+    s = fold(latin(_HIDDEN.sub("", sentence)))
     if _IGNORE.search(s) or _SPEAKS_TO_TOOL.search(s):
         return True
     return bool(_ADDRESSEE.search(s) and _ORDER.search(s))
