@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import machine, percentiles_ms, write_result
+from bench.common import RESULTS, machine, percentiles_ms, write_result
 from bench.load import Tally, free_port, load_questions, tokens, wait_ready
 from bench.pg import postgres
 
@@ -248,13 +248,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--skip-100k", action="store_true", help="replicas and cold start only")
     parser.add_argument("--out", default="scale", help="result name under bench/results/")
+    parser.add_argument(
+        "--only-100k", action="store_true", help="the 100k query part only, added to the existing result"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hra-scale-out-"))
     try:
         result: dict[str, Any] = {
             "topology": "chroma run + PostgreSQL 15 + hra serve replicas (shared KB store)"
         }
-        result.update(replicas_part(work, args.seconds))
+        if args.only_100k:
+            result = json.loads((RESULTS / f"{args.out}.json").read_text(encoding="utf-8"))
+        else:
+            result.update(replicas_part(work, args.seconds))
         if not args.skip_100k:
             result["query_100k"] = query_part(work, args.chunks, args.queries)
             result["query_p95_ms_100k"] = result["query_100k"]["query_p95_ms_100k"]
