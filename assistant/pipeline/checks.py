@@ -6,7 +6,13 @@
   sentence are looked for in the passages that sentence cites (a sentence without citation: those
   its paragraph cites, else those the draft cites, else all passages); what cannot be found is
   flagged — the panel highlights it. What a passage says to the tool (``injection.py``) is not
-  evidence.
+  evidence, and a figure only a passage that speaks to the tool vouches for is flagged too.
+  Disguises are read as a reader reads them: styled or foreign digits (𝟬𝟲, ٠٦), digits spaced out
+  (« 0 6 7 1 … »), numbers in French words (« six cent cinquante euros », a phone number read out,
+  ``numbers_fr.py``), English amounts (« €1,450.00 »), defanged links (« rh-paie[.]fr »), articles
+  with a Latin ordinal and laws by number (« article 37 quinquies », « loi n° 84-16 »); figures are
+  compared by value (« 45 jours » vouches for « quarante-cinq jours »). Bank details (IBAN, RIB)
+  are always flagged: a transfer asked of the employee is checked whatever the source.
 - Hostile output: markup and invisible characters are stripped (flagged), citation look-alikes
   normalised, contacts copied from the masked question and copies of our system prompt flagged.
 - Freshness (``freshness.py``): superseded terms, expired time-boxed measures, figures from

@@ -88,14 +88,6 @@ _SPEAKS_TO_TOOL = re.compile(
     r"\bdans (?:chaque|toute|toutes les|tout) (?:reponses?|brouillons?|courriels? genere)|"
     r"\btu es (?:le|la|un|une|desormais|maintenant)\b|\ba partir de maintenant,? tu\b|"
     r"\ble modele (?:doit|devra|est tenu)\b(?! etre)|"
-    # a label addressed to the tool, after a bracket, a dash or a « note to »
-    r"(?:^|[\[(«\"{|]|\s[-—–]\s|"
-    r"\b(?:note|message|consigne|instruction)s? (?:to|for|pour|a|aux) (?:the |l'|les |la )?)\s*"
-    r"(?:assistants?|ia|ai|llm|bot|chatbot|modeles?|model|outils?|redacteurs?|systeme|system|generateur)\s*:|"
-    # a key of structured data (YAML, JSON) holding instructions
-    r"(?:^|[\s{,\"'])[\w-]*(?:ai|llm|bot|assistant|prompt|model|system)_[\w-]*\"?\s*[:=]|"
-    r"[\w-]*_(?:instructions?|directives?|prompt|override|must_include|rules?)\"?\s*[:=]|"
-    r"\"(?:instructions?|directives?|prompt|system)\"\s*:|\b(?:answer|reply|response)_\w+\"?\s*[:=]|"
     # a condition on the question asked, a fake end of the document
     r"\bsi (?:la|une|ta|votre|l') ?(?:question|requete|conversation|utilisateur|interlocuteur)\b|"
     rf"{_END_OF_DOCUMENT}|"
@@ -108,6 +100,22 @@ _SPEAKS_TO_TOOL = re.compile(
     r"\b(?:in|to) (?:your|any|every|each) (?:answer|reply|response|summary|output)s?\b|"
     r"\b(?:note to|attention) (?:the )?(?:assistant|ai|model|bot)\b"
 )
+# A label addressed to the tool (« [assistant : … », « — IA : », « Note to the assistant: »): the
+# name before « : », then what precedes it (cheaper than one pattern tried at every position).
+_LABEL = re.compile(
+    r"\b(?:assistants?|ia|ai|llm|bot|chatbot|modeles?|model|outils?|redacteurs?|systeme|system|generateur)\s*:"
+)
+_LABEL_OPENER = re.compile(
+    r"(?:^|[\[(«\"{|]|\s[-—–]|"
+    r"\b(?:note|message|consigne|instruction)s? (?:to|for|pour|a|aux) (?:the |l'|les |la )?)\s*$"
+)
+# A key of structured data (YAML, JSON) holding instructions: ``ai_instructions:``,
+# ``"assistant_directive":``, ``answer_must_include:``, ``"prompt":``.
+_DATA_KEY = re.compile(
+    r"\b[\w-]*(?:ai|llm|bot|assistant|prompt|model|system)_[\w-]*\"?\s*[:=]|"
+    r"_(?:instructions?|directives?|prompt|override|must_include|rules?)\"?\s*[:=]|"
+    r"\"(?:instructions?|directives?|prompt|system)\"\s*:|\b(?:answer|reply|response)_\w+\"?\s*[:=]"
+)
 _BACK_REFERENCE = re.compile(
     r"\b(?:ci-dessus|ce (?:numero|lien|site|montant|chiffre|contact|courriel|portail)|"
     r"cette (?:adresse|information|phrase|mention|url|reference|consigne)|ces (?:informations|coordonnees)|"
@@ -118,30 +126,35 @@ _BACK_REFERENCE = re.compile(
 # Letters that look like Latin ones (Cyrillic, Greek): a detector reading « Ιnstructiоn » as a
 # foreign word would miss it. One character for one, applied before folding.
 _LOOKALIKES = str.maketrans(
-    "АВЕКМНОРСТХаеорсухіјѕԁӏІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοαικνρτυ’ʼ",
-    "ABEKMHOPCTXaeopcyxijsdlIJSABEZHIKMNOPTYXoaikvptu''",
+    "АВЕКМНОРСТХаеорсухіјѕԁӏІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοαικνρτυʼ",
+    "ABEKMHOPCTXaeopcyxijsdlIJSABEZHIKMNOPTYXoaikvptu'",
 )
 _STYLED = re.compile(r"[^\x00-\u024f\u2000-\u206f\u20ac]")
 
 
 def latin(text: str) -> str:
     """Look-alike and styled letters (𝐚, ａ) read as plain Latin ones, one character for one."""
-    text = text.translate(_LOOKALIKES)
-    if not _STYLED.search(text):
+    if "’" in text:
+        text = text.replace("’", "'")
+    if not _STYLED.search(text):  # ASCII, Latin accents, common punctuation: nothing more to do
         return text
-    return "".join(_plain_char(c) for c in text)
+    return _STYLED.sub(lambda m: _plain_char(m.group(0)), text.translate(_LOOKALIKES))
 
 
 @lru_cache(maxsize=2048)
 def _plain_char(c: str) -> str:
-    n = unicodedata.normalize("NFKC", c)
+    n = unicodedata.normalize("NFKC", c.translate(_LOOKALIKES))
     return n if len(n) == 1 else c
 
 
 def is_instruction(sentence: str) -> bool:
     """A sentence addressed to the drafting tool (folded French, English markers too)."""
-    s = fold(latin(_HIDDEN.sub("", sentence)))
+    s = fold(latin(_HIDDEN.sub("", sentence) if _HIDDEN.search(sentence) else sentence))
     if _IGNORE.search(s) or _SPEAKS_TO_TOOL.search(s):
+        return True
+    if ("_" in s or '"' in s) and _DATA_KEY.search(s):
+        return True
+    if ":" in s and any(_LABEL_OPENER.search(s, 0, m.start()) for m in _LABEL.finditer(s)):
         return True
     return bool(_ADDRESSEE.search(s) and _ORDER.search(s))
 
