@@ -5,7 +5,7 @@ ingests, the other follows from the database alone — no file is copied between
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,7 @@ def replicas(
     chroma_server_prefix: str,
     db_url: str,
     tmp_path: Path,
-) -> tuple[SharedKb, SharedKb]:
+) -> Iterator[tuple[SharedKb, SharedKb]]:
     migrate(db_url)
     engine = make_engine(db_url)
     chroma = ChromaSettings(url=chroma_server_url, collection_prefix=chroma_server_prefix)
@@ -47,7 +47,8 @@ def replicas(
         kb_settings_factory(index_dir=tmp_path / f"replica-{n}" / "kb", chroma=chroma, store="database")
         for n in "ab"
     )
-    return SharedKb(engine, a), SharedKb(engine, b)
+    yield SharedKb(engine, a), SharedKb(engine, b)
+    engine.dispose()  # before the database is dropped: no connection left for the GC to warn about
 
 
 def _top_ids(shared: SharedKb, query: str) -> list[str]:

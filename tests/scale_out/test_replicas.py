@@ -195,9 +195,12 @@ def test_two_replicas_share_nothing_but_the_stores(tmp_path: Path, cluster: Clus
             swapped = [(b if r is a else a, e) for r, e in events]
             assert sorted(set(pool.map(post, swapped))) == [200]
         engine = make_engine(cluster.url())
-        with engine.connect() as conn:
-            assert conn.execute(select(func.count()).select_from(FeedbackEvent)).scalar() == len(events)
-        assert verify(engine).ok
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(select(func.count()).select_from(FeedbackEvent)).scalar() == len(events)
+            assert verify(engine).ok
+        finally:
+            engine.dispose()  # before the cluster is stopped below: no connection left to be GC'd later
 
         # 4. A KB change ingested through one replica (its own CLI, its own disk) reaches the other.
         before = b.kb_version()
