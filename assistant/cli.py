@@ -1,4 +1,5 @@
-"""``hra`` — the command line: ``hra kb ingest|sync|status|search|export-vectors``, ``hra serve``."""
+"""``hra`` — the command line: ``hra kb ingest|sync|status|search|export-vectors``, ``hra serve``,
+``hra db status|migrate``, ``hra settings reference``."""
 
 from __future__ import annotations
 
@@ -339,6 +340,79 @@ def serve() -> None:
         workers=settings.server.workers,
         timeout_worker_healthcheck=settings.server.worker_healthcheck_timeout_s,
     )
+
+
+db_app = typer.Typer(
+    help="The store's schema (drafts, events, audit log, shared KB): status and migration.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+
+def _database_label(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """The database's schema revision against this release's head; exit 1 when behind or unknown."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from feedback.db import UnknownRevisionError, schema_status
+
+    settings = Settings()
+    try:
+        status = schema_status(settings.database_url)
+    except UnknownRevisionError as exc:
+        console.print(f"[red]{_database_label(settings.database_url)}:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    except SQLAlchemyError as exc:  # unreachable server, bad credentials: say so without parameters
+        console.print(
+            f"[red]{_database_label(settings.database_url)}: cannot connect[/red] ({type(exc).__name__})"
+        )
+        raise typer.Exit(1) from exc
+    console.print(f"database {_database_label(settings.database_url)}")
+    console.print(
+        f"revision {status.current or '(empty: never migrated)'} — this release's head {status.head}"
+    )
+    if status.up_to_date:
+        console.print("[green]up to date[/green]")
+        return
+    console.print(f"[yellow]{len(status.pending)} migration(s) pending:[/yellow] {', '.join(status.pending)}")
+    raise typer.Exit(1)
+
+
+@db_app.command("migrate")
+def db_migrate(
+    revision: Annotated[str, typer.Option(help="Target revision (default: this release's head).")] = "head",
+) -> None:
+    """Upgrade the schema, once, before starting the replicas of a new release (OPERATIONS.md § 5)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from feedback.db import UnknownRevisionError, migrate, schema_status
+
+    settings = Settings()
+    label = _database_label(settings.database_url)
+    try:
+        before = schema_status(settings.database_url)
+        migrate(settings.database_url, revision)
+        after = schema_status(settings.database_url)
+    except UnknownRevisionError as exc:
+        console.print(f"[red]{label}:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    except SQLAlchemyError as exc:
+        console.print(
+            f"[red]{label}: migration failed[/red] ({type(exc).__name__}); "
+            "the upgrade runs in one transaction (PostgreSQL rolls all of it back); if in doubt, restore "
+            "the backup taken before it (docs/OPERATIONS.md § 5)"
+        )
+        raise typer.Exit(1) from exc
+    if before.current == after.current:
+        console.print(f"{label}: already at {after.current}, nothing to do")
+    else:
+        console.print(f"{label}: {before.current or '(empty)'} → {after.current}")
 
 
 settings_app = typer.Typer(

@@ -6,11 +6,16 @@ head at start-up, so a fresh install and an old database end up identical.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -84,3 +89,45 @@ def migrate(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+class UnknownRevisionError(Exception):
+    """The database was migrated by another (newer?) release: this code must not run against it."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        super().__init__(
+            f"the database is at revision {current!r}, unknown to this release (head {head!r}): "
+            "was it migrated by a newer release? / révision inconnue de cette version"
+        )
+        self.current, self.head = current, head
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where a database's schema stands against this code's migrations."""
+
+    current: str | None  # None: never migrated (an empty database)
+    head: str
+    pending: list[str]  # revisions an upgrade to head would apply, oldest first
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending
+
+
+def schema_status(url: str) -> SchemaStatus:
+    """Read-only: the database's revision, this code's head, and what an upgrade would apply."""
+    script = ScriptDirectory.from_config(alembic_config(url))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+    head = script.get_current_head()
+    assert head is not None  # the package ships its migrations (tests/deploy/test_package_data.py)
+    try:
+        pending = [rev.revision for rev in script.iterate_revisions(head, current)]
+    except (CommandError, ResolutionError) as exc:  # unknown here: a newer release migrated it
+        raise UnknownRevisionError(current, head) from exc
+    return SchemaStatus(current=current, head=head, pending=list(reversed(pending)))
