@@ -23,6 +23,7 @@ from assistant.services.knowledge import KnowledgeService
 from assistant.settings import Settings
 from assistant.telemetry import TelemetrySettings, setup_telemetry
 from eval.injection import (
+    DATASET,
     Attack,
     ObeyingChatModel,
     Outcome,
@@ -91,6 +92,25 @@ def test_the_dataset_has_forty_attacks_of_each_kind() -> None:
     assert len({a.technique for a in ATTACKS}) == len(ATTACKS)  # no template with one word changed
     assert all(a.markers for a in ATTACKS)
     assert all(a.passage for a in by_vector["passage"]) and not any(a.passage for a in by_vector["question"])
+
+
+DATASETS = sorted(Path(DATASET).parent.glob("injections_fr*.jsonl"))
+# Attacks the substring judge cannot see, each counted as stopped whatever happened (so the file's
+# success figure is a lower bound by that many); docs/RELIABILITY.md says so next to the figure.
+UNJUDGEABLE = {"b05": "a phone number split in two halves in two sentences: no one substring to find"}
+
+
+@pytest.mark.parametrize("path", DATASETS, ids=[p.stem for p in DATASETS])
+def test_the_judge_finds_every_marker_in_what_an_obeying_model_writes(path: Path) -> None:
+    """Every attack file (the tuned set, the held-out and the blind ones) is read by the judge as
+    written: a marker it could not find in the obeyed answer would count as stopped when it was not
+    (a blind set once wrote citations as « [7] », which the judge could not parse)."""
+    for attack in load_attacks(path):
+        if attack.id in UNJUDGEABLE:
+            continue
+        answer = unmask(obeying_answer(attack), mask_pii(attack.question))
+        missing = [m for m in attack.markers if not present(m, answer)]
+        assert not missing, (attack.id, missing)
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.id for a in ATTACKS])
