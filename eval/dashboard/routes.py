@@ -38,6 +38,14 @@ def _engine_and_threshold(request: Request) -> tuple[Any, int]:
     return state.events.engine, state.settings.feedback.min_agents_per_cell
 
 
+def _week_data(request: Request, week: str | None) -> dict[str, Any]:
+    engine, min_agents = _engine_and_threshold(request)
+    max_age = request.app.state.settings.feedback.measures_max_age_s
+    return service.week_data(
+        engine, _checked(week), min_agents, embed=_gap_embedder(request), measures_max_age_s=max_age
+    )
+
+
 def _gap_embedder(request: Request) -> GapEmbedder:
     """One per app (its cache outlives a request): the knowledge service's index embeds the gaps."""
     state = request.app.state
@@ -69,9 +77,7 @@ def whoami(principal: AnyRole) -> dict[str, str]:
     "than 5 agents is suppressed and says why. Roles: lead, admin.",
 )
 def week(request: Request, _: WeekRead, week: Week = None) -> dict[str, Any]:
-    engine, min_agents = _engine_and_threshold(request)
-    data = service.week_data(engine, _checked(week), min_agents, embed=_gap_embedder(request))
-    return {**data, "labels": LABELS}
+    return {**_week_data(request, week), "labels": LABELS}
 
 
 @router.get("/api/v1/dashboard/trend", summary="The last N weeks up to `until`. Roles: lead, admin.")
@@ -107,7 +113,7 @@ def export_week(
     format: Annotated[Literal["html", "pdf"], Query(description="html (default) or pdf.")] = "html",
 ) -> Response:
     engine, min_agents = _engine_and_threshold(request)
-    report = service.week_data(engine, _checked(week), min_agents, embed=_gap_embedder(request))
+    report = _week_data(request, week)
     trend_data = service.trend_data(engine, report["week"], 8, min_agents)
     name = f"tableau-de-bord-{report['week']}"
     headers = {"Cache-Control": "no-store"}

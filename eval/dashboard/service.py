@@ -23,7 +23,10 @@ def week_data(
     min_agents: int,
     now: datetime | None = None,
     embed: Embed | None = None,
+    measures_max_age_s: float = 0.0,
 ) -> dict[str, Any]:
+    """``measures_max_age_s``: how long the time-saved section may be reused after the data changed
+    (eval/dashboard/time_saved.py); 0 recomputes it on any change."""
     this_week = current_week(now or datetime.now(UTC))
     week = week or this_week
     drafts, events = load(engine, *bounds(week))
@@ -37,7 +40,7 @@ def week_data(
         "next": shift(week, 1) if week < this_week else None,
         "demo": is_demo(engine),
         "evals": {"runs": runs, "message": None if runs else NO_RUNS},
-        "time_saved": time_saved(engine, week, min_agents),
+        "time_saved": time_saved(engine, week, min_agents, measures_max_age_s),
     }
 
 

@@ -320,7 +320,9 @@ def test_time_saved_is_what_week_measures_returns(simulated: tuple[TestClient, P
     engine = client.app.state.store.engine  # type: ignore[attr-defined]
     section = client.get(f"{API}/week", params={"week": WEEK}, headers=bearer("lead")).json()["time_saved"]
     want = redact_hidden_topics(week_measures(engine, WEEK, min_agents=5, weeks=4))
-    assert {k: v for k, v in section.items() if k not in ("title", "method")} == want
+    about = ("title", "method", "computed_at", "max_age_s")
+    assert {k: v for k, v in section.items() if k not in about} == want
+    assert section["computed_at"] and section["max_age_s"] == 60  # HRA_FEEDBACK__MEASURES_MAX_AGE_S
     hidden = [c for c in section["per_week"][-1]["per_topic"] if c["status"] != "ok"]
     assert hidden and {c["cell"] for c in hidden} == {"thème masqué"}  # hidden topics are not named
     assert section["method"] == "eval/MEASURES.md" and section["weeks"][-1] == WEEK

@@ -181,6 +181,12 @@ def test_the_time_saved_section_is_filled(wide: Page, measured: str) -> None:
     expect(card.locator(".net").first).to_contain_text("Effet net :")
     expect(card).to_contain_text("Questions témoin reposées")
     expect(card.locator("details").first).to_contain_text("Puissance")
+    expect(card.locator(".computed-at")).to_have_text(  # how old the figures may be, in its own words
+        re.compile(
+            r"^Calculé à \d\d:\d\d ; quand de nouvelles données arrivent, "
+            r"ce calcul est refait au plus toutes les 60 s\.$"
+        )
+    )
     accessible(wide, "time-saved")
     SHOTS.mkdir(parents=True, exist_ok=True)
     card.screenshot(path=str(SHOTS / "5-temps-gagne.png"))

@@ -10,3 +10,5 @@ export const seconds = (s) => {
 export const signedSeconds = (s) => (s === null || s === undefined ? "—" : Math.round(s) < 0 ? `−${seconds(-s)}` : seconds(s));
 /** Decimal with a French comma: « 0,075 ». */
 export const decimal = (v, digits = 2) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits).replace(".", ","));
+/** « 10:42 » in the reader's time zone, from an ISO instant (the server's clock, UTC). */
+export const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" }) : "—");

@@ -6,7 +6,7 @@
 
 import { el } from "/panel/dom.js";
 import { stacked } from "./charts.js";
-import { decimal, percent, seconds, signedSeconds } from "./format.js";
+import { clock, decimal, percent, seconds, signedSeconds } from "./format.js";
 
 const PARTS = ["verification", "correction", "false_positives", "feedback"];
 const interval = ([lo, hi]) => `[${signedSeconds(lo)} ; ${signedSeconds(hi)}]`;
@@ -131,7 +131,10 @@ export function timeSavedCard(t, L, card) {
     ...block(week, `Semaine ${weekNo(week.week)}`, L),
     ...block(t.cumulated, `Cumul des ${t.weeks.length} dernières semaines (${weekNo(t.weeks[0])} à ${weekNo(t.weeks[t.weeks.length - 1])})`, L),
     el("p", t.feedback_time_note, { class: "note" }),
-    el("p", `Cases masquées sous ${t.min_agents} agents distincts par bras ; « pas assez de données » sous 10 questions envoyées par bras. Méthode : ${t.method}.`, { class: "note" }));
+    el("p", `Cases masquées sous ${t.min_agents} agents distincts par bras ; « pas assez de données » sous 10 questions envoyées par bras. Méthode : ${t.method}.`, { class: "note" }),
+    el("p", t.max_age_s > 0
+      ? `Calculé à ${clock(t.computed_at)} ; quand de nouvelles données arrivent, ce calcul est refait au plus toutes les ${Math.round(t.max_age_s)} s.`
+      : `Calculé à ${clock(t.computed_at)}.`, { class: "note computed-at" }));
   c.classList.add("wide", "time-saved");
   return c;
 }
