@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -300,6 +301,7 @@ def main() -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
+        shutil.rmtree(work, ignore_errors=True)  # a 30 MB store per run otherwise stays in /tmp
     result: dict[str, Any] = {
         "label": args.label,
         "server_workers": args.workers,

@@ -144,7 +144,7 @@ def _compact(text: str) -> str:
 
 
 def cited_numbers(text: str) -> list[int]:
-    numbers = []
+    numbers: list[int] = []
     for match in _CITATIONS.finditer(readable(text)):
         for part in re.split(r"[,;]", match.group(1)):
             first, _, last = part.replace("–", "-").partition("-")
