@@ -136,8 +136,10 @@ class PassagePublic(BaseModel):
 
 class FlagPublic(BaseModel):
     kind: str = Field(
-        description="invalid_citation, no_citation, url, phone, amount, duration, article (not found in "
-        "the cited passages), stale_term, expired_measure, old_figure, contradiction (freshness)."
+        description="Citations: invalid_citation, no_citation. Facts not found in the cited passages: "
+        "url, email, phone, iban, amount, duration, article. Safety: copied_contact, prompt_leak, "
+        "injection, hidden_characters, markup. Freshness: stale_term, expired_measure, old_figure, "
+        "contradiction."
     )
     value: str
     message: str = Field(description="Why, in French, for the agent.")
