@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from dotenv import load_dotenv
 from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy import Engine
@@ -42,6 +43,14 @@ audit_app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console(soft_wrap=True)  # reports are copied into tickets: never break a line
+
+
+@audit_app.callback()
+def _read_dotenv() -> None:
+    """The app reads ./.env (pydantic-settings); so do these commands, or an operator who configured
+    the database there would verify the default SQLite file instead. Variables already set win."""
+    load_dotenv(Path(".env"), override=False)
+
 
 DEFAULT_DATABASE_URL = "sqlite:///var/hra.sqlite"
 DatabaseUrl = Annotated[

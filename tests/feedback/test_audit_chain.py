@@ -855,3 +855,23 @@ def test_cli_errors_are_exit_2(cli_env: list[str], tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "hra.sqlite"
     result = runner.invoke(audit_app, ["verify", "--database-url", f"sqlite:///{missing}"])
     assert result.exit_code == 2 and not missing.exists()
+
+
+def test_cli_reads_the_dotenv_file_as_the_app_does(
+    log: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator who configured HRA_DATABASE_URL in ./.env verifies that store, not the default
+    SQLite file; a variable already set in the environment still wins over the file."""
+    for name in ("HRA_DATABASE_URL", "HRA_FEEDBACK__AUDIT_KEY", "HRA_ENV"):
+        monkeypatch.setenv(name, "")  # recorded, so that what .env sets is undone after the test
+        monkeypatch.delenv(name)
+    workdir = tmp_path / "operator"
+    workdir.mkdir()
+    (workdir / ".env").write_text(f"HRA_DATABASE_URL={log.url}\n", encoding="utf-8")
+    monkeypatch.chdir(workdir)
+    result = runner.invoke(audit_app, ["verify"])
+    assert result.exit_code == 0, result.output
+    assert f"{N} entries verified" in result.output
+    monkeypatch.setenv("HRA_DATABASE_URL", f"sqlite:///{workdir / 'missing.sqlite'}")
+    elsewhere = runner.invoke(audit_app, ["verify"])
+    assert elsewhere.exit_code == 2 and "missing.sqlite" in elsewhere.output
