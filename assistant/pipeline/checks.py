@@ -34,7 +34,7 @@ from functools import lru_cache
 from assistant.pipeline.flags import Flag
 from assistant.pipeline.freshness import fold_keep_length, freshness_flags
 from assistant.pipeline.injection import clean_passage, has_instructions, is_instruction
-from assistant.pipeline.numbers_fr import amount_value, number_runs, phone_digits
+from assistant.pipeline.numbers_fr import amount_value, mixed_phone_runs, number_runs, phone_digits
 from assistant.pipeline.sentences import split_sentences
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
@@ -48,19 +48,46 @@ _CITATION_LIKE = re.compile(
 )
 _TLDS = (
     "fr|com|net|org|eu|info|io|co|biz|xyz|site|online|app|me|be|ch|ca|de|uk|ly|gl|tk|ru|cn|top|shop|pro|"
-    "link|click|live|support|help|email|cloud|dev|page|tv|us|re|gp|mq|nc|pf"
+    "link|click|live|support|help|email|cloud|dev|page|tv|us|re|gp|mq|nc|pf|works|work|club|store|tech|"
+    "digital|network|services|agency|center|centre|group|team|social|news|world|space|website|icu|in|it|es|"
+    "nl|pt|lu|mc|ma|tn|dz|sn|ci|cm|qc|gouv|asso|today|zone|solutions|finance|bank|pay|money|cash|"
+    "legal|jobs|immo|paris|bzh|alsace|corsica"
 )
+# Any hyphen a text may carry inside a reference or a number: « L1225‑17‑4 » with U+2011.
+_HYPHENS = "\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d"
+_HYPHEN = rf"[-{_HYPHENS}]"
 _DEFANGED_DOT = r"\s?[\[({](?:\.|dot|point)[\])}]\s?"
 _DEFANGED_AT = r"(?:[\[({](?:at|@|arobase)[\])}]|\barobase\b)"
-_CURRENCY = r"(?:[kK]\s?€|€|euros?\b|%|EUR\b|\$|£|USD\b|GBP\b|CHF\b|dollars?\b)"
+# Any currency a reader recognises: symbols, ISO codes, names (« francs suisses », « livres sterling »).
+_CURRENCY_CODES = (
+    r"EUR|USD|GBP|CHF|CAD|AUD|NZD|JPY|CNY|HKD|SGD|INR|BRL|MXN|ZAR|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|TRY|RUB|"
+    r"UAH|MAD|TND|DZD|XOF|XAF|XPF|AED|SAR|QAR|ILS|KRW|THB|BTC|ETH|USDT"
+)
+_CURRENCY_NAMES = (
+    r"euros?|dollars?(?:\s(?:am[ée]ricains?|canadiens?|australiens?|US))?|francs?(?:\s(?:suisses?|CFA|CFP|pacifiques?))?"
+    r"|livres?\ssterling|yens?|yuans?|roubles?|dirhams?|dinars?|zlotys?|roupies?|pesos?|bitcoins?|centimes?"
+    r"|couronnes?\s(?:su[ée]doises?|danoises?|norv[ée]giennes?|tch[èe]ques?)"
+)
+_CURRENCY_SIGN = rf"(?:€|\$|£|¥|₣|₽|₹|₿|\bFr\.|\b(?:{_CURRENCY_CODES}))"
+_CURRENCY = rf"(?:[kK]\s?€|€|%|\$|£|¥|₣|₽|₹|₿|\bFr\.|(?:{_CURRENCY_CODES})\b|(?:{_CURRENCY_NAMES})\b)"
 _ORDINAL = r"(?:er|e)?(?:\s(?:bis|ter|quater|quinquies|sexies|septies|octies|nonies|decies)\b)?"
+_MONTH = r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)"
+_URL_END = r"[^\s<>()\[\].,;:\"'«»]"
+_LEGAL_TEXT = (
+    r"(?:loi|lois|décret|decret|ordonnance|arrêté|arrete|circulaire|directive|instruction|note\sde\sservice)"
+    # the issuer between the kind and the number: « circulaire DGAFP n° … », « arrêté NOR … »
+    r"(?:\s+organique)?(?:\s+(?-i:[A-Z][A-Z0-9/]{1,15}))?"
+)
+_ROMAN = r"(?-i:(?=[IVXLCDM])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
 FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "url": re.compile(
-        r"(?:\b[^\W\d_][\w+.-]*://|\bwww\.|\b(?:javascript|data|vbscript):)[^\s<>()\[\]\"'«»]+[^\s<>()\[\].,;:\"'«»]"
-        rf"|(?<![@\w.-])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s<>()\[\]\"'«»]*[^\s<>()\[\].,;:\"'«»])?(?![\w@-])"
+        rf"(?:\b[^\W\d_][\w+.-]*://|\bwww\.|\b(?:javascript|data|vbscript):)[^\s<>()\[\]\"'«»]+{_URL_END}"
+        rf"|(?<![@\w.-])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s<>()\[\]\"'«»]*{_URL_END})?(?![\w@-])"
+        # a bare domain with any top-level domain, when a path follows: « paie-regul.works/bulletin »
+        rf"|(?<![@\w.-])(?:[\w-]+\.)+[^\W\d_]{{2,24}}/[^\s<>()\[\]\"'«»]*{_URL_END}"
         # defanged, as a reader rebuilds it: « rh-paie[.]fr », « site(dot)com »
         rf"|(?<![@\w.-])(?:[\w-]+(?:{_DEFANGED_DOT}|\.))*[\w-]+{_DEFANGED_DOT}(?:[\w-]+(?:{_DEFANGED_DOT}|\.))*"
-        rf"(?:{_TLDS})\b(?:/[^\s<>()\[\]\"'«»]*[^\s<>()\[\].,;:\"'«»])?",
+        rf"(?:{_TLDS})\b(?:/[^\s<>()\[\]\"'«»]*{_URL_END})?",
         re.IGNORECASE,
     ),
     "email": re.compile(
@@ -74,40 +101,53 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|\b\d{5}[ \u00a0\u202f]?\d{5}[ \u00a0\u202f]?[A-Z0-9]{11}[ \u00a0\u202f]?\d{2}\b"
     ),
     "phone": re.compile(
-        r"(?:\+33\s?(?:\(0\)\s?)?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b"
+        r"(?:\+33[\s.-]?(?:\(0\)[\s.-]?)?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b"
         r"|\+(?!33)\d{2,3}(?:[\s.-]?\(?\d{1,4}\)?){3,6}\b"
-        r"|\b0\s?[89]\d{2}(?:[\s.]?\d{2,3}){2}\b"
+        # special and free numbers: « 0 800 12 34 56 », « 0 892 123 456 »
+        r"|\b0\s?[89]\d{2}(?:[\s.]?\d{2,3}){2,3}\b"
         # the same ten digits however they are spaced out: « 0 6 7 1 2 4 … », « 0 1 7 3 . 4 4 … »
         r"|(?<![\w+])(?:\+\s?33(?:(?:[^\S\n]|[.\-–—_·•]){0,3}\(0\))?|0)(?:(?:[^\S\n]|[.\-–—_·•]){0,3}\d){9}(?![\d])"
         r"|\b0[1-9](?:/\d{2}){4}\b"
     ),
     "amount": re.compile(
         # English format first (« €1,450.00 », « 1,450 € », « $250 »): read whole, not as « €1,450 »
-        rf"(?:€|\$|£|\b(?:EUR|USD|GBP|CHF))\s?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?\s?{_CURRENCY}"
-        rf"|\b\d+\.\d{{1,2}}\s?{_CURRENCY}|(?:€|\$|£)\s?\d+\.\d{{1,2}}\b"
+        rf"{_CURRENCY_SIGN}\s?\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\b\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?\s?{_CURRENCY}"
+        rf"|\b\d+\.\d{{1,2}}\s?{_CURRENCY}|{_CURRENCY_SIGN}\s?\d+\.\d{{1,2}}\b"
         # digits spaced out one by one: « 1 2 0 0 € »
         rf"|(?<![\d,.])\d(?: \d){{2,}}\s?{_CURRENCY}"
         r"|\b\d+(?:,\d+)?\s?(?:millions?|milliards?|mille)\s(?:d'|de\s)?(?:euros?\b|€)"
-        rf"|\b\d+(?:[ \u202f.]\d{{3}})*(?:,\d+)?\s?{_CURRENCY}"
-        r"|(?:€|\bEUR|\$|£|\bUSD)\s?\d+(?:[ \u202f.]\d{3})*(?:,\d+)?"
+        rf"|\b\d+(?:[ \u00a0\u202f.]\d{{3}})*(?:,\d+)?\s?{_CURRENCY}"
+        # the currency first, in any format: « € 1.250,00 », « CHF 800 », « USD 1 200 »
+        rf"|{_CURRENCY_SIGN}\s?\d+(?:[ \u00a0\u202f.]\d{{3}})*(?:,\d+)?"
     ),
     "duration": re.compile(
-        r"\b\d+(?:,\d+)?\s?(?:jours?|semaines?|mois|ans?|années?|heures?|h)\b(?:\s(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
+        r"\b\d+(?:,\d+)?\s?(?:jours?|semaines?|mois|ans?|années?|heures?|h|trimestres?|semestres?)\b"
+        r"(?:\s(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
+        # a deadline counted from a day: « J+5 », « J - 30 », « J+10 ouvrés »
+        rf"|\b[Jj]\s?[+{_HYPHENS}-]\s?\d{{1,3}}\b(?:\s(?:jours?\s)?(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
+        # a duration by its collective noun: « sous huitaine », « une quinzaine de jours »
+        r"|\b(?:[Ss]ous|en|d'une|une|la|dans\sla)\s(?:quinzaine|huitaine)\b(?:\sde\sjours)?"
+        # a window between two dates: « entre le 3 et le 20 avril », « du 1er mai au 31 octobre »
+        rf"|\b(?:[Ee]ntre\sle|[Dd]u)\s\d{{1,2}}(?:er)?(?:\s{_MONTH})?\s(?:et\sle|au)\s\d{{1,2}}(?:er)?\s{_MONTH}\b"
+        r"(?:\s\d{4})?"
     ),
-    # An article with its Latin ordinal (« 37 quinquies »), a law, decree or ordinance by number
-    # (« loi n° 84-16 »): each is looked for on its own.
+    # An article with its Latin ordinal (« 37 quinquies ») or a letter (« L. 1234-5 A »), in Roman
+    # numerals (« article XII »), a law, decree, circular… by number (« loi n° 84-16 ») or by date
+    # (« circulaire du 4 mai 2019 »): each is looked for on its own. Any hyphen (U+2011…).
     "article": re.compile(
-        rf"\b(?:articles?\s+)?[LRD]\.?\s?\d{{1,4}}(?:-\d+)+{_ORDINAL}(?!\w)|\barticles?\s+\d+(?:-\d+)*{_ORDINAL}(?!\w)"
-        rf"|\bart\.\s?\d+(?:-\d+)*{_ORDINAL}(?!\w)"
-        r"|\b(?:loi|lois|décret|decret|ordonnance|arrêté|arrete|circulaire|directive)(?:\s+organique)?\s+"
-        r"(?:n\s?[°o]\.?\s?)?\d{2,4}[-‑–]\d+",
+        rf"\b(?:articles?\s+)?[LRD]\.?\s?\d{{1,4}}(?:{_HYPHEN}\d+)+{_ORDINAL}(?:\s?(?-i:[A-Z])(?![\w'’]))?(?!\w)"
+        rf"|\barticles?\s+\d+(?:{_HYPHEN}\d+)*{_ORDINAL}(?!\w)"
+        rf"|\bart\.\s?\d+(?:{_HYPHEN}\d+)*{_ORDINAL}(?!\w)"
+        rf"|\b(?:articles?|art\.)\s?{_ROMAN}(?![\w.]|\.?\s?\d){_ORDINAL}(?!\w)"
+        rf"|\b{_LEGAL_TEXT}\s+(?:n\s?[°o]\.?\s?)?\d{{2,4}}{_HYPHEN}\d+"
+        rf"|\b{_LEGAL_TEXT}\s+du\s+\d{{1,2}}(?:er)?\s+{_MONTH}\s+\d{{4}}",
         re.IGNORECASE,
     ),
 }
 # Figures written in words (folded text): « six cent cinquante euros », « quarante-cinq jours ».
 _WORD_UNIT = re.compile(
     r"\s*(?:d'|de\s+)?(?:(?P<money>euros?\b|eur\b|€|centimes?\b)|(?P<percent>pour\s?cents?\b|%)"
-    r"|(?P<time>jours?|semaines?|mois|ans|annees?|heures?|minutes?|trimestres?)\b"
+    r"|(?P<time>jours?|semaines?|mois|ans?|annees?|heures?|minutes?|trimestres?|semestres?)\b"
     r"(?:\s(?:ouvrables?|ouvres?|calendaires?|francs?))?)"
 )
 _UNIT_OF = {
@@ -142,6 +182,13 @@ _UNIT_OF = {
     "minutes": "minute",
     "trimestre": "trimestre",
     "trimestres": "trimestre",
+    "semestre": "semestre",
+    "semestres": "semestre",
+    "franc": "franc",
+    "francs": "franc",
+    "yen": "¥",
+    "yens": "¥",
+    "¥": "¥",
 }
 _CODE_ARTICLE = re.compile(r"^articles?\s+(?=[LRD]\.?\s?\d)", re.IGNORECASE)
 _NUMBER = re.compile(r"\d[\d \u00a0\u202f.,]*\d|\d")
@@ -151,6 +198,14 @@ _UNIT_WORD = re.compile(r"k\s?€|€|%|\$|£|[a-z]+")
 _MARKUP = re.compile(
     r"<!--.*?(?:-->|$)|<\s*(script|style)\b.*?(?:<\s*/\s*\1\s*>|$)|<\s*/?\s*[a-zA-Z][\w:-]*(?:[\s/][^<>\n]*)?(?:>|(?=\n)|$)",
     re.S | re.I,
+)
+# Markdown a plain-text reply never needs: an image (fetched when displayed: it can carry data out) is
+# removed whole; a link to a script (``javascript:``, ``data:``…) keeps only its text. Targets may hold
+# one level of nested parentheses (« javascript:fetch('…') »).
+_MD_TARGET = r"\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\)"
+_MD_IMAGE = re.compile(rf"!\[[^\]\n]*\]{_MD_TARGET}")
+_MD_SCRIPT_LINK = re.compile(
+    rf"\[([^\]\n]*)\]\(\s*<?\s*(?:javascript|data|vbscript|file)\s*:(?:[^()\n]|{_MD_TARGET})*\)", re.I
 )
 _HIDDEN = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _FULL_WIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
@@ -163,6 +218,8 @@ FLAG_MESSAGES = {
     "duration": "Durée absente des passages cités : à vérifier.",
     "article": "Référence d'article absente des passages cités : à vérifier.",
     "iban": "Coordonnées bancaires absentes des passages cités : à vérifier avant tout envoi.",
+    "url_deceptive": "Lien trompeur (script, identifiant avant « @ », lettres d'alphabets mêlés) : "
+    "à retirer, quelle que soit la source.",
     "iban_found": "Coordonnées bancaires reprises d'une source : à confirmer auprès du service paie avant "
     "tout envoi (un virement demandé au salarié est un cas de fraude courant).",
     "tainted": "Valeur tirée d'un passage qui contient des consignes adressées à l'outil : à vérifier.",
@@ -178,14 +235,27 @@ FLAG_MESSAGES = {
 }
 
 
+# A range « [1-9] », « [2–15] », « [1 à 4] »: cites every passage in it.
+_CITATION_RANGE = re.compile(
+    rf"[\[［]\s*([0-9０-９]{{1,3}})\s*(?:[-{_HYPHENS}—~]|à|a)\s*([0-9０-９]{{1,3}})\s*[\]］]"
+)
+RANGE_MAX = 30  # a longer range is no citation anybody means: its bounds only
+
+
 def normalise_citations(text: str) -> str:
-    """« [1, 3] » → « [1][3] », « [ 9 ] » / « ［９］ » → « [9] »: what renumbering and checks read."""
+    """« [1, 3] » → « [1][3] », « [ 9 ] » / « ［９］ » → « [9] », « [2-4] » → « [2][3][4] »: what
+    renumbering and checks read (so a number of a range naming no passage is removed and flagged)."""
 
     def rewrite(match: re.Match[str]) -> str:
         numbers = re.split(r"[,;，；]", _HIDDEN.sub("", match.group(1)))
         return "".join(f"[{int(n.strip())}]" for n in numbers)
 
-    return _CITATION_LIKE.sub(rewrite, text)
+    def expand(match: re.Match[str]) -> str:
+        first, last = int(match.group(1)), int(match.group(2))
+        numbers = range(first, last + 1) if 0 <= last - first < RANGE_MAX else (first, last)
+        return "".join(f"[{n}]" for n in numbers)
+
+    return _CITATION_LIKE.sub(rewrite, _CITATION_RANGE.sub(expand, text))
 
 
 @dataclass
@@ -196,9 +266,12 @@ class CheckedDraft:
     ai_mention: bool = False
 
 
+_AS_HYPHEN = str.maketrans(dict.fromkeys(_HYPHENS, "-"))
+
+
 def _compact(text: str) -> str:
     """Comparable form of a value: folded, no spaces or dots/non-breaking spaces inside numbers."""
-    return re.sub(r"[\s\u202f.\u00a0]", "", fold(text))
+    return re.sub(r"[\s\u202f.\u00a0]", "", fold(text.translate(_AS_HYPHEN)))
 
 
 def check_draft(
@@ -258,16 +331,22 @@ def _sanitised(text: str) -> tuple[str, list[Flag]]:
         text = _HIDDEN.sub("", text)
         flags.append(Flag("hidden_characters", "", FLAG_MESSAGES["hidden_characters"]))
     text = _FULL_WIDTH.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
-    for match in _MARKUP.finditer(text):
-        value = match.group(0)[:80]
-        flags.append(Flag("markup", value, FLAG_MESSAGES["markup"].format(value=value)))
-    text = _MARKUP.sub("", text)
+    for pattern, keep in ((_MD_IMAGE, ""), (_MD_SCRIPT_LINK, r"\1"), (_MARKUP, "")):
+        for match in pattern.finditer(text):
+            value = match.group(0)[:80]
+            flags.append(Flag("markup", value, FLAG_MESSAGES["markup"].format(value=value)))
+        text = pattern.sub(keep, text)
     return text, flags
 
 
 # A contact the masking replaced in the question (« [TELEPHONE_1] ») and the drafter wrote back: put
 # back into the reply by unmasking, it comes from the message, never from a source.
-_CONTACT_PLACEHOLDER = re.compile(r"\[(?:TELEPHONE|EMAIL|IBAN|ADRESSE)_\d+\]")
+# With the link built around it (« https://[EMAIL_1]/page »: a link whose « user@ » part is a contact
+# of the message), flagged whole.
+_CONTACT_PLACEHOLDER = re.compile(
+    r"(?:\b[^\W\d_][\w+.-]*://[^\s<>()\[\]\"'«»]*)?\[(?:TELEPHONE|EMAIL|IBAN|ADRESSE)_\d+\]"
+    rf"(?:[/?#:][^\s<>()\[\]\"'«»]*{_URL_END})?"
+)
 _WORDS = re.compile(r"[a-z0-9]+")
 _QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"")
 LEAK_WINDOW = 10  # consecutive words of our own instructions: never a coincidence in an HR reply
@@ -384,7 +463,13 @@ def plain_digits(text: str) -> str:
 
 
 _QUALIFIER = re.compile(r"ouvrable|ouvre|calendaire|franc")
-_IN_SMALLER_UNIT = {"semaine": (7, "jour"), "an": (12, "mois")}  # « 2 semaines » is « 14 jours »
+# « 2 semaines » is « 14 jours », « un trimestre » « 3 mois »
+_IN_SMALLER_UNIT = {
+    "semaine": (7, "jour"),
+    "an": (12, "mois"),
+    "trimestre": (3, "mois"),
+    "semestre": (6, "mois"),
+}
 
 
 def _figure(kind: str, number: Decimal, unit_text: str) -> tuple[str, object]:
@@ -392,6 +477,8 @@ def _figure(kind: str, number: Decimal, unit_text: str) -> tuple[str, object]:
     folded = fold(unit_text)
     words = _UNIT_WORD.findall(folded.replace("pour cent", "pourcent"))
     unit = _UNIT_OF.get(words[0], words[0]) if words else ""
+    if unit == "franc" and "suisse" in folded:
+        unit = "chf"
     if unit in _IN_SMALLER_UNIT:
         factor, unit = _IN_SMALLER_UNIT[unit]
         number *= factor
@@ -406,6 +493,8 @@ def _canonical(kind: str, value: str) -> tuple[str, object] | None:
         return ("phone", digits)
     if kind == "iban":
         return ("iban", re.sub(r"[^0-9A-Z]", "", value.upper()))
+    if kind == "duration" and not value[:1].isdigit():
+        return None  # « J+5 », « sous quinzaine », « du 1er au 15 mars »: compared as written
     if kind in ("amount", "duration"):
         number = _NUMBER.search(value)
         if number is None:
@@ -431,16 +520,37 @@ def _facts_in(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | N
                 continue  # the digits of bank details are not a phone number
             yield kind, a, b, _canonical(kind, value)
     folded = fold_keep_length(text)
+    for start, end, spoken in mixed_phone_runs(folded):
+        yield "phone", start, end, ("phone", spoken)
     for run in number_runs(folded):
         digits = phone_digits(run.numbers)
         if digits is not None:
             yield "phone", run.start, run.end, ("phone", digits)
             continue
         unit = _WORD_UNIT.match(folded, run.end)
-        if unit is None or (run.numbers[-1] < 2 and len(run.numbers) == 1):
-            continue  # « un mois », « une semaine »: not a figure anybody disguises
+        if unit is None or (run.numbers[-1] < 2 and len(run.numbers) == 1 and not unit.group("time")):
+            continue  # « un euro »: not a figure anybody disguises; « un trimestre » is a duration
         kind = "duration" if unit.group("time") else "amount"
         yield kind, run.start, unit.end(), _figure(kind, Decimal(run.numbers[-1]), unit.group(0))
+
+
+_USERINFO = re.compile(r"^[^\W\d_][\w+.-]*://[^/?#\s]*@")
+_SCRIPT_SCHEME = re.compile(r"^(?:javascript|data|vbscript|file)\s*:", re.IGNORECASE)
+
+
+def _scripts(host: str) -> set[str]:
+    """The scripts of a host's letters (« LATIN », « CYRILLIC »…): one name per letter."""
+    return {unicodedata.name(c, "?").split()[0] for c in host if c.isalpha()}
+
+
+def _deceptive(url: str) -> bool:
+    """A link no source makes honest: a script (``javascript:``), a « name@ » part before the host
+    (« https://www.service-public.fr@203.0.113.5/ » goes to the address after « @ »), a host mixing
+    scripts (a Cyrillic « і » in « service-publіc.fr ») or spelled in punycode (« xn--… »)."""
+    if _SCRIPT_SCHEME.match(url) or _USERINFO.match(url):
+        return True
+    host = re.sub(r"^[^\W\d_][\w+.-]*://", "", url).split("/", 1)[0].split("?", 1)[0]
+    return "xn--" in host.lower() or len(_scripts(host)) > 1 or bool(_scripts(host) - {"LATIN"})
 
 
 def _unverified_facts(text: str, by_n: dict[int, Passage], hostile: Collection[int] = ()) -> list[Flag]:
@@ -471,7 +581,9 @@ def _unverified_facts(text: str, by_n: dict[int, Passage], hostile: Collection[i
             suspect = [by_n[n] for n in numbers if n in hostile]
             evidence[numbers] = (_evidence(trusted), _evidence(suspect) if suspect else None)
         trusted_ev, suspect_ev = evidence[numbers]
-        if trusted_ev.holds(kind, value, canonical):
+        if kind == "url" and _deceptive(value):
+            message = FLAG_MESSAGES["url_deceptive"]  # whatever the source says
+        elif trusted_ev.holds(kind, value, canonical):
             if kind != "iban":
                 continue
             message = FLAG_MESSAGES["iban_found"]

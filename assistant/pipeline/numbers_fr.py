@@ -134,6 +134,37 @@ def phone_digits(numbers: tuple[int, ...]) -> str | None:
     return digits if len(digits) >= 8 else None
 
 
+# A number read out with words and digits mixed (« zéro six, 38, quatre-vingt-onze, 04, 72 »): digit
+# groups of one to three digits among the words, joined as above or by dots.
+_MIXED_RUN = re.compile(
+    rf"\b(?:{_WORD}|\d{{1,3}})(?:(?:[\s-]+et[\s-]+|[\s.-]+|\s*,\s*)(?:{_WORD}|\d{{1,3}}))*\b"
+)
+_MIXED_TOKEN = re.compile(rf"\d+|{_WORD}|et|,")
+
+
+def mixed_phone_runs(folded: str) -> Iterator[tuple[int, int, str]]:
+    """French phone numbers (ten digits from « 0 ») read out with words and digits mixed, in
+    ``folded`` text: (start, end, digits). Digit groups keep their zeros (« 04 »); runs of words
+    alone or of digits alone are read elsewhere."""
+    for match in _MIXED_RUN.finditer(folded):
+        tokens = _MIXED_TOKEN.findall(match.group(0))
+        if not any(t.isdigit() for t in tokens) or all(t.isdigit() or t in (",", "et") for t in tokens):
+            continue
+        groups: list[str] = []
+        words: list[str] = []
+        for token in [*tokens, ""]:
+            if token.isdigit() or token == "":
+                groups += [str(n) for n in _split(words)] if words else []
+                words = []
+                if token:
+                    groups.append(token)
+            else:
+                words.append(token)
+        digits = "".join(groups)
+        if len(groups) >= 4 and all(len(g) <= 2 for g in groups) and re.fullmatch(r"0\d{9}", digits):
+            yield match.start(), match.end(), digits
+
+
 _ENGLISH = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{1,2}")
 
 
