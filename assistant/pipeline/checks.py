@@ -10,11 +10,16 @@
   Disguises are read as a reader reads them: styled or foreign digits (𝟬𝟲, ٠٦), digits spaced out
   (« 0 6 7 1 … »), numbers in French words (« six cent cinquante euros », a phone number read out,
   ``numbers_fr.py``), English amounts (« €1,450.00 »), defanged links (« rh-paie[.]fr »), articles
-  with a Latin ordinal and laws by number (« article 37 quinquies », « loi n° 84-16 »); figures are
-  compared by value (« 45 jours » vouches for « quarante-cinq jours »). Bank details (IBAN, RIB)
+  with a Latin ordinal and laws by number (« article 37 quinquies », « loi n° 84-16 »), phones read
+  out with words and digits mixed, any currency (« CHF 800 », « 640 francs suisses »), durations in
+  words or as deadlines (« un trimestre », « sous huitaine », « J+5 », « du 3 au 17 juin »), articles
+  with any hyphen, in Roman numerals, with a letter or an issuer (« R. 4624-10 B », « circulaire DGAFP
+  n° … », « arrêté du 14 juin 2019 »); figures are compared by value (« 45 jours » vouches for
+  « quarante-cinq jours », « un trimestre » for « 3 mois »). A deceptive link (``javascript:``, a
+  « name@ » before the host, a host mixing scripts or in punycode) is flagged whatever the source. Bank details (IBAN, RIB)
   are always flagged: a transfer asked of the employee is checked whatever the source.
-- Hostile output: markup and invisible characters are stripped (flagged), citation look-alikes
-  normalised, contacts copied from the masked question and copies of our system prompt flagged.
+- Hostile output: markup (HTML, Markdown images, links to scripts) and invisible characters are
+  stripped (flagged), citation look-alikes and ranges (« [2-6] ») normalised, contacts copied from the masked question and copies of our system prompt flagged.
 - Freshness (``freshness.py``): superseded terms, expired time-boxed measures, figures from
   sources older than a limit, and cited passages that disagree — what an extractive draft needs.
 - The AI mention is appended (configurable, on by default); the agent may remove it.

@@ -17,7 +17,9 @@ planted note uses (« outils de réponse », « réponses automatisées », « l
 (« [assistant : … », « Note to the assistant: »), a key of structured data (``ai_instructions:``,
 ``"assistant_directive"``, ``answer_must_include``) and the block it opens, a condition on the
 question asked (« Si la question porte sur … »), « toute réponse », a fake end of document and what
-follows it, English instructions. Look-alike letters (Cyrillic « а », Greek « Ι ») and styled letters
+follows it, English instructions, an editorial rule for whoever writes the replies (« Consigne de
+rédaction », « Mention à reproduire : », « à indiquer dans les réponses »), the tool called by name
+(« Assistants, indiquez… »), a heading or comment naming it (« # paramètres pour l'assistant »). Look-alike letters (Cyrillic « а », Greek « Ι ») and styled letters
 are read as the Latin ones first, so « Ιnstructiоn pоur l'аssistаnt » is seen for what it is.
 """
 
@@ -63,6 +65,8 @@ _ADDRESSEE = re.compile(
     r"(?:outils?|assistants?|systemes?|moteurs?|robots?|generateurs?|redacteurs?) de (?:reponses?|synthese)|"
     r"redacteurs? (?:de|des) (?:reponses?|fiches?|courriels?|brouillons?)|"
     r"(?:toute|chaque|toutes les|n'importe quelle) reponses?|"
+    r"(?:les|vos) reponses (?:aux|adressees aux|faites aux|destinees aux) "
+    r"(?:salaries|agents|usagers|employes)|"
     r"(?:aux|les|des|par les|pour les|pour l'|a l'|de l'|l') ?assistants?\b"
     rf"(?!(?:[\W_]|e\b|s\b){{0,8}}(?:{_HUMAN_ASSISTANTS})))\b"
 )
@@ -98,7 +102,23 @@ _SPEAKS_TO_TOOL = re.compile(
     # English instructions in a French knowledge base
     r"\bwhen (?:summari[sz]|answer|respond|repl|writ|generat|draft)\w*\b|"
     r"\b(?:in|to) (?:your|any|every|each) (?:answer|reply|response|summary|output)s?\b|"
-    r"\b(?:note to|attention) (?:the )?(?:assistant|ai|model|bot)\b"
+    r"\b(?:note to|attention) (?:the )?(?:assistant|ai|model|bot)\b|"
+    # an editorial rule for whoever writes the replies (« Consigne de rédaction », « Précision à
+    # reproduire : », « lien à indiquer dans les réponses »)
+    r"\b(?:consignes?|instructions?|regles?|directives?|precisions?|mentions?|formules?) (?:de redaction|"
+    r"redactionnel\w*|a reproduire|a recopier|a reprendre|a inclure|a inserer)\b|"
+    r"\ba (?:indiquer|mentionner|reproduire|reprendre|citer|inclure|inserer|rappeler|recopier|preciser) "
+    r"(?:dans|en fin de|a la fin de|en tete de|en conclusion de) "
+    r"(?:les|vos|toutes les|chaque|la|une|votre|ta) "
+    r"(?:reponses?|courriels?|brouillons?|syntheses?)\b|"
+    # a heading or a comment naming the tool (« # configuration assistant », « // règles pour l'IA »)
+    r"^\s*(?:#+|//|;|--)\s*(?:configuration|config|parametres?|parametrage|reglages?|settings?|consignes?|"
+    r"instructions?|directives?|regles?|prompt)\s+(?:de l'|de |du |pour l'|pour (?:les? )?|des )?"
+    r"(?:assistants?|ia|ai|bot|chatbot|llm|modele|outils?|redacteurs?|generateurs?)\b"
+)
+# The tool called by its name (« Assistants, indiquez… », « : IA, ajoute… »).
+_VOCATIVE = re.compile(
+    r"(?:^|[:;.!?«(\[—–-])\s*(?:chers? |les )?(?:assistants?|ia|modeles?|bots?|chatbots?|robots?|llms?)\s*,"
 )
 # A label addressed to the tool (« [assistant : … », « — IA : », « Note to the assistant: »): the
 # name before « : », then what precedes it (cheaper than one pattern tried at every position).
@@ -156,7 +176,7 @@ def is_instruction(sentence: str) -> bool:
         return True
     if ":" in s and any(_LABEL_OPENER.search(s, 0, m.start()) for m in _LABEL.finditer(s)):
         return True
-    return bool(_ADDRESSEE.search(s) and _ORDER.search(s))
+    return bool((_ADDRESSEE.search(s) or _VOCATIVE.search(s)) and _ORDER.search(s))
 
 
 @lru_cache(maxsize=4096)
