@@ -16,10 +16,12 @@
   with any hyphen, in Roman numerals, with a letter or an issuer (« R. 4624-10 B », « circulaire DGAFP
   n° … », « arrêté du 14 juin 2019 »); figures are compared by value (« 45 jours » vouches for
   « quarante-cinq jours », « un trimestre » for « 3 mois »). A deceptive link (``javascript:``, a
-  « name@ » before the host, a host mixing scripts or in punycode) is flagged whatever the source. Bank details (IBAN, RIB)
-  are always flagged: a transfer asked of the employee is checked whatever the source.
+  « name@ » before the host, a host mixing scripts or in punycode) is flagged whatever the source.
+  Bank details (IBAN, RIB) are always flagged: a transfer asked of the employee is checked whatever
+  the source.
 - Hostile output: markup (HTML, Markdown images, links to scripts) and invisible characters are
-  stripped (flagged), citation look-alikes and ranges (« [2-6] ») normalised, contacts copied from the masked question and copies of our system prompt flagged.
+  stripped (flagged), citation look-alikes and ranges (« [2-6] ») normalised, contacts copied from
+  the masked question and copies of our system prompt flagged.
 - Freshness (``freshness.py``): superseded terms, expired time-boxed measures, figures from
   sources older than a limit, and cited passages that disagree — what an extractive draft needs.
 - The AI mention is appended (configurable, on by default); the agent may remove it.

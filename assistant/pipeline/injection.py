@@ -19,8 +19,9 @@ planted note uses (« outils de réponse », « réponses automatisées », « l
 question asked (« Si la question porte sur … »), « toute réponse », a fake end of document and what
 follows it, English instructions, an editorial rule for whoever writes the replies (« Consigne de
 rédaction », « Mention à reproduire : », « à indiquer dans les réponses »), the tool called by name
-(« Assistants, indiquez… »), a heading or comment naming it (« # paramètres pour l'assistant »). Look-alike letters (Cyrillic « а », Greek « Ι ») and styled letters
-are read as the Latin ones first, so « Ιnstructiоn pоur l'аssistаnt » is seen for what it is.
+(« Assistants, indiquez… »), a heading or comment naming it (« # paramètres pour l'assistant »).
+Look-alike letters (Cyrillic « а », Greek « Ι ») and styled letters are read as the Latin ones
+first, so « Ιnstructiоn pоur l'аssistаnt » is seen for what it is.
 """
 
 from __future__ import annotations
