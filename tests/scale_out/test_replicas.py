@@ -5,8 +5,9 @@ file, only the two servers (and the same secrets).
 One test walks the whole topology, since every step needs the previous ones and starting the
 processes is most of the cost (~20 s): the first replica ingests and publishes, the second follows
 from the database; both draft the same answers; feedback posted through both at once is stored once
-each with a chain that verifies; a KB change ingested through one is followed by the other; readiness
-fails with a reason while Chroma or PostgreSQL is stopped, and recovers when they return.
+each with a chain that verifies; a KB change ingested through one is followed by the other; a reply
+sent as is by two agents through different replicas becomes a verified answer that both reuse;
+readiness fails with a reason while Chroma or PostgreSQL is stopped, and recovers when they return.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ pytestmark = [pytest.mark.chroma_server, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 120.0  # a replica loads the French NER model (~8 s) and builds or follows the KB
 QUESTIONS = ["Combien de jours de congés payés par mois ?", "Quelle est la durée de la période d'essai ?"]
+VERIFY_QUESTIONS = [  # one question asked three ways (tests/assistant/test_verified.py)
+    "Combien de jours de congés payés acquiert-on par mois ?",
+    "Combien de jours de congés payés acquiert-on chaque mois ?",
+    "combien de jour de congé payés acquiert-on par mois",
+]
 NEW_DOC = {
     "id": "doc-new-astreinte",
     "title": "Astreintes et compensation",
@@ -127,6 +133,8 @@ def _env(tmp: Path, chroma_url: str, database_url: str, corpus: Path) -> dict[st
         "HRA_AUTH__SUBJECTS": json.dumps(SUBJECTS),
         "HRA_DECISION__MIN_CONFIDENCE": "0.3",  # the fake embedder agrees less
         "HRA_DRAFTING__CONTROL_SHARE": "0",
+        "HRA_VERIFIED__GROUP_SIMILARITY": "0.8",  # as tests/assistant/test_verified.py: the fake embedder
+        "HRA_VERIFIED__REUSE_SIMILARITY": "0.8",
         "HRA_LIMITS__PER_TOKEN_PER_S": "0",
         "OMP_NUM_THREADS": "1",
         "ANONYMIZED_TELEMETRY": "False",
@@ -220,7 +228,32 @@ def test_two_replicas_share_nothing_but_the_stores(tmp_path: Path, cluster: Clus
         answer = _draft(b, "Comment est compensée une période d'astreinte ?", AGENT_TOKENS[1])
         assert answer["passages"][0]["doc_id"] == NEW_DOC["id"], answer["passages"][:1]
 
-        # 5. Readiness says why while a store is down, and recovers by itself.
+        # 5. Verified answers live in the database: sent as is by two agents through different
+        #    replicas, the reply becomes verified and is reused as the draft on either replica.
+        for replica, agent, question in ((a, 3, VERIFY_QUESTIONS[0]), (b, 4, VERIFY_QUESTIONS[1])):
+            sent = _draft(replica, question, AGENT_TOKENS[agent])
+            assert sent["decision"]["kind"] == "drafted", sent["decision"]
+            res = httpx.post(
+                f"{replica.base}/feedback/events",
+                json={
+                    "event_id": str(uuid.uuid4()),
+                    "draft_id": sent["draft_id"],
+                    "type": "sent",
+                    "final_text": sent["text"],
+                },
+                headers={"Authorization": f"Bearer {AGENT_TOKENS[agent]}"},
+                timeout=30,
+            )
+            assert res.status_code == 201, res.text
+        listed = httpx.get(
+            f"{a.base}/verified-answers", headers={"Authorization": f"Bearer {TOKENS['lead']}"}, timeout=30
+        )
+        assert [(v["status"], v["agents"]) for v in listed.json()] == [("verified", 2)], listed.text
+        for replica in (a, b):
+            reused = _draft(replica, VERIFY_QUESTIONS[2], AGENT_TOKENS[5])
+            assert reused["drafter"] == "verified", (replica.name, reused["drafter"])
+
+        # 6. Readiness says why while a store is down, and recovers by itself.
         chroma.stop()
         for replica in (a, b):
             res = replica.ready()
