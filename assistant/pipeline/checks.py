@@ -38,6 +38,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from assistant.pipeline.drafting.reader import MARKDOWN_LINK
 from assistant.pipeline.flags import Flag
 from assistant.pipeline.freshness import fold_keep_length, freshness_flags
 from assistant.pipeline.injection import clean_passage, has_instructions, is_instruction
@@ -80,6 +81,24 @@ _CURRENCY = rf"(?:[kK]\s?€|€|%|\$|£|¥|₣|₽|₹|₿|\bFr\.|(?:{_CURRENCY
 _ORDINAL = r"(?:er|e)?(?:\s(?:bis|ter|quater|quinquies|sexies|septies|octies|nonies|decies)\b)?"
 _MONTH = r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)"
 _URL_END = r"[^\s<>()\[\].,;:\"'«»]"
+# What introduces a deadline, each a fixed-width look-behind (Python's re needs one width per branch).
+_DEADLINE = (
+    "(?:"
+    + "|".join(
+        rf"(?<={w} )"
+        for w in (
+            "[Aa]vant le",
+            "[Jj]usqu'au",
+            "[Jj]usqu’au",
+            "[Dd]'ici le",
+            "[Dd]’ici le",
+            "plus tard le",
+            "limite du",
+            "limite :",
+        )
+    )
+    + ")"
+)
 _LEGAL_TEXT = (
     r"(?:loi|lois|décret|decret|ordonnance|arrêté|arrete|circulaire|directive|instruction|note\sde\sservice)"
     # the issuer between the kind and the number: « circulaire DGAFP n° … », « arrêté NOR … »
@@ -137,6 +156,9 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         # a window between two dates: « entre le 3 et le 20 avril », « du 1er mai au 31 octobre »
         rf"|\b(?:[Ee]ntre\sle|[Dd]u)\s\d{{1,2}}(?:er)?(?:\s{_MONTH})?\s(?:et\sle|au)\s\d{{1,2}}(?:er)?\s{_MONTH}\b"
         r"(?:\s\d{4})?"
+        # a deadline given as a date: « avant le 15 juillet », « au plus tard le 1er mars 2027 » — the
+        # date alone is the value, so « jusqu'au 15 juillet » in a passage vouches for it
+        rf"|{_DEADLINE}\d{{1,2}}(?:er)?\s{_MONTH}\b(?:\s\d{{4}})?"
     ),
     # An article with its Latin ordinal (« 37 quinquies ») or a letter (« L. 1234-5 A »), in Roman
     # numerals (« article XII »), a law, decree, circular… by number (« loi n° 84-16 ») or by date
@@ -343,6 +365,10 @@ def _sanitised(text: str) -> tuple[str, list[Flag]]:
             value = match.group(0)[:80]
             flags.append(Flag("markup", value, FLAG_MESSAGES["markup"].format(value=value)))
         text = pattern.sub(keep, text)
+    # Any other link is written out as the offline drafter writes it, « text (https://…) »: a reply
+    # never hides where a link goes behind words (« Mon Compte Formation » on a look-alike domain);
+    # the address is then checked against the passages like any other.
+    text = MARKDOWN_LINK.sub(r"\1 (\2)", text)
     return text, flags
 
 

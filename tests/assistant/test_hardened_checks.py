@@ -150,10 +150,30 @@ def test_a_markdown_link_to_a_script_keeps_only_its_text(target: str) -> None:
     assert [f.kind for f in checked.flags] == ["markup"]
 
 
-def test_an_ordinary_markdown_link_is_left_to_the_url_check() -> None:
+def test_an_ordinary_markdown_link_is_written_out_and_left_to_the_url_check() -> None:
+    """As the offline drafter writes links: the text, then the address — a reply never hides where a
+    link goes; a source's address passes, another is flagged where it now shows."""
     source = passage(1, "Voir [la fiche](https://code.travail.gouv.fr/fiche/conges).")
     checked = check_draft("Voir [la fiche](https://code.travail.gouv.fr/fiche/conges) [1].", [source], None)
-    assert checked.flags == [] and "](https://code.travail.gouv.fr" in checked.text
+    assert (
+        checked.flags == []
+        and "Voir la fiche (https://code.travail.gouv.fr/fiche/conges) [1]." in checked.text
+    )
+    hidden = check_draft(
+        "Activez [votre compte formation](https://compte-formation.example.org/go) [1].", [source], None
+    )
+    assert "votre compte formation (https://compte-formation.example.org/go)" in hidden.text
+    assert [(f.kind, f.value) for f in hidden.flags] == [("url", "https://compte-formation.example.org/go")]
+
+
+def test_a_deadline_given_as_a_date_is_checked_by_its_date() -> None:
+    source = passage(1, "La demande est déposée au plus tard le 31 mars de l'année en cours.")
+    same = check_draft("Déposez la demande avant le 31 mars [1].", [source], None)
+    assert same.flags == []  # another preposition, the same date: vouched for
+    other = check_draft("Déposez la demande jusqu'au 30 avril 2027 [1].", [source], None)
+    assert [(f.kind, f.value) for f in other.flags] == [("duration", "30 avril 2027")]
+    plain = check_draft("Votre entretien a eu lieu le 30 avril [1].", [source], None)
+    assert plain.flags == []  # a date told, not a deadline set: not read as one
 
 
 def test_a_link_built_around_a_contact_of_the_message_is_flagged_whole() -> None:

@@ -22,7 +22,8 @@ UnitKind = Literal["sentence", "intro", "item"]
 
 _CUT_ABBREVIATION = re.compile(r"(?:\b[LRDp]|\bart|\bArt|n°|\bal|\bcf|\bch|\bchap|\btit|\bliv)\.$")
 _GLUED_LOWER = re.compile(r"\b([a-zà-öø-ÿ]{3,}\.)([a-zà-öø-ÿ]{2,})\b")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+# A Markdown link, written out as its text and its address: « text (https://…) » — the target shows.
+MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _BULLET = re.compile(r"^(?:[-•*–]\s*)+(?=\S)")
 _GLUED = re.compile(r"([a-zà-öø-ÿ)]{2,}[.!?])([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ])")
 _GLUED_ELLIPSIS = re.compile(r"…(?=[A-ZÀ-ÖØ-Þ])")
@@ -75,7 +76,8 @@ def repair(text: str) -> list[str]:
             continue
         lines.extend(_split_glued_heading(line))
     return [
-        _GLUED_ELLIPSIS.sub("… ", _unglue(_MD_LINK.sub(r"\1 (\2)", line.replace("**", "")))) for line in lines
+        _GLUED_ELLIPSIS.sub("… ", _unglue(MARKDOWN_LINK.sub(r"\1 (\2)", line.replace("**", ""))))
+        for line in lines
     ]
 
 
