@@ -14,21 +14,7 @@ from assistant.pipeline.injection import clean_passage, has_instructions
 from assistant.pipeline.numbers_fr import amount_value, number_runs, phone_digits
 from assistant.pipeline.types import Passage
 from assistant.settings import Settings
-
-
-def passage(n: int, text: str) -> Passage:
-    return Passage(n, f"c{n}", f"d{n}", f"Fiche {n}", f"https://kb.example/{n}", (), "", text)
-
-
-NEUTRAL = passage(1, "Le salarié adresse sa demande à son employeur, qui lui répond par écrit.")
-
-
-def fact_flags(draft: str, *passages: Passage) -> list[tuple[str, str]]:
-    checked = check_draft(draft, list(passages) or [NEUTRAL], None)
-    for f in checked.flags:  # every flag points at its value in the final text
-        assert f.start < 0 or checked.text[f.start : f.end] == f.value, f
-    return [(f.kind, f.value) for f in checked.flags if f.kind not in ("injection", "no_citation")]
-
+from tests.fixtures.checks import NEUTRAL, fact_flags, passage
 
 # (draft sentence, kind, flagged value, the same value as a source writes it)
 DISGUISED = [
