@@ -10,6 +10,10 @@ coroutine per simulated user, loopback only, on the same 2 cores. Phases:
   dashboard's week and the aggregates;
 - ``stall``: 4 users sending worst-case 8,000-character questions (emoji, combining marks, Arabic,
   French) back to back while 1 user drafts ordinary questions: its p95 against ``idle``'s.
+- ``paced`` (last): the same 16 users, open loop: together they send 40 drafts a second at random (Poisson)
+  times, whether or not earlier ones are answered, each timed from when it was due. The closed
+  phases measure capacity (no think time: 16 users always waiting, so their p95 cannot be below
+  16 / throughput); this one measures the latency agents get when 40 drafts a second arrive;
 
 A prober calls /health 5 times a second through every phase. Users send requests as fast as the
 server answers (no think time), so the per-credential rate limit (10/s, a person's pace several
@@ -48,6 +52,7 @@ from bench.common import machine, percentiles_ms, write_result
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "datasets" / "questions-dev.jsonl"
 USERS, DRAFTERS_MIXED, EVENTERS_MIXED, READERS_MIXED = 16, 8, 6, 2
+PACED_RATE = 40  # drafts a second offered by the 16 users together in the ``paced`` phase
 WORST = [
     "😀" * 8000,
     "e\u0301" * 4000,
@@ -149,6 +154,33 @@ class Load:
             elif res is not None and res.status_code in (429, 503):
                 await asyncio.sleep(float(res.headers.get("Retry-After", "1")))
 
+    async def paced_drafter(
+        self, http: httpx.AsyncClient, token: str, until: float, tally: Tally, rate: float
+    ) -> None:
+        """Open loop: drafts sent at random times (Poisson, ``rate`` a second) whether or not the
+        previous ones are answered, each timed from when it was due — a slow answer does not delay
+        the next question, as with agents who don't wait for each other."""
+        pending: list[asyncio.Task[Any]] = []
+        headers = {"Authorization": f"Bearer {token}"}
+        due = time.perf_counter() + self.rng.expovariate(rate)
+        while due < until:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            body = {"question": self.question()}
+            pending.append(asyncio.create_task(self.timed_from(due, tally, http, body, headers)))
+            due += self.rng.expovariate(rate)
+        await asyncio.gather(*pending)
+
+    async def timed_from(
+        self, due: float, tally: Tally, http: httpx.AsyncClient, body: dict[str, Any], headers: dict[str, str]
+    ) -> None:
+        try:
+            res = await http.post("/api/v1/drafts", json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            tally.add(599, time.perf_counter() - due)
+            tally.failures[type(exc).__name__] = tally.failures.get(type(exc).__name__, 0) + 1
+            return
+        tally.add(res.status_code, time.perf_counter() - due)
+
     async def eventer(self, http: httpx.AsyncClient, token: str, until: float, tally: Tally) -> None:
         headers = {"Authorization": f"Bearer {token}"}
         drafts = self.own_drafts.get(token) or []
@@ -195,6 +227,10 @@ class Load:
             ]
             jobs += [self.reader(http, until, tallies["reads"]) for _ in range(users.get("readers", 0))]
             jobs += [
+                self.paced_drafter(http, agents[i], until, tallies["drafts"], users["paced"] / USERS)
+                for i in range(USERS if users.get("paced") else 0)
+            ]
+            jobs += [
                 self.drafter(http, agents[USERS + i], until, tallies["worst"], worst=q)
                 for i, q in enumerate(WORST[: users.get("worst", 0)])
             ]
@@ -220,14 +256,16 @@ async def run_phases(base: str, seconds: float, only: str | None = None) -> dict
     load = Load(base, load_questions())
     await load.phase("warm-up", 5, {"drafters": USERS})
     if only:  # a quick look at one phase while tuning (not written as the result)
-        return {only: await load.phase(only, seconds, {"drafters": USERS} if only == "drafts_only" else {})}
+        users = {"drafts_only": {"drafters": USERS}, "paced": {"paced": PACED_RATE}}[only]
+        return {only: await load.phase(only, seconds, users)}
     idle = await load.phase("idle", seconds, {"drafters": 1})
     drafts_only = await load.phase("drafts_only", seconds, {"drafters": USERS})
     mixed = await load.phase(
         "mixed", seconds, {"drafters": DRAFTERS_MIXED, "eventers": EVENTERS_MIXED, "readers": READERS_MIXED}
     )
     stall = await load.phase("stall", seconds, {"drafters": 1, "worst": len(WORST)})
-    return {"idle": idle, "drafts_only": drafts_only, "mixed": mixed, "stall": stall}
+    paced = await load.phase("paced", seconds, {"paced": PACED_RATE})
+    return {"idle": idle, "drafts_only": drafts_only, "mixed": mixed, "stall": stall, "paced": paced}
 
 
 def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
@@ -255,7 +293,15 @@ def headline(phases: dict[str, Any]) -> dict[str, Any]:
         }
 
     mixed = phases["mixed"]
+    paced = phases.get("paced", {}).get("drafts", {})
     return {
+        "paced": {
+            "offered_per_s": PACED_RATE,
+            "drafts_per_s": paced.get("per_s"),
+            "p50_ms": paced.get("p50_ms"),
+            "p95_ms": paced.get("p95_ms"),
+            "errors": paced.get("errors"),
+        },
         "drafts_only": drafts(phases["drafts_only"]),
         "mixed": {
             **drafts(mixed),
@@ -284,6 +330,7 @@ def main() -> None:
     parser.add_argument("--merge-before", type=Path, help="A --label before file to quote as 'before'.")
     parser.add_argument("--workers", type=int, default=2, help="Server processes (HRA_SERVER__WORKERS).")
     parser.add_argument("--only-drafts", action="store_true", help="Tuning: the drafts_only phase, printed.")
+    parser.add_argument("--only-paced", action="store_true", help="Tuning: the paced phase, printed.")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hra-load-"))
     port = free_port()
@@ -295,8 +342,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
-        phases = asyncio.run(run_phases(base, args.seconds, "drafts_only" if args.only_drafts else None))
-        if args.only_drafts:
+        only = "drafts_only" if args.only_drafts else "paced" if args.only_paced else None
+        phases = asyncio.run(run_phases(base, args.seconds, only))
+        if only:
             return
     finally:
         proc.send_signal(signal.SIGINT)
