@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from bench.common import machine, percentiles_ms, write_result
 
@@ -118,8 +119,24 @@ class Tally:
         }
 
 
+def server_cpu_s(pid: int | None) -> float:
+    """CPU seconds used so far by the server process and its workers (user + system)."""
+    if pid is None:
+        return 0.0
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 class Load:
-    def __init__(self, base: str, questions: list[str], seed: int = 7) -> None:
+    def __init__(self, base: str, questions: list[str], seed: int = 7, server_pid: int | None = None) -> None:
+        self.server_pid = server_pid
         self.base = base
         self.questions = questions
         self.rng = random.Random(seed)
@@ -234,10 +251,14 @@ class Load:
                 self.drafter(http, agents[USERS + i], until, tallies["worst"], worst=q)
                 for i, q in enumerate(WORST[: users.get("worst", 0)])
             ]
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), server_cpu_s(self.server_pid)
             await asyncio.gather(*jobs)
-            duration = time.perf_counter() - started
-        out = {"seconds": round(duration, 1), "users": users}
+            duration, cpu = time.perf_counter() - started, server_cpu_s(self.server_pid) - cpu
+        out: dict[str, Any] = {"seconds": round(duration, 1), "users": users}
+        served = len(tallies["drafts"].seconds)
+        if self.server_pid and served and not users.get("eventers") and not users.get("worst"):
+            # Only where drafts are all the server does (and /health, a few ms a second).
+            out["server_cpu_ms_per_draft"] = round(cpu / served * 1000, 1)
         for key, tally in tallies.items():
             if tally.statuses:
                 out[key] = tally.summary(duration)
@@ -252,8 +273,10 @@ def load_questions() -> list[str]:
     return questions
 
 
-async def run_phases(base: str, seconds: float, only: str | None = None) -> dict[str, Any]:
-    load = Load(base, load_questions())
+async def run_phases(
+    base: str, seconds: float, only: str | None = None, server_pid: int | None = None
+) -> dict[str, Any]:
+    load = Load(base, load_questions(), server_pid=server_pid)
     await load.phase("warm-up", 5, {"drafters": USERS})
     if only:  # a quick look at one phase while tuning (not written as the result)
         users = {"drafts_only": {"drafters": USERS}, "paced": {"paced": PACED_RATE}}[only]
@@ -295,6 +318,9 @@ def headline(phases: dict[str, Any]) -> dict[str, Any]:
     mixed = phases["mixed"]
     paced = phases.get("paced", {}).get("drafts", {})
     return {
+        "server_cpu_ms_per_draft": {
+            name: phases[name].get("server_cpu_ms_per_draft") for name in ("idle", "drafts_only", "paced")
+        },
         "paced": {
             "offered_per_s": PACED_RATE,
             "drafts_per_s": paced.get("per_s"),
@@ -343,7 +369,7 @@ def main() -> None:
     try:
         wait_ready(base, proc)
         only = "drafts_only" if args.only_drafts else "paced" if args.only_paced else None
-        phases = asyncio.run(run_phases(base, args.seconds, only))
+        phases = asyncio.run(run_phases(base, args.seconds, only, proc.pid))
         if only:
             return
     finally:
