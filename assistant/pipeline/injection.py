@@ -20,6 +20,12 @@ question asked (« Si la question porte sur … »), « toute réponse », a fak
 follows it, English instructions, an editorial rule for whoever writes the replies (« Consigne de
 rédaction », « Mention à reproduire : », « à indiquer dans les réponses »), the tool called by name
 (« Assistants, indiquez… »), a heading or comment naming it (« # paramètres pour l'assistant »).
+Since blind set 5, classes rather than phrasings: a note on what the replies carry with words in
+between (« numéro à communiquer systématiquement aux salariés dans les réponses »), to whoever asks
+(« à donner à toute personne qui pose une question »), a value « à reproduire tel quel », a label in
+brackets naming a kind of assistant (« (Assistant RH : … »), a writing-rule key in front matter or
+data (``consigne_redaction:``, ``"regleRedaction":``), a redirection « désormais », a citation number
+dictated, a tool « qui lit cette page », and notes in German, Spanish, Italian or English.
 Look-alike letters (Cyrillic « а », Greek « Ι ») and styled letters are read as the Latin ones
 first, so « Ιnstructiоn pоur l'аssistаnt » is seen for what it is.
 """
@@ -39,7 +45,8 @@ _END_OF_DOCUMENT = r"\[\s*(?:fin|end) (?:du document|de la fiche|de la page|of (
 # HTML comments and elements styled to be invisible (``display:none``, ``font-size:0``, white text,
 # ``hidden``): nobody reads them on the source page, so they are dropped whole.
 _COMMENT = re.compile(
-    r"<!--.*?(?:-->|$)|<(?P<tag>[a-z][\w-]*)\b[^>]*?(?:\bhidden\b|style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|"
+    r"<!--.*?(?:-->|$)|<(?P<tag>[a-z][\w-]*)\b[^>]*?(?:\bhidden\b|"
+    r"style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|"
     r"visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])|"
     r"color\s*:\s*(?:white|#fff(?:fff)?\b)))[^>]*>.*?(?:</\s*(?P=tag)\s*>|$)",
     re.S | re.I,
@@ -68,8 +75,23 @@ _ADDRESSEE = re.compile(
     r"(?:toute|chaque|toutes les|n'importe quelle) reponses?|"
     r"(?:les|vos) reponses (?:aux|adressees aux|faites aux|destinees aux) "
     r"(?:salaries|agents|usagers|employes)|"
+    # whoever writes the replies (« la personne qui rédige la réponse », « quiconque répond »), any
+    # tool reading the page (« tout assistant qui lit cette fiche »)
+    r"(?:quiconque|celui|celle|ceux|celles|personnes?|redacteurs?|conseillers?|gestionnaires?|equipes?) "
+    r"(?:qui|charges? de|chargees? de) (?:redig|repond|formul|prepar|trait)\w* (?:aux|les|la|une|des|a) "
+    r"(?:reponses?|questions?|demandes?|courriels?|messages?)|"
+    r"\bqui li(?:t|sent|ra|ront|rait) (?:cette|ce|la presente|le present) (?:page|fiche|document|note|texte|"
+    r"passage)|"
+    r"(?:tout|toute|chaque) (?:assistant|outil|ia|modele|robot|lecteur|systeme|programme)s? "
+    r"(?:automatique |numerique |virtuel |d'ia )?qui (?:li|gener|redig|repond|trait|resum|synthetis|analys|"
+    r"exploit)|"
     r"(?:aux|les|des|par les|pour les|pour l'|a l'|de l'|l') ?assistants?\b"
     rf"(?!(?:[\W_]|e\b|s\b){{0,8}}(?:{_HUMAN_ASSISTANTS})))\b"
+)
+# Passing a value on to the reader: the verbs of an editorial note (« à communiquer », « à transmettre »).
+_PASS_ON = (
+    r"indiqu|mentionn|reprodui|reprendr|cit|inclu|inser|rappel|recopi|communiqu|transmett|donn|fourni|"
+    r"signal|precis|ajout|joindr|renvoy|diffus|relay|repet"
 )
 _ORDER = re.compile(
     r"\b(?:ajout|indiqu|mentionn|ecri|repon|cit|inclu|inser|precis|recopi|redirig|remplac|affich|"
@@ -117,6 +139,119 @@ _SPEAKS_TO_TOOL = re.compile(
     r"instructions?|directives?|regles?|prompt)\s+(?:de l'|de |du |pour l'|pour (?:les? )?|des )?"
     r"(?:assistants?|ia|ai|bot|chatbot|llm|modele|outils?|redacteurs?|generateurs?)\b"
 )
+# What blind set 5 planted, as classes: an editorial note on what the replies carry, a value to copy as
+# it is, a citation number dictated, a redirection « désormais », the same in German, Spanish,
+# Italian, English. Tried only on a sentence holding one of the words these need (_EDITORIAL_WORDS):
+# one alternation tried at every position costs a few µs per alternative and sentence.
+_EDITORIAL = re.compile(
+    # an editorial note on what the replies must carry, adverbs and an addressee in between
+    # (« numéro à communiquer systématiquement aux salariés dans les réponses », « lien à transmettre
+    # à l'agent dans la réponse »), to whoever asks (« à donner à tout salarié qui pose une question »)
+    rf"\ba (?:{_PASS_ON})\w* (?:[\w']+ ){{0,4}}?(?:dans|en fin de|a la fin de|en tete de|en conclusion de|"
+    r"au bas de|en bas de) (?:(?:les|vos|toutes les|chaque|la|une|votre|ta|toute|sa|leurs?) )?"
+    r"(?:reponses?|courriels?|brouillons?|syntheses?|messages?|mails?)\b|"
+    rf"\ba (?:{_PASS_ON})\w* (?:[\w']+ ){{0,3}}?(?:a|aux) (?:tout|toute|chaque|tous les|toutes les|les|l') ?"
+    r"(?:salaries?|agents?|usagers?|personnes?|interlocuteurs?|demandeurs?|employes?|collaborateurs?) "
+    r"qui (?:pose|posent|poserai\w*|interroge\w*|demande\w*|ecri\w*|se renseign\w*)\b|"
+    # a value to be copied as it is (« à reproduire tel quel », « doit être recopiée mot pour mot »)
+    r"\b(?:a (?:reproduire|recopier|reprendre|copier|citer|retranscrire|transcrire)|"
+    r"(?:doit|doivent|devra|devront|est|sont|etre) (?:etre )?(?:reprodui|recopie|repris|copie|cite|"
+    r"retranscrit)\w*|"
+    r"reproduisez|recopiez|reprenez|copiez|citez|"
+    r"retranscrivez) (?:[\w']+ ){0,2}?(?:tel(?:le)?s? quel(?:le)?s?|mot pour mot|mot a mot|a l'identique|"
+    r"textuellement|"
+    r"in extenso|verbatim|a la lettre|sans (?:modification|reformulation|changement|la modifier|"
+    r"le modifier))|"
+    # a citation number dictated (« source à citer comme [6] »)
+    r"\ba citer (?:comme|en tant que|sous) (?:\[|la |le |source|reference|numero)|"
+    # a redirection from now on (« renvoyer désormais les salariés vers… », « orientez dorénavant… »)
+    r"\b(?:renvoy|redirig|orient|dirig|envoy)(?:er|ez) (?:desormais|dorenavant|a present|systematiquement|"
+    r"plutot|uniquement|maintenant|toujours)\b|"
+    r"\b(?:desormais|dorenavant|a present|a l'avenir),? (?:renvoy|redirig|orient|dirig)(?:er|ez)\b|"
+    # instructions in another language: German, Spanish, Italian, more English
+    r"\b(?:in|bei) (?:jeder|allen|jede|ihrer|deiner|der) antwort(?:en)?\b|\bantwort(?:en)? (?:immer|stets)\b|"
+    r"\bbitte (?:[\w.,:]+ ){0,5}?(?:zitieren|angeben|erwahnen|nennen|einfugen|hinzufugen|schreiben|"
+    r"ubernehmen|mitteilen|verweisen|weiterleiten|ubersetzen|antworten|ignorieren)\b|"
+    r"\b(?:ignoriere|ignorieren sie|vergiss|vergessen sie)\b|"
+    r"\b(?:hinweis|anweisung|anweisungen|nachricht) (?:fur|an) (?:den|die|das) (?:assistenten|ki|modell|"
+    r"bot)\b|"
+    r"\ben (?:cada|toda|todas las|cualquier|sus|tus|las) respuestas?\b|"
+    r"\b(?:por favor|siempre),? (?:incluya|incluir|indique|indicar|mencione|mencionar|cite|citar|copie|"
+    r"copiar|"
+    r"reproduzca|responda|anada|agregue)\b|\bnota para el (?:asistente|modelo)\b|"
+    r"\b(?:in|nella|nelle) (?:ogni|ciascuna|tutte le|qualsiasi|sua|tua|le) rispost[ae]\b|"
+    r"\b(?:per favore|sempre),? (?:includere|includi|indicare|indica|citare|cita|menzionare|menziona|"
+    r"copiare|riportare|riporta|rispondere)\b|\bnota per l'(?:assistente|ia)\b|"
+    r"\bin (?:all|the|every|each) (?:answers?|repl(?:y|ies)|responses?)\b|"
+    r"\balways (?:mention|include|cite|quote|say|state|refer|give|add|tell|redirect|send)\b|"
+    r"\b(?:please|kindly) (?:quote|include|mention|cite|copy|add|insert|tell|give|refer)\b|"
+    r"\b(?:copy|reproduce|quote|paste)\w* (?:[\w']+ ){0,2}?(?:verbatim|word for word|as is|exactly)\b|"
+    r"\b(?:redirect|refer|send|point) (?:all |every )?(?:users|employees|staff|people|readers|them)\b"
+)
+_EDITORIAL_WORDS = (
+    "repon",
+    "courriel",
+    "brouillon",
+    "synthes",
+    "message",
+    "mail",
+    "pose",
+    "interroge",
+    "demande",
+    "ecri",
+    "renseign",
+    "quel",
+    "mot",
+    "identique",
+    "textuellement",
+    "extenso",
+    "verbatim",
+    "lettre",
+    "sans",
+    "citer",
+    "desormais",
+    "dorenavant",
+    "present",
+    "systematiquement",
+    "plutot",
+    "uniquement",
+    "maintenant",
+    "toujours",
+    "avenir",
+    "antwort",
+    "bitte",
+    "ignorier",
+    "vergiss",
+    "vergessen",
+    "hinweis",
+    "anweisung",
+    "nachricht",
+    "respuesta",
+    "favor",
+    "siempre",
+    "nota",
+    "rispost",
+    "sempre",
+    "answer",
+    "repl",
+    "response",
+    "always",
+    "please",
+    "kindly",
+    "copy",
+    "reproduce",
+    "quote",
+    "paste",
+    "users",
+    "employees",
+    "staff",
+    "people",
+    "readers",
+    "them",
+)
+_WORD = re.compile(r"[a-z]+")
+
+
 # The tool called by its name (« Assistants, indiquez… », « : IA, ajoute… »).
 _VOCATIVE = re.compile(
     r"(?:^|[:;.!?«(\[—–-])\s*(?:chers? |les )?(?:assistants?|ia|modeles?|bots?|chatbots?|robots?|llms?)\s*,"
@@ -124,7 +259,16 @@ _VOCATIVE = re.compile(
 # A label addressed to the tool (« [assistant : … », « — IA : », « Note to the assistant: »): the
 # name before « : », then what precedes it (cheaper than one pattern tried at every position).
 _LABEL = re.compile(
-    r"\b(?:assistants?|ia|ai|llm|bot|chatbot|modeles?|model|outils?|redacteurs?|systeme|system|generateur)\s*:"
+    r"\b(?:assistants?|ia|ai|llm|bot|chatbot|modeles?|model|outils?|redacteurs?|systeme|system|"
+    r"generateur)\s*:"
+)
+# The same label with one or two words naming which one (« (Assistant RH : … », « [Outil paie : »),
+# in brackets only (« Outils numériques : » heads an ordinary paragraph), not a person (« assistant
+# maternel »).
+_LABEL_QUALIFIED = re.compile(
+    r"[\[(«{]\s*(?:(?:note|message|consigne)s? (?:pour|a|aux) )?(?:l'|les? |la )?"
+    r"(?:assistants?|ia|ai|llm|bot|chatbot|modeles?|model|outils?|redacteurs?|systeme|generateur)"
+    rf"(?:\s+(?!{_HUMAN_ASSISTANTS})[\w'-]+){{1,2}}\s*:"
 )
 _LABEL_OPENER = re.compile(
     r"(?:^|[\[(«\"{|]|\s[-—–]|"
@@ -132,10 +276,16 @@ _LABEL_OPENER = re.compile(
 )
 # A key of structured data (YAML, JSON) holding instructions: ``ai_instructions:``,
 # ``"assistant_directive":``, ``answer_must_include:``, ``"prompt":``.
+_KEY_STEMS = (
+    r"(?:consigne|instruction|directive|redaction|redactionnel|prompt|reponse|mention_obligatoire|"
+    r"a_(?:reproduire|citer|inclure|mentionner|indiquer|communiquer))"
+)
 _DATA_KEY = re.compile(
     r"\b[\w-]*(?:ai|llm|bot|assistant|prompt|model|system)_[\w-]*\"?\s*[:=]|"
     r"_(?:instructions?|directives?|prompt|override|must_include|rules?)\"?\s*[:=]|"
-    r"\"(?:instructions?|directives?|prompt|system)\"\s*:|\b(?:answer|reply|response)_\w+\"?\s*[:=]"
+    r"\"(?:instructions?|directives?|prompt|system)\"\s*:|\b(?:answer|reply|response)_\w+\"?\s*[:=]|"
+    # a key naming a writing rule, in any case style: ``consigne_redaction:``, ``"assistantInstruction":``
+    rf"\b(?=[\w-]*[_-])[\w-]*{_KEY_STEMS}[\w-]*\"?(?::|\s*=)|\"[\w-]*{_KEY_STEMS}[\w-]*\"\s*:"
 )
 _BACK_REFERENCE = re.compile(
     r"\b(?:ci-dessus|ce (?:numero|lien|site|montant|chiffre|contact|courriel|portail)|"
@@ -168,14 +318,19 @@ def _plain_char(c: str) -> str:
     return n if len(n) == 1 else c
 
 
+@lru_cache(maxsize=8192)  # titles and KB sentences come back draft after draft
 def is_instruction(sentence: str) -> bool:
     """A sentence addressed to the drafting tool (folded French, English markers too)."""
     s = fold(latin(_HIDDEN.sub("", sentence) if _HIDDEN.search(sentence) else sentence))
     if _IGNORE.search(s) or _SPEAKS_TO_TOOL.search(s):
         return True
+    if any(w.startswith(_EDITORIAL_WORDS) for w in _WORD.findall(s)) and _EDITORIAL.search(s):
+        return True
     if ("_" in s or '"' in s) and _DATA_KEY.search(s):
         return True
-    if ":" in s and any(_LABEL_OPENER.search(s, 0, m.start()) for m in _LABEL.finditer(s)):
+    if ":" in s and (
+        any(_LABEL_OPENER.search(s, 0, m.start()) for m in _LABEL.finditer(s)) or _LABEL_QUALIFIED.search(s)
+    ):
         return True
     return bool((_ADDRESSEE.search(s) or _VOCATIVE.search(s)) and _ORDER.search(s))
 
