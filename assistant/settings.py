@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.auth import MIN_PROD_TOKEN_LENGTH, ROLES, AuthSettings
 from assistant.pipeline.decide import DecisionSettings
+from assistant.pipeline.domains import normalise_domain
 from assistant.pipeline.drafting.llm import LlmSettings
 from assistant.services.changelog import ChangelogSettings
 from assistant.services.limits import LimitsSettings
@@ -73,6 +74,18 @@ class DraftingSettings(BaseModel):
         description="The date expired measures and old sources are judged against (YYYY-MM-DD); "
         "empty = today. Set for reproducible benches and tests.",
     )
+    trusted_domains: list[str] = Field(
+        default_factory=list,
+        description="Domains a reply's links and e-mail addresses may point to without a flag, added "
+        "to the reviewed list shipped in assistant/pipeline/lexicon/trusted_domains_fr.yaml (official "
+        "sites); subdomains included. E.g. '[\"intranet.example.fr\"]'. Any other address is "
+        "flagged for the agent to verify, even when a source carries it.",
+    )
+
+    @field_validator("trusted_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        return [normalise_domain(d) for d in value]  # « fr » or « https:// » alone is refused
 
 
 class Settings(BaseSettings):

@@ -17,6 +17,9 @@
   n° … », « arrêté du 14 juin 2019 »); figures are compared by value (« 45 jours » vouches for
   « quarante-cinq jours », « un trimestre » for « 3 mois »). A deceptive link (``javascript:``, a
   « name@ » before the host, a host mixing scripts or in punycode) is flagged whatever the source.
+  A link or an e-mail address on a domain outside the reviewed allowlist (``domains.py``: official
+  sites, extended by a setting) is flagged even when a cited passage carries it: a reply sends
+  employees to official sites only, and a planted page must not vouch for its own link.
   Bank details (IBAN, RIB) are always flagged: a transfer asked of the employee is checked whatever
   the source.
 - Hostile output: markup (HTML, Markdown images, links to scripts) and invisible characters are
@@ -38,6 +41,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from assistant.pipeline.domains import TrustedDomains, trusted_domains
 from assistant.pipeline.drafting.reader import MARKDOWN_LINK
 from assistant.pipeline.flags import Flag
 from assistant.pipeline.freshness import fold_keep_length, freshness_flags
@@ -247,6 +251,9 @@ FLAG_MESSAGES = {
     "duration": "Durée absente des passages cités : à vérifier.",
     "article": "Référence d'article absente des passages cités : à vérifier.",
     "iban": "Coordonnées bancaires absentes des passages cités : à vérifier avant tout envoi.",
+    "url_untrusted": "Lien vers un site hors de la liste des domaines officiels : vérifiez l'adresse avant "
+    "envoi (un site imitant un organisme officiel est une fraude courante).",
+    "email_untrusted": "Adresse e-mail hors de la liste des domaines officiels : vérifiez-la avant envoi.",
     "url_deceptive": "Lien trompeur (script, identifiant avant « @ », lettres d'alphabets mêlés) : "
     "à retirer, quelle que soit la source.",
     "iban_found": "Coordonnées bancaires reprises d'une source : à confirmer auprès du service paie avant "
@@ -310,11 +317,13 @@ def check_draft(
     *,
     today: date | None = None,
     max_age_years: float = 3.0,
+    extra_domains: Collection[str] = (),
 ) -> CheckedDraft:
     """The checked draft: invalid citations removed, every flag with its span in the final text.
 
     ``today`` is the reference date for expired measures and old sources (today when None);
-    ``max_age_years`` the age beyond which a source's figures are flagged."""
+    ``max_age_years`` the age beyond which a source's figures are flagged; ``extra_domains`` the
+    deployment's domains trusted beside the shipped list (HRA_DRAFTING__TRUSTED_DOMAINS)."""
     known = {p.n for p in passages}
     flags: list[Flag] = []
     text, flags = _sanitised(text)
@@ -335,7 +344,8 @@ def check_draft(
         flags.append(Flag("no_citation", "", FLAG_MESSAGES["no_citation"]))
     sources = [clean_passage(p) for p in passages]  # what a passage tells the tool is not evidence
     hostile = {p.n for p in passages if has_instructions(p)}
-    flags.extend(_unverified_facts(text, {p.n: p for p in sources}, hostile))
+    domains = trusted_domains(tuple(extra_domains))
+    flags.extend(_unverified_facts(text, {p.n: p for p in sources}, hostile, domains))
     flags.extend(prompt_leaks(text))
     flags.extend(
         Flag("copied_contact", m.group(0), FLAG_MESSAGES["copied_contact"], m.start(), m.end())
@@ -586,10 +596,17 @@ def _deceptive(url: str) -> bool:
     return "xn--" in host.lower() or len(_scripts(host)) > 1 or bool(_scripts(host) - {"LATIN"})
 
 
-def _unverified_facts(text: str, by_n: dict[int, Passage], hostile: Collection[int] = ()) -> list[Flag]:
+def _unverified_facts(
+    text: str,
+    by_n: dict[int, Passage],
+    hostile: Collection[int] = (),
+    domains: TrustedDomains | None = None,
+) -> list[Flag]:
     """Facts are read in the whole draft (a number spaced out as « 0 1 7 3 . 4 4 . … » spans what the
     sentence splitter takes for several sentences), each checked against the sources of the sentence
-    it starts in. ``hostile``: passages that address the tool — what only they vouch for is flagged."""
+    it starts in. ``hostile``: passages that address the tool — what only they vouch for is flagged.
+    ``domains``: where a link or an address may point even when a source vouches for it."""
+    domains = domains or trusted_domains()
     flags: list[Flag] = []
     evidence: dict[tuple[int, ...], tuple[_Evidence, _Evidence | None]] = {}
     readable = plain_digits(text)  # same length: offsets found in it are offsets in ``text``
@@ -604,9 +621,14 @@ def _unverified_facts(text: str, by_n: dict[int, Passage], hostile: Collection[i
         return flags
     starts = [start for start, _ in sentences]
     masked = CITATION.sub(lambda m: " " * len(m.group(0)), readable)  # citations out, offsets kept
+    links: list[tuple[int, int]] = []
     for kind, a, b, canonical in _facts_in(masked):
         value = masked[a:b].strip()
         a = masked.find(value, a)
+        if kind == "url":
+            links.append((a, a + len(value)))
+        elif kind == "email" and any(x <= a and a + len(value) <= y for x, y in links):
+            continue  # « https://www.impots.gouv.fr@198.51.100.7/… »: the link is judged whole
         start, sentence = sentences[max(bisect_right(starts, a) - 1, 0)]
         numbers = _sources_of(sentence, _paragraph_at(readable, start), readable, by_n)
         if numbers not in evidence:  # folded once per set of cited passages, not once per fact
@@ -617,9 +639,12 @@ def _unverified_facts(text: str, by_n: dict[int, Passage], hostile: Collection[i
         if kind == "url" and _deceptive(value):
             message = FLAG_MESSAGES["url_deceptive"]  # whatever the source says
         elif trusted_ev.holds(kind, value, canonical):
-            if kind != "iban":
+            if kind == "iban":
+                message = FLAG_MESSAGES["iban_found"]
+            elif kind in ("url", "email") and not domains.allows(kind, _refanged(value)):
+                message = FLAG_MESSAGES[f"{kind}_untrusted"]
+            else:
                 continue
-            message = FLAG_MESSAGES["iban_found"]
         elif suspect_ev is not None and suspect_ev.holds(kind, value, canonical):
             message = FLAG_MESSAGES["tainted"]
         else:

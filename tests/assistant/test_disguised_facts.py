@@ -16,6 +16,9 @@ from assistant.pipeline.types import Passage
 from assistant.settings import Settings
 from tests.fixtures.checks import NEUTRAL, fact_flags, passage
 
+# made-up domains of the examples, trusted where a test is about the source vouching for a link
+EXAMPLE_DOMAINS = ("rh-paie.fr", "rh-agents.org", "rh-avances.agency")
+
 # (draft sentence, kind, flagged value, the same value as a source writes it)
 DISGUISED = [
     ("Appelez la juriste au 0 6 7 1 2 4 3 8 9 0 [1].", "phone", "0 6 7 1 2 4 3 8 9 0", "06 71 24 38 90"),
@@ -106,7 +109,9 @@ def test_the_same_value_in_the_cited_passage_is_not_flagged(
     draft: str, kind: str, value: str, in_source: str
 ) -> None:
     source = passage(1, f"Selon la fiche, la référence utile est {in_source} pour ce cas.")
-    assert fact_flags(draft, source) == []
+    # the links' domains trusted here: what is tested is the source vouching for the value
+    checked = check_draft(draft, [source], None, extra_domains=EXAMPLE_DOMAINS)
+    assert [f for f in checked.flags if f.kind not in ("injection", "no_citation")] == []
 
 
 def test_the_value_must_be_the_same_not_only_written_the_same_way() -> None:
