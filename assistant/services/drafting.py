@@ -340,6 +340,7 @@ class DraftingService:
                         drafting.ai_mention or None,
                         today=drafting.reference_date,
                         max_age_years=drafting.source_max_age_years,
+                        extra_domains=drafting.trusted_domains,
                     )
                     span.set_attribute("hra.flags", len(checked.flags))
                     span.set_attribute("hra.citations", len(checked.cited))

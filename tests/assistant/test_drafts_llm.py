@@ -90,3 +90,29 @@ def test_no_key_means_offline_without_any_http_call(
     with TestClient(create_app(app_settings), headers=bearer()) as c:
         draft = c.post("/api/v1/drafts", json=QUESTION).json()
     assert draft["drafter"] == "offline" and draft["fallback_reason"] is None and route.call_count == 0
+
+
+def test_the_deployments_trusted_domains_reach_the_checks(
+    app_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HRA_DRAFTING__TRUSTED_DOMAINS is passed to the checks of every draft (what the checks do with
+    it is tested in test_hardened_checks.py)."""
+    import assistant.services.drafting as drafting_service
+
+    seen: list[object] = []
+    real = drafting_service.check_draft
+
+    def recording(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs.get("extra_domains"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(drafting_service, "check_draft", recording)
+    settings = app_settings.model_copy(
+        update={
+            "drafting": app_settings.drafting.model_copy(update={"trusted_domains": ["intranet.example.fr"]})
+        }
+    )
+    with TestClient(create_app(settings), headers=bearer()) as c:
+        draft = c.post("/api/v1/drafts", json=QUESTION).json()
+    assert draft["decision"]["kind"] == "drafted"
+    assert seen == [["intranet.example.fr"]]
