@@ -113,7 +113,11 @@ def writer_lock() -> Iterator[None]:
 class ChainHead:
     """The last (seq, entry_hash), cached between appends of this process so an append is one
     INSERT. Another process appending meanwhile makes our INSERT collide on ``seq`` (primary
-    key): the caller then forgets the cache and retries the whole transaction."""
+    key): the caller then forgets the cache and retries the whole transaction.
+
+    ``committed`` must run before the writer lock is released: a thread paused between its commit
+    and the cache update let the next writers start from the old head, collide, and — several
+    such pauses in a row on a loaded machine — exhaust their retries (a 503)."""
 
     def __init__(self) -> None:
         self._head: tuple[int, str] | None = None
@@ -122,15 +126,19 @@ class ChainHead:
     def forget(self) -> None:
         self._head = None
 
-    def append(self, conn: Connection, event_id: str, canonical: str, recorded_at: datetime) -> None:
+    def append(
+        self, conn: Connection, event_id: str, canonical: str, recorded_at: datetime
+    ) -> tuple[int, str]:
+        """Insert the entry after the head; returns the new head, to pass to ``committed``."""
         if self._head is None or self._seen != _appends:
             self._head = _head(conn)
         row = entry_row(self._head, event_id, canonical, recorded_at)
         conn.execute(insert(AuditEntry), row)
-        self._pending = (row["seq"], row["entry_hash"])
+        return (row["seq"], row["entry_hash"])
 
-    def committed(self) -> None:
-        """Call after the transaction committed: the new head becomes the cached one."""
+    def committed(self, head: tuple[int, str]) -> None:
+        """Call after the transaction committed, still holding the writer lock: ``head`` (what
+        ``append`` returned) becomes the cached one."""
         global _appends
         _appends += 1
-        self._head, self._seen = self._pending, _appends
+        self._head, self._seen = head, _appends

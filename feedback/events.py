@@ -169,57 +169,58 @@ class EventService:
     def _store(self, row: dict[str, Any], sent: bool) -> Stored:
         """One transaction: draft (and owner) check, idempotency check, event row, chain entry (Core
         statements: this is the hot path of the panel's event stream)."""
-        with chain.writer_lock(), self.engine.begin() as conn:
-            chain.lock_chain(conn)
-            draft = conn.execute(
-                select(
-                    DraftRecord.draft_text,
-                    DraftRecord.arm,
-                    DraftRecord.agent_pseudonym,
-                    DraftRecord.topic,
-                    DraftRecord.drafter,
-                    DraftRecord.kb_version,
-                    DraftRecord.flags,
-                ).where(DraftRecord.id == row["draft_id"])
-            ).first()
-            # Another agent's draft (or one written before drafts had an owner) is "not found": the
-            # answer must not even confirm that it exists. Checked before idempotency on purpose.
-            if draft is None or draft.agent_pseudonym != row["agent_pseudonym"]:
-                raise UnknownDraftError(f"no draft {row['draft_id']} / brouillon introuvable")
-            existing = conn.execute(
-                select(
-                    FeedbackEvent.payload_digest, FeedbackEvent.outcome, FeedbackEvent.edit_distance_char
-                ).where(FeedbackEvent.event_id == row["event_id"])
-            ).first()
-            if existing is not None:
-                if existing.payload_digest != row["payload_digest"]:
+        with chain.writer_lock():
+            with self.engine.begin() as conn:
+                chain.lock_chain(conn)
+                draft = conn.execute(
+                    select(
+                        DraftRecord.draft_text,
+                        DraftRecord.arm,
+                        DraftRecord.agent_pseudonym,
+                        DraftRecord.topic,
+                        DraftRecord.drafter,
+                        DraftRecord.kb_version,
+                        DraftRecord.flags,
+                    ).where(DraftRecord.id == row["draft_id"])
+                ).first()
+                # Another agent's draft (or one written before drafts had an owner) is "not found": the
+                # answer must not even confirm that it exists. Checked before idempotency on purpose.
+                if draft is None or draft.agent_pseudonym != row["agent_pseudonym"]:
+                    raise UnknownDraftError(f"no draft {row['draft_id']} / brouillon introuvable")
+                existing = conn.execute(
+                    select(
+                        FeedbackEvent.payload_digest, FeedbackEvent.outcome, FeedbackEvent.edit_distance_char
+                    ).where(FeedbackEvent.event_id == row["event_id"])
+                ).first()
+                if existing is not None:
+                    if existing.payload_digest != row["payload_digest"]:
+                        raise EventConflictError(
+                            f"event {row['event_id']} was already stored with a different content "
+                            "/ cet identifiant d'événement existe déjà avec un autre contenu"
+                        )
+                    return Stored(row["event_id"], False, existing.outcome, existing.edit_distance_char)
+                # The chain's ids are shared with drafts and access entries: an event reusing one (a
+                # client bug, or a draft id sent as an event id) would fail on the unique key and
+                # come back as a 503 on every retry of the panel's queue — say 409 once instead.
+                if conn.execute(select(AuditEntry.seq).where(AuditEntry.event_id == row["event_id"])).first():
                     raise EventConflictError(
-                        f"event {row['event_id']} was already stored with a different content "
-                        "/ cet identifiant d'événement existe déjà avec un autre contenu"
+                        f"id {row['event_id']} is already used in the audit log "
+                        "/ cet identifiant est déjà utilisé dans le journal : générer un nouvel identifiant"
                     )
-                return Stored(row["event_id"], False, existing.outcome, existing.edit_distance_char)
-            # The chain's ids are shared with drafts and access entries: an event reusing one (a
-            # client bug, or a draft id sent as an event id) would fail on the unique key and
-            # come back as a 503 on every retry of the panel's queue — say 409 once instead.
-            if conn.execute(select(AuditEntry.seq).where(AuditEntry.event_id == row["event_id"])).first():
-                raise EventConflictError(
-                    f"id {row['event_id']} is already used in the audit log "
-                    "/ cet identifiant est déjà utilisé dans le journal : générer un nouvel identifiant"
+                if sent and draft.arm == "control":
+                    row["outcome"] = "unassisted"  # the control arm's baseline: written without a draft
+                elif sent and draft.draft_text is None:
+                    row["outcome"] = "no_draft"  # abstained or routed: nothing to compare the reply with
+                elif sent:
+                    row["edit_distance_char"], row["edit_distance_word"] = edit_distances(
+                        draft.draft_text, row["payload"]["final_text"]
+                    )
+                    row["outcome"] = self.outcome(row["edit_distance_char"])
+                conn.execute(insert(FeedbackEvent), row)
+                head = self._head.append(
+                    conn, row["event_id"], event_canonical(FeedbackEvent(**row)), row["received_at"]
                 )
-            if sent and draft.arm == "control":
-                row["outcome"] = "unassisted"  # the control arm's baseline: written without a draft
-            elif sent and draft.draft_text is None:
-                row["outcome"] = "no_draft"  # abstained or routed: nothing to compare the reply with
-            elif sent:
-                row["edit_distance_char"], row["edit_distance_word"] = edit_distances(
-                    draft.draft_text, row["payload"]["final_text"]
-                )
-                row["outcome"] = self.outcome(row["edit_distance_char"])
-            conn.execute(insert(FeedbackEvent), row)
-            self._head.append(
-                conn, row["event_id"], event_canonical(FeedbackEvent(**row)), row["received_at"]
-            )
-        self._head.committed()
+            self._head.committed(head)  # before the lock is released (see ChainHead)
         if self._recorder is not None:
             self._observe(row, draft)
         return Stored(row["event_id"], True, row["outcome"], row["edit_distance_char"])
