@@ -113,7 +113,7 @@ def writer_lock() -> Iterator[None]:
 class ChainHead:
     """The last (seq, entry_hash), cached between appends of this process so an append is one
     INSERT. Another process appending meanwhile makes our INSERT collide on ``seq`` (primary
-    key): the caller then forgets the cache and retries the whole transaction.
+    key): the caller retries the whole transaction, reading the head afresh (``fresh``).
 
     ``committed`` must run before the writer lock is released: a thread paused between its commit
     and the cache update let the next writers start from the old head, collide, and — several
@@ -123,14 +123,15 @@ class ChainHead:
         self._head: tuple[int, str] | None = None
         self._seen = -1  # the process's append count when the cache was last right
 
-    def forget(self) -> None:
-        self._head = None
-
     def append(
-        self, conn: Connection, event_id: str, canonical: str, recorded_at: datetime
+        self, conn: Connection, event_id: str, canonical: str, recorded_at: datetime, fresh: bool = False
     ) -> tuple[int, str]:
-        """Insert the entry after the head; returns the new head, to pass to ``committed``."""
-        if self._head is None or self._seen != _appends:
+        """Insert the entry after the head; returns the new head, to pass to ``committed``.
+
+        ``fresh``: read the head from the database whatever the cache says — a retry after a
+        collision must, since another thread may have cached a head that another process has
+        since passed (three such collisions in a row were a 503 under load)."""
+        if fresh or self._head is None or self._seen != _appends:
             self._head = _head(conn)
         row = entry_row(self._head, event_id, canonical, recorded_at)
         conn.execute(insert(AuditEntry), row)

@@ -142,9 +142,8 @@ class EventService:
         }
         for attempt in range(3):
             try:
-                return self._store(row, isinstance(event, Sent))
+                return self._store(row, isinstance(event, Sent), fresh=attempt > 0)
             except IntegrityError:  # another process appended to the chain, or stored this very event
-                self._head.forget()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -166,7 +165,7 @@ class EventService:
             )
         return occurred
 
-    def _store(self, row: dict[str, Any], sent: bool) -> Stored:
+    def _store(self, row: dict[str, Any], sent: bool, fresh: bool = False) -> Stored:
         """One transaction: draft (and owner) check, idempotency check, event row, chain entry (Core
         statements: this is the hot path of the panel's event stream)."""
         with chain.writer_lock():
@@ -218,7 +217,7 @@ class EventService:
                     row["outcome"] = self.outcome(row["edit_distance_char"])
                 conn.execute(insert(FeedbackEvent), row)
                 head = self._head.append(
-                    conn, row["event_id"], event_canonical(FeedbackEvent(**row)), row["received_at"]
+                    conn, row["event_id"], event_canonical(FeedbackEvent(**row)), row["received_at"], fresh
                 )
             self._head.committed(head)  # before the lock is released (see ChainHead)
         if self._recorder is not None:
