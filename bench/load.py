@@ -147,9 +147,10 @@ class Load:
         self.next_q += 1
         return self.questions[self.next_q % len(self.questions)]
 
-    async def timed(self, tally: Tally, request: Any) -> httpx.Response | None:
-        """``request``: the client call's coroutine, not yet started (it starts when awaited)."""
-        start = time.perf_counter()
+    async def timed(self, tally: Tally, request: Any, due: float | None = None) -> httpx.Response | None:
+        """``request``: the client call's coroutine, not yet started (it starts when awaited);
+        ``due``: when it should have been sent (open loop), timed from then instead of from now."""
+        start = time.perf_counter() if due is None else due
         try:
             res: httpx.Response = await request
         except httpx.HTTPError as exc:  # no HTTP answer at all: counted as 599, named
@@ -182,21 +183,10 @@ class Load:
         due = time.perf_counter() + self.rng.expovariate(rate)
         while due < until:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            body = {"question": self.question()}
-            pending.append(asyncio.create_task(self.timed_from(due, tally, http, body, headers)))
+            request = http.post("/api/v1/drafts", json={"question": self.question()}, headers=headers)
+            pending.append(asyncio.create_task(self.timed(tally, request, due)))
             due += self.rng.expovariate(rate)
         await asyncio.gather(*pending)
-
-    async def timed_from(
-        self, due: float, tally: Tally, http: httpx.AsyncClient, body: dict[str, Any], headers: dict[str, str]
-    ) -> None:
-        try:
-            res = await http.post("/api/v1/drafts", json=body, headers=headers)
-        except httpx.HTTPError as exc:
-            tally.add(599, time.perf_counter() - due)
-            tally.failures[type(exc).__name__] = tally.failures.get(type(exc).__name__, 0) + 1
-            return
-        tally.add(res.status_code, time.perf_counter() - due)
 
     async def eventer(self, http: httpx.AsyncClient, token: str, until: float, tally: Tally) -> None:
         headers = {"Authorization": f"Bearer {token}"}
