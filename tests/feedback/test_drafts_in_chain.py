@@ -263,13 +263,15 @@ def test_the_demo_dates_a_draft_before_it_is_chained(db_url: str) -> None:
 
 
 def _spy(service: EventService, calls: list[int]) -> None:
-    forget: Callable[[], None] = service._head.forget
+    """Counts the retries: an append that reads the head afresh after a collision."""
+    append: Callable[..., tuple[int, str]] = service._head.append
 
-    def counted() -> None:
-        calls.append(1)
-        forget()
+    def counted(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if args[-1] is True or kwargs.get("fresh"):
+            calls.append(1)
+        return append(*args, **kwargs)
 
-    service._head.forget = counted  # type: ignore[method-assign]
+    service._head.append = counted  # type: ignore[method-assign]
 
 
 def test_an_event_after_a_draft_does_not_collide_another_process_append_is_retried(engine: Engine) -> None:
