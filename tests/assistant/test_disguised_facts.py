@@ -14,10 +14,7 @@ from assistant.pipeline.injection import clean_passage, has_instructions
 from assistant.pipeline.numbers_fr import amount_value, number_runs, phone_digits
 from assistant.pipeline.types import Passage
 from assistant.settings import Settings
-from tests.fixtures.checks import NEUTRAL, fact_flags, passage
-
-# made-up domains of the examples, trusted where a test is about the source vouching for a link
-EXAMPLE_DOMAINS = ("rh-paie.fr", "rh-agents.org", "rh-avances.agency")
+from tests.fixtures.checks import EXAMPLE_DOMAINS, NEUTRAL, fact_flags, passage
 
 # (draft sentence, kind, flagged value, the same value as a source writes it)
 DISGUISED = [

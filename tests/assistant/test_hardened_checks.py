@@ -14,10 +14,7 @@ from assistant.pipeline.freshness import fold_keep_length
 from assistant.pipeline.injection import has_instructions
 from assistant.pipeline.numbers_fr import mixed_phone_runs
 from assistant.settings import Settings
-from tests.fixtures.checks import NEUTRAL, fact_flags, passage
-
-# made-up domains of the examples, trusted where a test is about the source vouching for a link
-EXAMPLE_DOMAINS = ("rh-paie.fr", "rh-agents.org", "rh-avances.agency")
+from tests.fixtures.checks import EXAMPLE_DOMAINS, NEUTRAL, fact_flags, passage
 
 # (draft sentence, kind, flagged value, the same value as a source writes it)
 NEW_FORMATS = [
@@ -291,11 +288,6 @@ ORDINARY_PASSAGES = [
 ]
 
 
-@pytest.mark.parametrize("text", ORDINARY_PASSAGES)
-def test_ordinary_passages_stay_sources(text: str) -> None:
-    assert not has_instructions(passage(1, text))
-
-
 # Classes of planted notes seen in blind set 5 (paraphrased here, other values): a note on what the
 # replies must carry, a label addressed to a named assistant, a writing rule in front matter or data,
 # « à reproduire tel quel », a redirection « désormais », a citation number dictated, a note in
@@ -397,8 +389,10 @@ ORDINARY_NEAR_MISSES = [
 ]
 
 
-@pytest.mark.parametrize("text", ORDINARY_NEAR_MISSES)
-def test_ordinary_sentences_near_the_new_classes_stay_sources(text: str) -> None:
+@pytest.mark.parametrize("text", ORDINARY_PASSAGES + ORDINARY_NEAR_MISSES)
+def test_ordinary_passages_stay_sources(text: str) -> None:
+    """Ordinary KB sentences, and those near the classes of planted notes, are sources, not
+    instructions."""
     assert not has_instructions(passage(1, text))
 
 
