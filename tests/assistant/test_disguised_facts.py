@@ -14,7 +14,7 @@ from assistant.pipeline.injection import clean_passage, has_instructions
 from assistant.pipeline.numbers_fr import amount_value, number_runs, phone_digits
 from assistant.pipeline.types import Passage
 from assistant.settings import Settings
-from tests.fixtures.checks import EXAMPLE_DOMAINS, NEUTRAL, fact_flags, passage
+from tests.fixtures.checks import NEUTRAL, fact_flags, flags_when_the_source_gives, passage
 
 # (draft sentence, kind, flagged value, the same value as a source writes it)
 DISGUISED = [
@@ -105,10 +105,7 @@ def test_a_disguised_value_absent_from_the_cited_passage_is_flagged(
 def test_the_same_value_in_the_cited_passage_is_not_flagged(
     draft: str, kind: str, value: str, in_source: str
 ) -> None:
-    source = passage(1, f"Selon la fiche, la référence utile est {in_source} pour ce cas.")
-    # the links' domains trusted here: what is tested is the source vouching for the value
-    checked = check_draft(draft, [source], None, extra_domains=EXAMPLE_DOMAINS)
-    assert [f for f in checked.flags if f.kind not in ("injection", "no_citation")] == []
+    assert flags_when_the_source_gives(draft, in_source) == []
 
 
 def test_the_value_must_be_the_same_not_only_written_the_same_way() -> None:
