@@ -23,6 +23,7 @@ import numpy as np
 
 from knowledge_base import vector_store
 from knowledge_base.documents import Chunk
+from knowledge_base.exact_search import ExactVectors, read_vectors
 from knowledge_base.index import DenseIndex, KnowledgeIndex
 from knowledge_base.settings import RetrievalSettings
 
@@ -83,12 +84,42 @@ def _top(scores: np.ndarray, n: int) -> dict[int, float]:
     return {int(p): float(scores[p]) for p in top}
 
 
+@dataclass(frozen=True)
+class ExactDense:
+    """One embedder's vectors held in memory: its passages by position, and its document-level
+    entries as Chroma holds them in one collection — row d the mean of document d, row D + d its
+    title — so that a search asks, as of Chroma, for neighbours of both kinds at once."""
+
+    chunks: ExactVectors
+    docs: ExactVectors
+    n_docs: int
+
+    @classmethod
+    def load(cls, dense: DenseIndex, index: KnowledgeIndex) -> ExactDense:
+        n_docs = len(index.doc_ids)
+        entries = [""] * (2 * n_docs)
+        for entry, doc in index.doc_entry_pos.items():
+            entries[doc if "@mean-" in entry else n_docs + doc] = entry
+        return cls(
+            ExactVectors.from_rows(read_vectors(dense.collection, [c.id for c in index.chunks])),
+            ExactVectors.from_rows(read_vectors(dense.doc_collection, entries)),
+            n_docs,
+        )
+
+
 class HybridSearcher:
     def __init__(self, index: KnowledgeIndex, settings: RetrievalSettings) -> None:
         self.index, self.settings = index, settings
         self._pool = ThreadPoolExecutor(max_workers=max(1, len(index.dense)), thread_name_prefix="hra-embed")
         self._chunk_meta = {k: index.metadata_array(k) for k in ("source_key", "source", "audience")}
         self._doc_meta = {k: index.doc_metadata_array(k) for k in ("source_key", "source", "audience")}
+        self.exact: dict[str, ExactDense] = {}
+        if 0 < len(index.chunks) <= settings.exact_search_max:
+            for dense in index.dense:
+                try:
+                    self.exact[dense.name] = ExactDense.load(dense, index)
+                except Exception as exc:  # server down, entries missing: Chroma answers (or says why)
+                    log.warning("exact search of %s not loaded (%s): Chroma's index is used", dense.name, exc)
 
     def weight(self, name: str) -> float:
         return float(self.settings.weights.get(name, 1.0))
@@ -161,6 +192,9 @@ class HybridSearcher:
         n, lists = self.settings.candidates, []
         passages, means, titles = self._dense_names(dense.name)
         vector = dense.embedder.embed_query_array(query)
+        exact = self.exact.get(dense.name)
+        if exact is not None:
+            return self._exact_lists(exact, vector, store_filters, dense.name)
         if self.weight(passages) > 0:
             found = self._filtered_query(dense.collection, vector, n, store_filters, self._chunk_meta)
             pos = self.index.chunk_pos
@@ -179,6 +213,25 @@ class HybridSearcher:
                 marker = f"@{kind}-"
                 hits = [(dpos[e], s) for e, s in found if marker in e and e in dpos][:n]
                 lists.append(RankedList(name, "doc", dict(hits)))
+        return lists
+
+    def _exact_lists(
+        self, exact: ExactDense, vector: np.ndarray, store_filters: dict[str, list[str]], name: str
+    ) -> list[RankedList]:
+        """The lists ``_dense_lists`` asks Chroma for, the same way (document means and titles drawn
+        together, then split), from the in-memory vectors."""
+        n, lists = self.settings.candidates, []
+        passages, means, titles = self._dense_names(name)
+        if self.weight(passages) > 0:
+            found = exact.chunks.top(vector, n, self._mask(self._chunk_meta, store_filters))
+            lists.append(RankedList(passages, "chunk", dict(found)))
+        wanted = [(name, kind) for name, kind in ((means, 0), (titles, 1)) if self.weight(name) > 0]
+        if wanted:
+            mask = self._mask(self._doc_meta, store_filters)
+            found = exact.docs.top(vector, n * len(wanted), None if mask is None else np.tile(mask, 2))
+            for list_name, kind in wanted:
+                hits = [(row % exact.n_docs, s) for row, s in found if row // exact.n_docs == kind][:n]
+                lists.append(RankedList(list_name, "doc", dict(hits)))
         return lists
 
     def _filtered_query(

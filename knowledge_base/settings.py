@@ -146,5 +146,12 @@ class RetrievalSettings(BaseModel):
         "vectors) and 'E_title' (title vector). Unlisted lists weigh 1.",
     )
     candidates: int = Field(default=100, ge=5, description="Chunks taken from each list before fusion.")
+    exact_search_max: int = Field(
+        default=20_000,
+        ge=0,
+        description="A KB of up to this many passages is searched exactly, in memory (its vectors read "
+        "from Chroma when a build opens): the same neighbours on every build and replica, and less CPU "
+        "per draft than Chroma's approximate index, which larger KBs use. 0: always Chroma.",
+    )
     top_k: int = Field(default=8, ge=1, le=50, description="Passages returned.")
     max_chunks_per_doc: int = Field(default=2, ge=1, description="Passages kept per document.")

@@ -1,6 +1,10 @@
-"""The Chroma server killed under the app (issue 16): drafts still come back, from BM25 only, with
-``dense_unavailable`` naming the embedder (the panel's banner); when the server is back, the next
-draft has its dense results again and the flag is gone. A real `chroma run` process, SIGKILLed."""
+"""The Chroma server killed under the app (issue 16). A real `chroma run` process, SIGKILLed.
+
+- KB searched through Chroma's index (``exact_search_max=0``, as a KB too large to scan is):
+  drafts still come back, from BM25 only, with ``dense_unavailable`` naming the embedder (the
+  panel's banner); when the server is back, the next draft has its dense results again.
+- KB searched exactly in memory (the default for the shipped KB): drafts keep their dense results
+  with the server down; readiness says the server is gone (a new build could not be opened)."""
 
 from __future__ import annotations
 
@@ -21,10 +25,22 @@ pytestmark = pytest.mark.chroma_server
 QUESTION = {"question": "Combien de jours de congés payés acquiert-on par mois ?"}
 
 
+def serve(app_settings: Settings, url: str, exact_search_max: int) -> TestClient:
+    kb = app_settings.kb.model_copy(update={"chroma": ChromaSettings(url=url)})
+    retrieval = app_settings.retrieval.model_copy(update={"exact_search_max": exact_search_max})
+    settings = app_settings.model_copy(update={"kb": kb, "retrieval": retrieval})
+    return TestClient(create_app(settings), headers=bearer())
+
+
 @pytest.fixture
 def client(app_settings: Settings, chroma_process: ChromaProcess) -> Iterator[TestClient]:
-    kb = app_settings.kb.model_copy(update={"chroma": ChromaSettings(url=chroma_process.url)})
-    with TestClient(create_app(app_settings.model_copy(update={"kb": kb})), headers=bearer()) as c:
+    with serve(app_settings, chroma_process.url, exact_search_max=0) as c:
+        yield c
+
+
+@pytest.fixture
+def exact_client(app_settings: Settings, chroma_process: ChromaProcess) -> Iterator[TestClient]:
+    with serve(app_settings, chroma_process.url, exact_search_max=20_000) as c:
         yield c
 
 
@@ -66,3 +82,21 @@ def test_drafts_survive_a_killed_chroma_server_and_recover(
     after = client.post("/api/v1/drafts", json=QUESTION).json()  # the very next draft
     assert after["dense_unavailable"] == [] and dense_scored(after)
     assert stream(client)[0][1]["dense_unavailable"] == []
+
+
+def test_an_exactly_searched_kb_keeps_its_dense_results_with_chroma_killed(
+    exact_client: TestClient, chroma_process: ChromaProcess
+) -> None:
+    before = exact_client.post("/api/v1/drafts", json=QUESTION).json()
+    assert before["dense_unavailable"] == [] and dense_scored(before)
+
+    chroma_process.kill()
+    down = exact_client.post("/api/v1/drafts", json=QUESTION)
+    assert down.status_code == 201
+    assert down.json()["dense_unavailable"] == []
+    assert [p["scores"] for p in down.json()["passages"]] == [p["scores"] for p in before["passages"]]
+    ready = exact_client.get("/api/v1/ready")
+    assert ready.status_code == 503 and "Chroma" in ready.json()["detail"]
+
+    chroma_process.start()
+    assert exact_client.get("/api/v1/ready").status_code == 200
