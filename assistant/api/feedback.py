@@ -23,6 +23,7 @@ from assistant.pipeline.topics import taxonomy
 from assistant.services.verified import VerifiedAnswers
 from feedback.audit import AuditError, checkpoint_now, export_bundle, latest_checkpoint, public_key_info
 from feedback.events import EventConflictError, EventDateError, EventService, UnknownDraftError
+from feedback.reuse import Reused, json_bytes
 from feedback.schemas import EventIn
 from feedback.stats import to_csv, weekly_stats
 
@@ -35,6 +36,7 @@ AuditReader = Annotated[Principal, Depends(require_roles("rep", "lead", "admin")
 StatsRead = Annotated[Principal, Depends(logged_read("stats"))]
 StatsCsvRead = Annotated[Principal, Depends(logged_read("stats.csv"))]
 BundleRead = Annotated[Principal, Depends(logged_read("bundle"))]
+_STATS: Reused[bytes] = Reused()  # the statistics' JSON, rendered once per computation
 
 
 def _events(request: Request) -> EventService:
@@ -116,14 +118,25 @@ def post_batch(body: Batch, service: Events, request: Request, agent: AgentAcces
 @router.get(
     "/audit/stats",
     summary="Aggregates per ISO week and topic; cells from fewer than 5 agents are "
-    "suppressed. Roles: rep, lead, admin.",
+    "suppressed. Reused for up to HRA_FEEDBACK__AGGREGATES_MAX_AGE_S after new data arrived: the "
+    "X-Computed-At header says when they were computed. Roles: rep, lead, admin.",
+    response_model=list[dict[str, Any]],
 )
 def stats(
     request: Request, _: StatsRead, since: Instant | None = None, until: Instant | None = None
-) -> list[dict[str, Any]]:
+) -> Response:
     settings = request.app.state.settings.feedback
-    rows = weekly_stats(_events(request).engine, since, until, settings.min_agents_per_cell)
-    return [{**r, "topic_label": taxonomy().label_of(r["topic"])} for r in rows]
+    engine = _events(request).engine
+
+    def render() -> bytes:
+        rows = weekly_stats(engine, since, until, settings.min_agents_per_cell)
+        labelled = [{**r, "topic_label": taxonomy().label_of(r["topic"])} for r in rows]
+        return json_bytes(labelled)
+
+    key = (since, until, settings.min_agents_per_cell)
+    found = _STATS.get(key, engine, render, settings.aggregates_max_age_s)
+    computed_at = found.computed_at.isoformat(timespec="seconds")
+    return Response(found.value, media_type="application/json", headers={"X-Computed-At": computed_at})
 
 
 @router.get(

@@ -5,10 +5,12 @@ plus ``/api/v1/whoami``, which tells the shared login where a role lands."""
 from __future__ import annotations
 
 import mimetypes
+from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from assistant.api.access import logged_read
@@ -18,7 +20,9 @@ from assistant.panel import SECURITY_HEADERS
 from eval.dashboard import export, service
 from eval.dashboard.gap_vectors import GapEmbedder
 from eval.dashboard.labels import LABELS
-from eval.dashboard.weeks import WEEK_PATTERN, bounds
+from eval.dashboard.store import week_version
+from eval.dashboard.weeks import WEEK_PATTERN, bounds, current_week
+from feedback.reuse import Reused, json_bytes
 
 STATIC = FilePath(__file__).parent / "static"
 LeadAccess = Annotated[Principal, Depends(require_roles("lead", "admin"))]
@@ -31,6 +35,7 @@ Week = Annotated[
 ]
 
 router = APIRouter(tags=["dashboard"])
+_WEEKS: Reused[bytes] = Reused(week_version)  # the week's JSON, rendered once per computation
 
 
 def _engine_and_threshold(request: Request) -> tuple[Any, int]:
@@ -74,10 +79,24 @@ def whoami(principal: AnyRole) -> dict[str, str]:
 @router.get(
     "/api/v1/dashboard/week",
     summary="One ISO week, aggregated; every section from fewer "
-    "than 5 agents is suppressed and says why. Roles: lead, admin.",
+    "than 5 agents is suppressed and says why. Reused for up to HRA_FEEDBACK__AGGREGATES_MAX_AGE_S "
+    "after new data arrived (`computed_at` says when it was computed). Roles: lead, admin.",
+    response_model=dict[str, Any],
 )
-def week(request: Request, _: WeekRead, week: Week = None) -> dict[str, Any]:
-    return {**_week_data(request, week), "labels": LABELS}
+def week(request: Request, _: WeekRead, week: Week = None) -> Response:
+    checked = _checked(week) or current_week()
+    engine, min_agents = _engine_and_threshold(request)
+    max_age = request.app.state.settings.feedback.aggregates_max_age_s
+
+    def render() -> bytes:
+        data = {**_week_data(request, checked), "labels": LABELS, "max_age_s": max_age}
+        data["computed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        # Rendered here, in the worker thread, once: FastAPI would encode the dict on the event loop
+        # at every read (tens of ms for a busy week, during which /health waited).
+        return json_bytes(jsonable_encoder(data))
+
+    body = _WEEKS.get((checked, min_agents), engine, render, max_age).value
+    return Response(body, media_type="application/json")
 
 
 @router.get("/api/v1/dashboard/trend", summary="The last N weeks up to `until`. Roles: lead, admin.")

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from eval.dashboard.weeks import week_of
 from feedback.models import DraftRecord, FeedbackEvent, VerifiedAnswer
+from feedback.reuse import data_version
 
 DEMO_TABLE = "hra_demo"  # created by `hra demo simulate` in its own store only (eval/demo.py)
 
@@ -114,6 +115,16 @@ def verified_answers(engine: Engine) -> dict[str, Any]:
         else:
             out[status] = out.get(status, 0) + n
     return out
+
+
+def week_version(engine: Engine) -> tuple[Any, ...]:
+    """Changes whenever anything the week shows changes: drafts and events, the verified answers'
+    statuses, a new eval run, the demo mark."""
+    runs = None
+    if inspect(engine).has_table("eval_runs"):
+        with Session(engine) as session:
+            runs = session.execute(text("SELECT max(id) FROM eval_runs")).scalar()
+    return data_version(engine), is_demo(engine), str(verified_answers(engine)), runs
 
 
 def is_demo(engine: Engine) -> bool:

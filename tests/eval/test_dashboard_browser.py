@@ -187,6 +187,12 @@ def test_the_time_saved_section_is_filled(wide: Page, measured: str) -> None:
             r"ce calcul est refait au plus toutes les 60 s\.$"
         )
     )
+    expect(wide.locator(".week-computed-at")).to_have_text(  # the week as a whole: reused up to 30 s
+        re.compile(
+            r"^Chiffres de la semaine calculés à \d\d:\d\d ; quand de nouvelles données arrivent, "
+            r"ils sont recalculés au plus toutes les 30 s\.$"
+        )
+    )
     accessible(wide, "time-saved")
     SHOTS.mkdir(parents=True, exist_ok=True)
     card.screenshot(path=str(SHOTS / "5-temps-gagne.png"))

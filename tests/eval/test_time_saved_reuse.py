@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 import eval.dashboard.time_saved as module
 from eval.dashboard.time_saved import time_saved
+from feedback import reuse
 from feedback.drafts import DraftStore
 from tests.fixtures.audit_log import make_draft, migrated_engine
 
@@ -62,7 +64,7 @@ def test_within_the_window_new_data_reuses_the_last_result_then_not(
     assert time_saved(engine, WEEK, 5, max_age_s=60) is first  # at most 60 s old: reused
     assert len(computations) == 1
     later = time.monotonic() + 61
-    monkeypatch.setattr(module.time, "monotonic", lambda: later)
+    monkeypatch.setattr(reuse, "time", SimpleNamespace(monotonic=lambda: later))
     again = time_saved(engine, WEEK, 5, max_age_s=60)
     assert again is not first and len(computations) == 2 and again["max_age_s"] == 60
 

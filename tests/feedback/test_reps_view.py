@@ -3,8 +3,11 @@ no pseudonyms anywhere."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from assistant.app import create_app
 from assistant.settings import Settings
+from feedback import reuse
 from tests.fixtures.app import agent_bearer, bearer
 
 WEEK_A, WEEK_B = "2026-03-02T10:00:00+00:00", "2026-03-10T10:00:00+00:00"  # ISO weeks 10 and 11
@@ -65,7 +69,7 @@ def populated(client: TestClient) -> dict[str, str]:
         )
     for agent in (1, 2):  # week B: two agents only → suppressed
         post(client, drafts[agent], agent, "discarded", WEEK_B, reason="hors sujet")
-    return {"draft_id": drafts[1]}
+    return {"draft_id": drafts[1], **{f"agent-{agent}": draft_id for agent, draft_id in drafts.items()}}
 
 
 def test_aggregates_per_week_and_topic(client: TestClient, populated: dict[str, str]) -> None:
@@ -117,3 +121,22 @@ def test_no_endpoint_returns_a_pseudonym(client: TestClient, populated: dict[str
     bodies.append(client.get(f"/api/v1/drafts/{populated['draft_id']}").text)
     for body in bodies:
         assert not any(p in body for p in pseudonyms) and "agent-" not in body
+
+
+def test_statistics_are_reused_for_up_to_their_max_age_and_say_when_computed(
+    client: TestClient, populated: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recomputed over every event at each read, they took a core from the drafts under load: after
+    new events they are served as computed for up to 30 s (HRA_FEEDBACK__AGGREGATES_MAX_AGE_S)."""
+    first = client.get("/api/v1/audit/stats", headers=bearer("rep"))
+    computed_at = datetime.fromisoformat(first.headers["X-Computed-At"])
+    assert abs((datetime.now(UTC) - computed_at).total_seconds()) < 60
+    for agent in (3, 4, 5):  # three more agents in week B: it would now show 5
+        post(client, populated[f"agent-{agent}"], agent, "shown", WEEK_B)
+    again = client.get("/api/v1/audit/stats", headers=bearer("rep"))
+    assert again.json() == first.json() and again.headers["X-Computed-At"] == first.headers["X-Computed-At"]
+    moved = time.monotonic() + 31
+    monkeypatch.setattr(reuse, "time", SimpleNamespace(monotonic=lambda: moved))
+    rows = client.get("/api/v1/audit/stats", headers=bearer("rep")).json()
+    week_b = next(r for r in rows if r["week"] == "2026-W11")
+    assert week_b["suppressed"] is False and week_b["agents"] == 5

@@ -4,7 +4,7 @@
 import { API, authHeaders, errorMessage } from "/panel/api.js";
 import { $, el } from "/panel/dom.js";
 import { bars } from "./charts.js";
-import { count, decimal, percent } from "./format.js";
+import { clock, count, decimal, percent } from "./format.js";
 import { timeSavedCard } from "./timesaved.js";
 
 export async function fetchWeek(week) {
@@ -140,6 +140,15 @@ function evals(e) {
   return card(title, table(rows));
 }
 
+// The week is reused for up to max_age_s after new data arrived (the server's
+// HRA_FEEDBACK__AGGREGATES_MAX_AGE_S): say how fresh the figures are.
+function computedAt(data) {
+  const text = data.max_age_s > 0
+    ? `Chiffres de la semaine calculés à ${clock(data.computed_at)} ; quand de nouvelles données arrivent, ils sont recalculés au plus toutes les ${Math.round(data.max_age_s)} s.`
+    : `Chiffres de la semaine calculés à ${clock(data.computed_at)}.`;
+  return el("p", text, { class: "note week-computed-at" });
+}
+
 export function renderWeek(data) {
   const L = data.labels;
   $("week-title").textContent = data.label.charAt(0).toUpperCase() + data.label.slice(1);
@@ -148,6 +157,7 @@ export function renderWeek(data) {
     activity(data.activity, L), outcomes(data.outcomes, L), verdicts(data.verdicts, L), edits(data.edit_distance),
     times(data.time_to_send, L), flags(data.flags, L), gaps(data.kb_gaps, L), verified(data.verified), evals(data.evals),
     timeSavedCard(data.time_saved, L, card),
+    computedAt(data),
   ];
   $("week-view").replaceChildren(...blocks);
 }
