@@ -241,14 +241,19 @@ class Load:
                 self.drafter(http, agents[USERS + i], until, tallies["worst"], worst=q)
                 for i, q in enumerate(WORST[: users.get("worst", 0)])
             ]
-            started, cpu = time.perf_counter(), server_cpu_s(self.server_pid)
+            started, cpu, own = time.perf_counter(), server_cpu_s(self.server_pid), time.process_time()
             await asyncio.gather(*jobs)
             duration, cpu = time.perf_counter() - started, server_cpu_s(self.server_pid) - cpu
+            own = time.process_time() - own
         out: dict[str, Any] = {"seconds": round(duration, 1), "users": users}
+        if self.server_pid:
+            out["server_cpu_s"], out["client_cpu_s"] = round(cpu, 2), round(own, 2)
         served = len(tallies["drafts"].seconds)
         if self.server_pid and served and not users.get("eventers") and not users.get("worst"):
             # Only where drafts are all the server does (and /health, a few ms a second).
             out["server_cpu_ms_per_draft"] = round(cpu / served * 1000, 1)
+            # The client shares the two cores: what it burns per draft is taken from the server.
+            out["client_cpu_ms_per_draft"] = round(own / served * 1000, 1)
         for key, tally in tallies.items():
             if tally.statuses:
                 out[key] = tally.summary(duration)
@@ -268,6 +273,15 @@ async def run_phases(
 ) -> dict[str, Any]:
     load = Load(base, load_questions(), server_pid=server_pid)
     await load.phase("warm-up", 5, {"drafters": USERS})
+    if only == "costs":  # each kind of request alone: the server's CPU per request of that kind
+        costs = {}
+        for kind, users in (("drafts", {"drafters": USERS}), ("events", {"eventers": USERS})):
+            got = await load.phase(f"{kind} alone", seconds, users)
+            costs[kind] = round(got["server_cpu_s"] / got[kind]["ok"] * 1000, 2)
+        got = await load.phase("reads alone", seconds, {"readers": READERS_MIXED})
+        costs["reads"] = round(got["server_cpu_s"] / got["reads"]["ok"] * 1000, 2)
+        print("server CPU ms per request: " + json.dumps(costs), flush=True)
+        return {"costs": costs}
     if only:  # a quick look at one phase while tuning (not written as the result)
         users = {"drafts_only": {"drafters": USERS}, "paced": {"paced": PACED_RATE}}[only]
         return {only: await load.phase(only, seconds, users)}
@@ -308,8 +322,9 @@ def headline(phases: dict[str, Any]) -> dict[str, Any]:
     mixed = phases["mixed"]
     paced = phases.get("paced", {}).get("drafts", {})
     return {
-        "server_cpu_ms_per_draft": {
-            name: phases[name].get("server_cpu_ms_per_draft") for name in ("idle", "drafts_only", "paced")
+        **{
+            key: {name: phases[name].get(key) for name in ("idle", "drafts_only", "paced")}
+            for key in ("server_cpu_ms_per_draft", "client_cpu_ms_per_draft")
         },
         "paced": {
             "offered_per_s": PACED_RATE,
@@ -347,6 +362,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Server processes (HRA_SERVER__WORKERS).")
     parser.add_argument("--only-drafts", action="store_true", help="Tuning: the drafts_only phase, printed.")
     parser.add_argument("--only-paced", action="store_true", help="Tuning: the paced phase, printed.")
+    parser.add_argument(
+        "--costs", action="store_true", help="Tuning: server CPU per draft, per event, per read, printed."
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hra-load-"))
     port = free_port()
@@ -358,7 +376,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc)
-        only = "drafts_only" if args.only_drafts else "paced" if args.only_paced else None
+        only = (
+            "drafts_only" if args.only_drafts else "paced" if args.only_paced else "costs" if args.costs else None
+        )
         phases = asyncio.run(run_phases(base, args.seconds, only, proc.pid))
         if only:
             return
