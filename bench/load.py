@@ -283,7 +283,11 @@ async def run_phases(
         print("server CPU ms per request: " + json.dumps(costs), flush=True)
         return {"costs": costs}
     if only:  # a quick look at one phase while tuning (not written as the result)
-        users = {"drafts_only": {"drafters": USERS}, "paced": {"paced": PACED_RATE}}[only]
+        users = {
+            "drafts_only": {"drafters": USERS},
+            "paced": {"paced": PACED_RATE},
+            "mixed": {"drafters": DRAFTERS_MIXED, "eventers": EVENTERS_MIXED, "readers": READERS_MIXED},
+        }[only]
         return {only: await load.phase(only, seconds, users)}
     idle = await load.phase("idle", seconds, {"drafters": 1})
     drafts_only = await load.phase("drafts_only", seconds, {"drafters": USERS})
@@ -362,6 +366,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Server processes (HRA_SERVER__WORKERS).")
     parser.add_argument("--only-drafts", action="store_true", help="Tuning: the drafts_only phase, printed.")
     parser.add_argument("--only-paced", action="store_true", help="Tuning: the paced phase, printed.")
+    parser.add_argument("--only-mixed", action="store_true", help="Tuning: the mixed phase, printed.")
     parser.add_argument(
         "--costs", action="store_true", help="Tuning: server CPU per draft, per event, per read, printed."
     )
@@ -377,7 +382,15 @@ def main() -> None:
     try:
         wait_ready(base, proc)
         only = (
-            "drafts_only" if args.only_drafts else "paced" if args.only_paced else "costs" if args.costs else None
+            "drafts_only"
+            if args.only_drafts
+            else "paced"
+            if args.only_paced
+            else "mixed"
+            if args.only_mixed
+            else "costs"
+            if args.costs
+            else None
         )
         phases = asyncio.run(run_phases(base, args.seconds, only, proc.pid))
         if only:

@@ -30,7 +30,7 @@ def record_access(engine: Engine, role: str, what: str, now: datetime | None = N
     canonical = access_canonical(event_id, at, role, what)
     for attempt in range(ATTEMPTS):
         try:
-            with writer_lock(), Session(engine) as session, session.begin():
+            with writer_lock(engine), Session(engine) as session, session.begin():
                 lock_chain(session)
                 session.add(AccessEvent(event_id=event_id, occurred_at=at, role=role, what=what))
                 append(session, event_id, canonical)

@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.orm import Session
 
+from feedback.file_lock import FileLockTimeout, remaining, sqlite_writer_lock
 from feedback.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -101,11 +103,25 @@ def append(
 
 
 @contextmanager
-def writer_lock() -> Iterator[None]:
+def writer_lock(engine: Engine | None = None) -> Iterator[None]:
+    """This process's writers one at a time and, on a SQLite file ``engine``, one process at a time
+    (``feedback.file_lock``: a process no longer sleeps in SQLite's busy handler while the other
+    keeps the file). Both waits are bounded by the lock timeout: past it, ``StoreBusyError``."""
+    deadline = time.monotonic() + _lock_timeout_s
     if not _local_writer.acquire(timeout=_lock_timeout_s):
         raise StoreBusyError(f"the audit chain stayed locked for {_lock_timeout_s:g} s")
     try:
-        yield
+        shared = sqlite_writer_lock(engine) if engine is not None else None
+        if shared is not None:
+            try:
+                shared.acquire(remaining(deadline))
+            except FileLockTimeout as exc:
+                raise StoreBusyError(f"the audit chain stayed locked for {_lock_timeout_s:g} s") from exc
+        try:
+            yield
+        finally:
+            if shared is not None:
+                shared.release()
     finally:
         _local_writer.release()
 

@@ -63,7 +63,7 @@ class DraftStore:
         canonical = draft_canonical(record.id, record_values(record))
         for attempt in range(ATTEMPTS):
             try:
-                with writer_lock(), self._sessions.begin() as session:
+                with writer_lock(self.engine), self._sessions.begin() as session:
                     lock_chain(session)
                     session.add(record)
                     append(session, record.id, canonical, datetime.now(UTC))

@@ -168,7 +168,7 @@ class EventService:
     def _store(self, row: dict[str, Any], sent: bool, fresh: bool = False) -> Stored:
         """One transaction: draft (and owner) check, idempotency check, event row, chain entry (Core
         statements: this is the hot path of the panel's event stream)."""
-        with chain.writer_lock():
+        with chain.writer_lock(self.engine):
             with self.engine.begin() as conn:
                 chain.lock_chain(conn)
                 draft = conn.execute(
