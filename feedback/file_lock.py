@@ -4,7 +4,7 @@ SQLite serialises writers itself, but a process that finds the file locked sleep
 handler — 1, 2, 5, 10, 15, 20, 25 … 100 ms between tries — while the other process's writers,
 queued on their own in-process lock, keep taking the file back. Under a mixed load (two worker
 processes, ~150 chain appends a second) writer threads spent 28 % of their time queued behind a
-sleeping one, the cores were a fifth idle, drafts took 385 ms at the median instead of ~100.
+sleeping one and a fifth of the cores stood idle.
 An ``flock`` on a file beside the database is waited for in the kernel, which wakes the waiter
 when the lock is released; SQLite's write lock is then free when the writer asks for it.
 PostgreSQL needs none of this: its advisory lock is already such a queue (``chain.lock_chain``).
