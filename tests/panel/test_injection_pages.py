@@ -170,7 +170,11 @@ def chroma_panel(
     kb = panel_settings.kb.model_copy(
         update={"chroma": ChromaSettings(url=chroma_process.url), "index_dir": tmp_path / "index"}
     )
-    with serving(create_app(panel_settings.model_copy(update={"kb": kb}))) as base:
+    # Searched through Chroma's index, as a KB over 20,000 passages is: the default, exact search in
+    # memory, keeps its dense results with the server down (tests/assistant/test_chroma_faults.py).
+    retrieval = panel_settings.retrieval.model_copy(update={"exact_search_max": 0})
+    settings = panel_settings.model_copy(update={"kb": kb, "retrieval": retrieval})
+    with serving(create_app(settings)) as base:
         yield base, chroma_process
 
 
