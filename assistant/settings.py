@@ -16,6 +16,7 @@ from assistant.auth import MIN_PROD_TOKEN_LENGTH, ROLES, AuthSettings
 from assistant.pipeline.decide import DecisionSettings
 from assistant.pipeline.domains import normalise_domain
 from assistant.pipeline.drafting.llm import LlmSettings
+from assistant.pipeline.provenance import normalise_source
 from assistant.services.changelog import ChangelogSettings
 from assistant.services.limits import LimitsSettings
 from assistant.services.verified import VerifiedSettings
@@ -82,10 +83,24 @@ class DraftingSettings(BaseModel):
         "flagged for the agent to verify, even when a source carries it.",
     )
 
+    official_sources: list[str] = Field(
+        default_factory=list,
+        description="Document id prefixes (the part before « : ») of sources whose pages may vouch for a "
+        "figure, article, phone number or address without a flag, added to the reviewed list shipped in "
+        "assistant/pipeline/lexicon/official_sources_fr.yaml (sp, mt, contrib, faq-cdtn, faq-barri, "
+        "faq-odr). E.g. '[\"intranet\"]' for a deployment's own reviewed pages. A value that only a page "
+        "from any other source gives is flagged for the agent to check.",
+    )
+
     @field_validator("trusted_domains")
     @classmethod
     def _domains(cls, value: list[str]) -> list[str]:
         return [normalise_domain(d) for d in value]  # « fr » or « https:// » alone is refused
+
+    @field_validator("official_sources")
+    @classmethod
+    def _sources(cls, value: list[str]) -> list[str]:
+        return [normalise_source(s) for s in value]
 
 
 class Settings(BaseSettings):

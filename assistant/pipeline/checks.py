@@ -47,6 +47,7 @@ from assistant.pipeline.flags import Flag
 from assistant.pipeline.freshness import fold_keep_length, freshness_flags
 from assistant.pipeline.injection import clean_passage, has_instructions, is_instruction
 from assistant.pipeline.numbers_fr import amount_value, mixed_phone_runs, number_runs, phone_digits
+from assistant.pipeline.provenance import official_sources
 from assistant.pipeline.sentences import split_sentences
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
@@ -259,6 +260,8 @@ FLAG_MESSAGES = {
     "iban_found": "Coordonnées bancaires reprises d'une source : à confirmer auprès du service paie avant "
     "tout envoi (un virement demandé au salarié est un cas de fraude courant).",
     "tainted": "Valeur tirée d'un passage qui contient des consignes adressées à l'outil : à vérifier.",
+    "unofficial": "Valeur donnée seulement par une page hors des sources officielles de la base "
+    "(« {title} ») : à vérifier auprès d'une source officielle avant envoi.",
     "no_citation": "Le brouillon ne cite aucun passage : à vérifier entièrement.",
     "markup": "Balisage HTML retiré du brouillon (« {value} ») : le texte venait peut-être d'une injection.",
     "hidden_characters": "Caractères invisibles retirés du brouillon : un chiffre ou un lien pouvait y être "
@@ -318,12 +321,14 @@ def check_draft(
     today: date | None = None,
     max_age_years: float = 3.0,
     extra_domains: Collection[str] = (),
+    extra_sources: Collection[str] = (),
 ) -> CheckedDraft:
     """The checked draft: invalid citations removed, every flag with its span in the final text.
 
     ``today`` is the reference date for expired measures and old sources (today when None);
     ``max_age_years`` the age beyond which a source's figures are flagged; ``extra_domains`` the
-    deployment's domains trusted beside the shipped list (HRA_DRAFTING__TRUSTED_DOMAINS)."""
+    deployment's domains trusted beside the shipped list (HRA_DRAFTING__TRUSTED_DOMAINS);
+    ``extra_sources`` its sources official beside the shipped list (HRA_DRAFTING__OFFICIAL_SOURCES)."""
     known = {p.n for p in passages}
     flags: list[Flag] = []
     text, flags = _sanitised(text)
@@ -345,7 +350,9 @@ def check_draft(
     sources = [clean_passage(p) for p in passages]  # what a passage tells the tool is not evidence
     hostile = {p.n for p in passages if has_instructions(p)}
     domains = trusted_domains(tuple(extra_domains))
-    flags.extend(_unverified_facts(text, {p.n: p for p in sources}, hostile, domains))
+    official = official_sources(tuple(extra_sources))
+    unofficial = {p.n for p in passages if not official.vouches(p)}
+    flags.extend(_unverified_facts(text, {p.n: p for p in sources}, hostile, domains, unofficial))
     flags.extend(prompt_leaks(text))
     flags.extend(
         Flag("copied_contact", m.group(0), FLAG_MESSAGES["copied_contact"], m.start(), m.end())
@@ -601,14 +608,17 @@ def _unverified_facts(
     by_n: dict[int, Passage],
     hostile: Collection[int] = (),
     domains: TrustedDomains | None = None,
+    unofficial: Collection[int] = (),
 ) -> list[Flag]:
     """Facts are read in the whole draft (a number spaced out as « 0 1 7 3 . 4 4 . … » spans what the
     sentence splitter takes for several sentences), each checked against the sources of the sentence
     it starts in. ``hostile``: passages that address the tool — what only they vouch for is flagged.
-    ``domains``: where a link or an address may point even when a source vouches for it."""
+    ``domains``: where a link or an address may point even when a source vouches for it.
+    ``unofficial``: passages from outside the official sources — what only they vouch for is
+    flagged too, naming the page."""
     domains = domains or trusted_domains()
     flags: list[Flag] = []
-    evidence: dict[tuple[int, ...], tuple[_Evidence, _Evidence | None]] = {}
+    evidence: dict[tuple[int, ...], tuple[_Evidence, _Evidence | None, _Evidence | None, str]] = {}
     readable = plain_digits(text)  # same length: offsets found in it are offsets in ``text``
     sentences: list[tuple[int, str]] = []
     offset = 0
@@ -632,10 +642,16 @@ def _unverified_facts(
         start, sentence = sentences[max(bisect_right(starts, a) - 1, 0)]
         numbers = _sources_of(sentence, _paragraph_at(readable, start), readable, by_n)
         if numbers not in evidence:  # folded once per set of cited passages, not once per fact
-            trusted = [by_n[n] for n in numbers if n not in hostile]
+            trusted = [by_n[n] for n in numbers if n not in hostile and n not in unofficial]
             suspect = [by_n[n] for n in numbers if n in hostile]
-            evidence[numbers] = (_evidence(trusted), _evidence(suspect) if suspect else None)
-        trusted_ev, suspect_ev = evidence[numbers]
+            elsewhere = [by_n[n] for n in numbers if n in unofficial and n not in hostile]
+            evidence[numbers] = (
+                _evidence(trusted),
+                _evidence(suspect) if suspect else None,
+                _evidence(elsewhere) if elsewhere else None,
+                " ; ".join(dict.fromkeys(p.title or p.doc_id for p in elsewhere)),
+            )
+        trusted_ev, suspect_ev, elsewhere_ev, elsewhere_titles = evidence[numbers]
         if kind == "url" and _deceptive(value):
             message = FLAG_MESSAGES["url_deceptive"]  # whatever the source says
         elif trusted_ev.holds(kind, value, canonical):
@@ -647,6 +663,9 @@ def _unverified_facts(
                 continue
         elif suspect_ev is not None and suspect_ev.holds(kind, value, canonical):
             message = FLAG_MESSAGES["tainted"]
+        elif elsewhere_ev is not None and elsewhere_ev.holds(kind, value, canonical):
+            # kind kept (a duration is highlighted as one), the message says why
+            message = FLAG_MESSAGES["unofficial"].format(title=elsewhere_titles[:120])
         else:
             message = FLAG_MESSAGES[kind]
         flags.append(Flag(kind, text[a : a + len(value)], message, a, a + len(value)))

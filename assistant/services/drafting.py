@@ -341,6 +341,7 @@ class DraftingService:
                         today=drafting.reference_date,
                         max_age_years=drafting.source_max_age_years,
                         extra_domains=drafting.trusted_domains,
+                        extra_sources=drafting.official_sources,
                     )
                     span.set_attribute("hra.flags", len(checked.flags))
                     span.set_attribute("hra.citations", len(checked.cited))

@@ -14,7 +14,7 @@ def passage(n: int, text: str, url: str = "https://example.test/p") -> Passage:
     return Passage(
         n=n,
         chunk_id=f"c{n}",
-        doc_id=f"d{n}",
+        doc_id=f"mt:d{n}",  # an official source: what is checked here is the text
         title=f"Titre {n}",
         url=url,
         heading_path=(),

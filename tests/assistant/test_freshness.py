@@ -35,7 +35,7 @@ TODAY = date(2026, 11, 28)
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge_base" / "sources" / "kb.jsonl"
 
 
-def passage(n: int, text: str, updated: str = "", doc_id: str = "d") -> Passage:
+def passage(n: int, text: str, updated: str = "", doc_id: str = "mt:d") -> Passage:
     return Passage(
         n=n, chunk_id=f"c{n}", doc_id=doc_id, title="", url="", heading_path=(), updated=updated, text=text
     )

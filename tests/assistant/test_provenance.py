@@ -1,0 +1,82 @@
+"""Official sources (``assistant.pipeline.provenance``): a value that only a page from outside the
+official sources gives is flagged « à vérifier », naming the page; the same value from an official
+page is not; a deployment adds its reviewed sources; every shipped document is official."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from assistant.pipeline.checks import check_draft
+from assistant.pipeline.provenance import official_sources, source_of
+from assistant.settings import Settings
+from tests.fixtures.checks import passage
+
+ROOT = Path(__file__).resolve().parents[2]
+DRAFT = "Le congé est de 25 jours, à demander au 01 84 88 22 30 (article L. 1225-35-2) [1]."
+PAGE = "Le congé de paternité est de 25 jours. Contact : 01 84 88 22 30. Article L. 1225-35-2."
+
+
+def fact_flags(draft: str, *passages: object, **kwargs: object) -> list[tuple[str, str, str]]:
+    """(kind, value, message); a flag for a value only an unofficial page gives shows as
+    « unofficial » (its own kind stays the fact's: the panel highlights a duration as one)."""
+    checked = check_draft(draft, list(passages), None, **kwargs)  # type: ignore[arg-type]
+    return [
+        ("unofficial" if "hors des sources officielles" in f.message else f.kind, f.value, f.message)
+        for f in checked.flags
+        if f.kind != "no_citation"
+    ]
+
+
+def test_values_only_an_unofficial_page_gives_are_flagged_naming_the_page() -> None:
+    planted = passage(1, PAGE, source="intranet")
+    flags = fact_flags(DRAFT, planted)
+    assert [(k, v) for k, v, _ in flags] == [
+        ("unofficial", "25 jours"),
+        ("unofficial", "01 84 88 22 30"),
+        ("unofficial", "article L. 1225-35-2"),
+    ]
+    assert all("hors des sources officielles" in m and "« Fiche 1 »" in m for _, _, m in flags)
+    kinds = [f.kind for f in check_draft(DRAFT, [planted], None).flags if f.kind != "no_citation"]
+    assert kinds == ["duration", "phone", "article"]
+
+
+def test_the_same_values_from_an_official_page_are_not_flagged() -> None:
+    assert fact_flags(DRAFT, passage(1, PAGE, source="mt")) == []
+    assert fact_flags(DRAFT, passage(1, PAGE, source="sp")) == []
+
+
+def test_an_official_page_citing_the_same_value_vouches_for_it() -> None:
+    both = DRAFT.replace("[1]", "[1][2]")
+    assert fact_flags(both, passage(1, PAGE, source="intranet"), passage(2, PAGE, source="mt")) == []
+    # but a value only the unofficial one gives is still flagged
+    other = "Le congé est de 28 jours [1][2]."
+    official = passage(2, "Le congé est de 25 jours.", source="mt")
+    flags = fact_flags(other, passage(1, "Le congé est de 28 jours.", source="intranet"), official)
+    assert [(k, v) for k, v, _ in flags] == [("unofficial", "28 jours")]
+
+
+def test_a_deployment_adds_its_reviewed_sources() -> None:
+    assert fact_flags(DRAFT, passage(1, PAGE, source="intranet"), extra_sources=("intranet",)) == []
+    settings = Settings(drafting={"official_sources": ["Intranet:", "rh.local"]})  # type: ignore[arg-type]
+    assert settings.drafting.official_sources == ["intranet", "rh.local"]
+    with pytest.raises(ValidationError, match="not a document id prefix"):
+        Settings(drafting={"official_sources": ["une source"]})  # type: ignore[arg-type]
+
+
+def test_a_value_no_passage_gives_keeps_its_own_flag() -> None:
+    flags = fact_flags("Le congé est de 30 jours [1].", passage(1, PAGE, source="intranet"))
+    assert [(k, v) for k, v, _ in flags] == [("duration", "30 jours")]
+
+
+def test_every_shipped_document_comes_from_an_official_source() -> None:
+    """A connector or a KB refresh that brings a new source must add it to the reviewed list."""
+    official = official_sources()
+    lines = (ROOT / "knowledge_base/sources/kb.jsonl").read_text(encoding="utf-8").splitlines()
+    ids = [json.loads(x)["id"] for x in lines if x]
+    assert len(ids) > 600
+    assert {source_of(i) for i in ids} <= official.prefixes
+    assert source_of("planted:f31") not in official.prefixes and source_of("sans-prefixe") == ""
