@@ -58,7 +58,9 @@ def cost(searcher: HybridSearcher, questions: list[str]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N dev questions")
     parser.add_argument("--cpu-sample", type=int, default=300)
     parser.add_argument("--out", default="exact_search")
