@@ -166,26 +166,38 @@ class EventService:
         return occurred
 
     def _store(self, row: dict[str, Any], sent: bool, fresh: bool = False) -> Stored:
-        """One transaction: draft (and owner) check, idempotency check, event row, chain entry (Core
-        statements: this is the hot path of the panel's event stream)."""
+        """Draft (and owner) check and the outcome first, outside the writer lock — a stored draft
+        never changes, and every process's chain writes wait while the lock is held; then one
+        transaction: idempotency check, event row, chain entry (Core statements: this is the hot
+        path of the panel's event stream)."""
+        with self.engine.connect() as conn:
+            draft = conn.execute(
+                select(
+                    DraftRecord.draft_text,
+                    DraftRecord.arm,
+                    DraftRecord.agent_pseudonym,
+                    DraftRecord.topic,
+                    DraftRecord.drafter,
+                    DraftRecord.kb_version,
+                    DraftRecord.flags,
+                ).where(DraftRecord.id == row["draft_id"])
+            ).first()
+        # Another agent's draft (or one written before drafts had an owner) is "not found": the
+        # answer must not even confirm that it exists. Checked before idempotency on purpose.
+        if draft is None or draft.agent_pseudonym != row["agent_pseudonym"]:
+            raise UnknownDraftError(f"no draft {row['draft_id']} / brouillon introuvable")
+        if sent and draft.arm == "control":
+            row["outcome"] = "unassisted"  # the control arm's baseline: written without a draft
+        elif sent and draft.draft_text is None:
+            row["outcome"] = "no_draft"  # abstained or routed: nothing to compare the reply with
+        elif sent:
+            row["edit_distance_char"], row["edit_distance_word"] = edit_distances(
+                draft.draft_text, row["payload"]["final_text"]
+            )
+            row["outcome"] = self.outcome(row["edit_distance_char"])
         with chain.writer_lock(self.engine):
             with self.engine.begin() as conn:
                 chain.lock_chain(conn)
-                draft = conn.execute(
-                    select(
-                        DraftRecord.draft_text,
-                        DraftRecord.arm,
-                        DraftRecord.agent_pseudonym,
-                        DraftRecord.topic,
-                        DraftRecord.drafter,
-                        DraftRecord.kb_version,
-                        DraftRecord.flags,
-                    ).where(DraftRecord.id == row["draft_id"])
-                ).first()
-                # Another agent's draft (or one written before drafts had an owner) is "not found": the
-                # answer must not even confirm that it exists. Checked before idempotency on purpose.
-                if draft is None or draft.agent_pseudonym != row["agent_pseudonym"]:
-                    raise UnknownDraftError(f"no draft {row['draft_id']} / brouillon introuvable")
                 existing = conn.execute(
                     select(
                         FeedbackEvent.payload_digest, FeedbackEvent.outcome, FeedbackEvent.edit_distance_char
@@ -206,15 +218,6 @@ class EventService:
                         f"id {row['event_id']} is already used in the audit log "
                         "/ cet identifiant est déjà utilisé dans le journal : générer un nouvel identifiant"
                     )
-                if sent and draft.arm == "control":
-                    row["outcome"] = "unassisted"  # the control arm's baseline: written without a draft
-                elif sent and draft.draft_text is None:
-                    row["outcome"] = "no_draft"  # abstained or routed: nothing to compare the reply with
-                elif sent:
-                    row["edit_distance_char"], row["edit_distance_word"] = edit_distances(
-                        draft.draft_text, row["payload"]["final_text"]
-                    )
-                    row["outcome"] = self.outcome(row["edit_distance_char"])
                 conn.execute(insert(FeedbackEvent), row)
                 head = self._head.append(
                     conn, row["event_id"], event_canonical(FeedbackEvent(**row)), row["received_at"], fresh
