@@ -12,12 +12,11 @@ A host is trusted when it is a listed domain or a subdomain of one (« cesu.urss
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from assistant.pipeline.reviewed import ReviewedList
 
 DOMAINS_FILE = Path(__file__).parent / "lexicon" / "trusted_domains_fr.yaml"
 # « https://… », « //… », « www. »: written as a link, not a word followed by a full stop
@@ -35,22 +34,14 @@ def normalise_domain(entry: str) -> str:
 
 
 @dataclass(frozen=True)
-class TrustedDomains:
-    domains: frozenset[str]
-    version: str = ""
-
-    @classmethod
-    def load(cls, path: Path = DOMAINS_FILE) -> TrustedDomains:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(frozenset(normalise_domain(d) for d in data["domains"]), str(data.get("version", "")))
-
-    def extended(self, extra: Iterable[str]) -> TrustedDomains:
-        added = frozenset(normalise_domain(d) for d in extra)
-        return self if added <= self.domains else TrustedDomains(self.domains | added, self.version)
+class TrustedDomains(ReviewedList):
+    KEY = "domains"
+    FILE = DOMAINS_FILE
+    normalise = staticmethod(normalise_domain)
 
     def allows_host(self, host: str) -> bool:
         labels = host.lower().strip(".").split(".")
-        return any(".".join(labels[i:]) in self.domains for i in range(len(labels) - 1))
+        return any(".".join(labels[i:]) in self.entries for i in range(len(labels) - 1))
 
     def allows(self, kind: str, value: str) -> bool:
         """Whether a link (``url``) or an address (``email``) as a draft writes it (refanged) may stay

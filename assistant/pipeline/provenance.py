@@ -14,13 +14,11 @@ deployment adds its own reviewed sources (``HRA_DRAFTING__OFFICIAL_SOURCES``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from assistant.pipeline.reviewed import ReviewedList
 from assistant.pipeline.types import Passage
 
 SOURCES_FILE = Path(__file__).parent / "lexicon" / "official_sources_fr.yaml"
@@ -41,21 +39,13 @@ def source_of(doc_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class OfficialSources:
-    prefixes: frozenset[str]
-    version: str = ""
-
-    @classmethod
-    def load(cls, path: Path = SOURCES_FILE) -> OfficialSources:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls(frozenset(normalise_source(s) for s in data["sources"]), str(data.get("version", "")))
-
-    def extended(self, extra: Iterable[str]) -> OfficialSources:
-        added = frozenset(normalise_source(s) for s in extra)
-        return self if added <= self.prefixes else OfficialSources(self.prefixes | added, self.version)
+class OfficialSources(ReviewedList):
+    KEY = "sources"
+    FILE = SOURCES_FILE
+    normalise = staticmethod(normalise_source)
 
     def vouches(self, passage: Passage) -> bool:
-        return source_of(passage.doc_id) in self.prefixes
+        return source_of(passage.doc_id) in self.entries
 
 
 @lru_cache(maxsize=8)

@@ -452,9 +452,9 @@ def test_the_trusted_domains_setting_is_read_and_checked(monkeypatch: pytest.Mon
 
 def test_the_shipped_list_is_reviewed_official_domains() -> None:
     shipped = TrustedDomains.load()
-    assert {"gouv.fr", "service-public.fr", "ameli.fr", "urssaf.fr"} <= shipped.domains
+    assert {"gouv.fr", "service-public.fr", "ameli.fr", "urssaf.fr"} <= shipped.entries
     assert shipped.version
     # never a whole top-level domain, shared hosting or a tracker
-    assert not shipped.domains & {"fr", "com", "org", "github.io", "githubusercontent.com", "doubleclick.net"}
+    assert not shipped.entries & {"fr", "com", "org", "github.io", "githubusercontent.com", "doubleclick.net"}
     assert not shipped.allows_host("ameli-indemnites.info")
     assert shipped.allows_host("www.ameli.fr")

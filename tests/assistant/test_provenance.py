@@ -78,5 +78,5 @@ def test_every_shipped_document_comes_from_an_official_source() -> None:
     lines = (ROOT / "knowledge_base/sources/kb.jsonl").read_text(encoding="utf-8").splitlines()
     ids = [json.loads(x)["id"] for x in lines if x]
     assert len(ids) > 600
-    assert {source_of(i) for i in ids} <= official.prefixes
-    assert source_of("planted:f31") not in official.prefixes and source_of("sans-prefixe") == ""
+    assert {source_of(i) for i in ids} <= official.entries
+    assert source_of("planted:f31") not in official.entries and source_of("sans-prefixe") == ""
