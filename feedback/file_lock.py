@@ -84,9 +84,12 @@ _locks_guard = threading.Lock()
 
 def sqlite_writer_lock(engine: Engine) -> FileLock | None:
     """The lock file of a SQLite database file (``<database>.writer-lock``); None for other stores."""
-    if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return None
-    path = str(Path(engine.url.database).resolve()) + ".writer-lock"
+    # As the URL names the file (a relative one is the same file for every process it is relative
+    # for): no resolving on this hot path, one lookup per write.
+    path = f"{database}.writer-lock"
     with _locks_guard:
         if path not in _locks:
             _locks[path] = FileLock(Path(path))
