@@ -173,8 +173,11 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\barticles?\s+\d+(?:{_HYPHEN}\d+)*{_ORDINAL}(?!\w)"
         rf"|\bart\.\s?\d+(?:{_HYPHEN}\d+)*{_ORDINAL}(?!\w)"
         rf"|\b(?:articles?|art\.)\s?{_ROMAN}(?![\w.]|\.?\s?\d){_ORDINAL}(?!\w)"
-        rf"|\b{_LEGAL_TEXT}\s+(?:n\s?[°o]\.?\s?)?\d{{2,4}}{_HYPHEN}\d+"
-        rf"|\b{_LEGAL_TEXT}\s+du\s+\d{{1,2}}(?:er)?\s+{_MONTH}\s+\d{{4}}",
+        # the issuing service after the number is part of it: « n° 2024-0178/DGAFP/B7 »
+        rf"|\b{_LEGAL_TEXT}\s+(?:n\s?[°o]\.?\s?)?\d{{2,4}}{_HYPHEN}\d+(?:/(?-i:[A-Z][A-Z0-9-]{{0,11}}))*"
+        rf"|\b{_LEGAL_TEXT}\s+du\s+\d{{1,2}}(?:er)?\s+{_MONTH}\s+\d{{4}}"
+        # a parliamentary written question, by number: « question écrite n° 12345 »
+        r"|\bquestions?\s+(?:écrites?|ecrites?)\s+(?:n\s?[°o]\.?\s?)?\d{2,6}\b",
         re.IGNORECASE,
     ),
 }

@@ -58,6 +58,18 @@ NEW_FORMATS = [
     ),
     ("Voir l'arrêté du 14 juin 2019 [1].", "article", "arrêté du 14 juin 2019", "l'arrêté du 14 juin 2019"),
     (
+        "La circulaire n° 2021-0412/DGAFP/B2 le précise [1].",
+        "article",
+        "circulaire n° 2021-0412/DGAFP/B2",
+        "la circulaire n° 2021-0412/DGAFP/B2 du 2 mars 2021",
+    ),
+    (
+        "Voir la réponse à la question écrite n° 21577 [1].",
+        "article",
+        "question écrite n° 21577",
+        "réponse ministérielle à la question écrite n° 21577",
+    ),
+    (
         "Détails sur rh-avances.agency/formulaire [1].",
         "url",
         "rh-avances.agency/formulaire",
