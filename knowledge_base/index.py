@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,9 @@ class KnowledgeIndex:
     bm25: Bm25Index
     bm25_doc: Bm25Index
     dense: list[DenseIndex]
+    # Per embedder, its vectors held in memory for exact search (knowledge_base.search): read from
+    # Chroma once per opened build, whatever number of searchers (benches build several) use it.
+    exact_vectors: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def kb_version(self) -> str:

@@ -117,7 +117,9 @@ class HybridSearcher:
         if 0 < len(index.chunks) <= settings.exact_search_max:
             for dense in index.dense:
                 try:
-                    self.exact[dense.name] = ExactDense.load(dense, index)
+                    if dense.name not in index.exact_vectors:
+                        index.exact_vectors[dense.name] = ExactDense.load(dense, index)
+                    self.exact[dense.name] = index.exact_vectors[dense.name]
                 except Exception as exc:  # server down, entries missing: Chroma answers (or says why)
                     log.warning("exact search of %s not loaded (%s): Chroma's index is used", dense.name, exc)
 
