@@ -9,12 +9,19 @@ value that only a page from elsewhere gives is shown to the agent as « à véri
 
 Like the trusted domains, the list is reviewed data, never derived from the KB at run time, and a
 deployment adds its own reviewed sources (``HRA_DRAFTING__OFFICIAL_SOURCES``).
+
+An id is what a file *says*; the file it came from is what ingest *saw*. The shipped sources are
+datasets (JSON Lines: the shipped ``kb.jsonl``, the sync connectors' output), so their prefixes
+vouch only for documents loaded from a JSON Lines file: a Markdown page dropped in a shared folder
+whose front matter declares « id: sp:F1234 » stays unofficial. A prefix the deployment lists itself
+vouches from any file (it reviewed where those pages come from).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,14 +45,31 @@ def source_of(doc_id: str) -> str:
     return doc_id.split(":", 1)[0].strip().lower() if ":" in doc_id else ""
 
 
+DATASET_SUFFIXES = (".jsonl",)
+
+
+def from_dataset(origin: str) -> bool:
+    """Whether a document was loaded from a dataset file ("" — origin unknown — counts as one: a
+    passage built by hand, or a build from before origins were read)."""
+    return not origin or origin.lower().endswith(DATASET_SUFFIXES)
+
+
 @dataclass(frozen=True)
 class OfficialSources(ReviewedList):
     KEY = "sources"
     FILE = SOURCES_FILE
     normalise = staticmethod(normalise_source)
+    any_origin: frozenset[str] = frozenset()  # the deployment's own: trusted from any file
+
+    def extended(self, extra: Iterable[str]) -> OfficialSources:
+        extra = [self.normalise(e) for e in extra]
+        return replace(super().extended(extra), any_origin=self.any_origin | frozenset(extra))
 
     def vouches(self, passage: Passage) -> bool:
-        return source_of(passage.doc_id) in self.entries
+        source = source_of(passage.doc_id)
+        if source not in self.entries:
+            return False
+        return source in self.any_origin or from_dataset(passage.origin)
 
 
 @lru_cache(maxsize=8)

@@ -26,6 +26,9 @@ class Passage:
     ranks: dict[str, int] = field(default_factory=dict)
     doc_ranks: dict[str, int] = field(default_factory=dict)
     matched_terms: tuple[str, ...] = ()
+    # The file its document was loaded from, as the build's manifest recorded it at ingest (never
+    # what the file says of itself); "" when unknown (a passage built by hand).
+    origin: str = ""
 
 
 @dataclass(frozen=True)

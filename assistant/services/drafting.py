@@ -12,7 +12,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -42,6 +42,7 @@ from assistant.telemetry import Telemetry
 from feedback.drafts import DraftStore
 from feedback.models import DraftRecord
 from knowledge_base.embeddings import OfflineEmbeddings
+from knowledge_base.manifest import DocEntry
 from knowledge_base.search import Hit, HybridSearcher, SearchFilters
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,11 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def passages_from_hits(hits: list[Hit]) -> list[Passage]:
+def passages_from_hits(hits: list[Hit], origins: Mapping[str, DocEntry] | None = None) -> list[Passage]:
     """One passage per document, numbered 1..k in rank order: the chunks of a document are merged
-    in their page order, so the agent sees one source per page and the numbering has no gaps."""
+    in their page order, so the agent sees one source per page and the numbering has no gaps.
+    ``origins``: the build's manifest entries, which say from which file each document was loaded
+    (the official-sources rule reads it)."""
     by_doc: dict[str, list[Hit]] = {}
     for h in hits:
         by_doc.setdefault(h.chunk.doc_id, []).append(h)
@@ -103,9 +106,15 @@ def passages_from_hits(hits: list[Hit]) -> list[Passage]:
                 ranks=best.ranks,
                 doc_ranks=best.doc_ranks,
                 matched_terms=tuple(dict.fromkeys(t for h in group for t in h.matched_terms)),
+                origin=_origin(origins, best.chunk.doc_id),
             )
         )
     return passages
+
+
+def _origin(origins: Mapping[str, DocEntry] | None, doc_id: str) -> str:
+    entry = origins.get(doc_id) if origins is not None else None
+    return entry.origin_file if entry is not None else ""
 
 
 def _merged_text(chunks: list[Hit]) -> str:
@@ -283,7 +292,7 @@ class DraftingService:
                 # Dense lists whose vector store is down (Chroma server unreachable): the passages
                 # come from the other lists — keywords only when all failed; the agent is told.
                 unavailable = list(getattr(hits, "unavailable", ()))
-                passages = passages_from_hits(hits)
+                passages = passages_from_hits(hits, searcher.index.manifest.documents)
                 span.set_attribute("hra.passages", len(passages))
                 span.set_attribute("hra.kb_version", searcher.index.kb_version)
             with self._step("decide", ctx) as span:

@@ -386,6 +386,7 @@ def cited_passages(index: KnowledgeIndex, citations: Sequence[dict[str, Any]]) -
     passages = []
     for c in citations:
         ids = tuple(c.get("chunk_ids") or [c["chunk_id"]])
+        entry = index.manifest.documents.get(str(c["doc_id"]))
         passages.append(
             Passage(
                 n=int(c["n"]),
@@ -398,6 +399,7 @@ def cited_passages(index: KnowledgeIndex, citations: Sequence[dict[str, Any]]) -
                 text="\n".join(index.chunks[index.chunk_pos[i]].text for i in ids),
                 audience=str(c.get("audience", "all")),
                 chunk_ids=ids,
+                origin=entry.origin_file if entry is not None else "",
             )
         )
     return passages

@@ -5,6 +5,8 @@ page is not; a deployment adds its reviewed sources; every shipped document is o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,12 @@ from pydantic import ValidationError
 
 from assistant.pipeline.checks import check_draft
 from assistant.pipeline.provenance import official_sources, source_of
+from assistant.services.drafting import passages_from_hits
 from assistant.settings import Settings
+from knowledge_base.index import KnowledgeIndex
+from knowledge_base.ingest import ingest
+from knowledge_base.search import HybridSearcher
+from knowledge_base.settings import KnowledgeBaseSettings, RetrievalSettings
 from tests.fixtures.checks import passage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,3 +87,43 @@ def test_every_shipped_document_comes_from_an_official_source() -> None:
     assert len(ids) > 600
     assert {source_of(i) for i in ids} <= official.entries
     assert source_of("planted:f31") not in official.entries and source_of("sans-prefixe") == ""
+
+
+def test_an_official_prefix_vouches_only_for_a_page_loaded_from_a_dataset() -> None:
+    """The id is what a file says; the file is what ingest saw: « sp: » declared in the front matter
+    of a Markdown page dropped in a shared folder is a claim, not an origin."""
+    claimed = replace(passage(1, PAGE, source="sp"), origin="/srv/partage/conges.md")
+    assert [(k, v) for k, v, _ in fact_flags(DRAFT, claimed)] == [
+        ("unofficial", "25 jours"),
+        ("unofficial", "01 84 88 22 30"),
+        ("unofficial", "article L. 1225-35-2"),
+    ]
+    for origin in ("/srv/kb/sources/kb.jsonl", "/srv/kb/sources/FICHES.JSONL", ""):
+        assert fact_flags(DRAFT, replace(claimed, origin=origin)) == []
+    # a prefix the deployment lists itself vouches from any file: it reviewed where they come from
+    page = replace(passage(1, PAGE, source="intranet"), origin="/srv/intranet/conges.md")
+    assert fact_flags(DRAFT, page, extra_sources=("intranet",)) == []
+    assert fact_flags(DRAFT, claimed, extra_sources=("sp",)) == []
+
+
+def test_passages_carry_the_file_ingest_loaded_their_document_from(
+    kb_settings_factory: Callable[..., KnowledgeBaseSettings], corpus_file: Path, tmp_path: Path
+) -> None:
+    shared = tmp_path / "partage"
+    shared.mkdir()
+    (shared / "conges.md").write_text(
+        "---\nid: sp:F9999\ntitle: Congé de paternité (note)\n---\n# Congé de paternité\n\n"
+        "Le congé de paternité est de 41 jours calendaires, à poser d'un bloc.\n",
+        encoding="utf-8",
+    )
+    settings = kb_settings_factory(sources=[corpus_file, shared])
+    ingest(settings)
+    index = KnowledgeIndex.open(settings)
+    hits = HybridSearcher(index, RetrievalSettings()).search("congé de paternité 41 jours", None, top_k=5)
+    passages = passages_from_hits(hits, index.manifest.documents)
+    by_id = {p.doc_id: p for p in passages}
+    assert by_id["sp:F9999"].origin == str(shared / "conges.md")
+    assert all(p.origin == str(corpus_file) for p in passages if p.doc_id != "sp:F9999")
+    note = replace(by_id["sp:F9999"], n=1)
+    flags = fact_flags("Le congé est de 41 jours [1].", note)
+    assert [(k, v) for k, v, _ in flags] == [("unofficial", "41 jours")]
