@@ -15,7 +15,13 @@
   words or as deadlines (« un trimestre », « sous huitaine », « J+5 », « du 3 au 17 juin »), articles
   with any hyphen, in Roman numerals, with a letter or an issuer (« R. 4624-10 B », « circulaire DGAFP
   n° … », « arrêté du 14 juin 2019 »); figures are compared by value (« 45 jours » vouches for
-  « quarante-cinq jours », « un trimestre » for « 3 mois »). A deceptive link (``javascript:``, a
+  « quarante-cinq jours », « un trimestre » for « 3 mois »; not the other way round: « 35 jours » is
+  not vouched for by « 5 semaines » said of another leave — a draft counting in the smaller unit gives
+  the figure its source gives). Since blind set 8 also: short service numbers and SMS codes after
+  what dials or texts them (« appelez le 3646 », « envoyez CODE au 61 212 »), tax and social-security
+  doctrine (« BOI-RSA-… », « BOSS-… »), durations in hours and minutes read whole (« 7 h 45 »,
+  « sept heures quarante-cinq »), ruling numbers (CAA « 22NT01234 », « CE … n° 461234 », « TA …
+  n° 2104567 », Cour de cassation « 21-19.876 », ECLI). A deceptive link (``javascript:``, a
   « name@ » before the host, a host mixing scripts or in punycode) is flagged whatever the source.
   A link or an e-mail address on a domain outside the reviewed allowlist (``domains.py``: official
   sites, extended by a setting) is flagged even when a cited passage carries it: a reply sends
@@ -46,7 +52,13 @@ from assistant.pipeline.drafting.reader import MARKDOWN_LINK
 from assistant.pipeline.flags import Flag
 from assistant.pipeline.freshness import fold_keep_length, freshness_flags
 from assistant.pipeline.injection import clean_passage, has_instructions, is_instruction
-from assistant.pipeline.numbers_fr import amount_value, mixed_phone_runs, number_runs, phone_digits
+from assistant.pipeline.numbers_fr import (
+    NUMBER_RUN,
+    amount_value,
+    mixed_phone_runs,
+    number_runs,
+    phone_digits,
+)
 from assistant.pipeline.provenance import official_sources
 from assistant.pipeline.sentences import split_sentences
 from assistant.pipeline.types import Passage
@@ -109,6 +121,14 @@ _LEGAL_TEXT = (
     # the issuer between the kind and the number: « circulaire DGAFP n° … », « arrêté NOR … »
     r"(?:\s+organique)?(?:\s+(?-i:[A-Z][A-Z0-9/]{1,15}))?"
 )
+# « 7 h 45 », « 7h45 », « 7 heures 45 », « 7 heures et 45 minutes »
+# (a range « entre 21 heures et 24 heures » is two figures; a table row is not read across lines)
+_SP = r"[ \u00a0\u202f]"
+_NOT_A_RANGE = r"(?!\s?(?:h\b|heures?\b|jours?\b|semaines?\b|mois\b|ans?\b|%|€))"
+_HOURS_MINUTES = (
+    rf"\b\d{{1,2}}{_SP}?(?:h|heures?){_SP}?(?:et{_SP})?[0-5]\d(?!\d){_NOT_A_RANGE}"
+    rf"(?:{_SP}?(?:minutes?|min|mn)\b)?"
+)
 _ROMAN = r"(?-i:(?=[IVXLCDM])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
 FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "url": re.compile(
@@ -152,7 +172,9 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|{_CURRENCY_SIGN}\s?\d+(?:[ \u00a0\u202f.]\d{{3}})*(?:,\d+)?"
     ),
     "duration": re.compile(
-        r"\b\d+(?:,\d+)?\s?(?:jours?|semaines?|mois|ans?|années?|heures?|h|trimestres?|semestres?)\b"
+        # hours and minutes read whole: « 7 h 45 », « 7h45 », « 7 heures et 45 minutes » (not « 7 h »)
+        rf"{_HOURS_MINUTES}"
+        r"|\b\d+(?:,\d+)?\s?(?:jours?|semaines?|mois|ans?|années?|heures?|h|minutes?|trimestres?|semestres?)\b"
         r"(?:\s(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
         # a deadline counted from a day: « J+5 », « J - 30 », « J+10 ouvrés »
         rf"|\b[Jj]\s?[+{_HYPHENS}-]\s?\d{{1,3}}\b(?:\s(?:jours?\s)?(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
@@ -177,10 +199,50 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\b{_LEGAL_TEXT}\s+(?:n\s?[°o]\.?\s?)?\d{{2,4}}{_HYPHEN}\d+(?:/(?-i:[A-Z][A-Z0-9-]{{0,11}}))*"
         rf"|\b{_LEGAL_TEXT}\s+du\s+\d{{1,2}}(?:er)?\s+{_MONTH}\s+\d{{4}}"
         # a parliamentary written question, by number: « question écrite n° 12345 »
-        r"|\bquestions?\s+(?:écrites?|ecrites?)\s+(?:n\s?[°o]\.?\s?)?\d{2,6}\b",
+        r"|\bquestions?\s+(?:écrites?|ecrites?)\s+(?:n\s?[°o]\.?\s?)?\d{2,6}\b"
+        # tax and social-security doctrine: « BOI-TVA-BASE-10-20 », « BOSS-AN-100 », « BOI 5 F-1-09 »
+        rf"|\b(?-i:BOI|BOSS){_HYPHEN}(?-i:[A-Z0-9]+)(?:{_HYPHEN}[A-Z0-9]+)*(?!\w)"
+        rf"|\bBOI\s\d{{1,2}}\s?(?-i:[A-Z]{{1,2}}){_HYPHEN}\d+{_HYPHEN}\d{{2}}\b"
+        # a ruling, by the numbers courts give: a cour administrative d'appel's « 22NT01234 », a Cour
+        # de cassation appeal « 21-19.876 », a European case-law identifier « ECLI:FR:CECHR:… »
+        r"|\b\d{2}(?-i:[A-Z]{2})\d{5}\b"
+        rf"|\b\d{{2}}{_HYPHEN}\d{{2}}\.\d{{3}}\b"
+        r"|\bECLI:[A-Z]{2}:[A-Z0-9]{2,12}:\d{4}:[A-Z0-9]+(?:\.[A-Z0-9]+)*",
         re.IGNORECASE,
     ),
 }
+# Values only their context tells from an ordinary number; the value is the group « v ».
+CONTEXT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # A short service number, 4 or 5 digits (« 3646 », « 39 60 », an SMS code « 61 212 »), after what
+    # dials or texts it: « appelez le », « envoyez CODE au », « SMS au », « numéro court ».
+    (
+        "phone",
+        re.compile(
+            r"(?:\b(?:appel|compos|contact|joign|t[ée]l[ée]phon|rappel)\w{0,4}(?:-(?:le|la|nous|les))?\s+(?:le|au)\s+"
+            r"|\b(?:envo[iy]\w{0,4}|text\w{0,4}|tap(?:ez|er|ant))\b[^.\n\d]{0,40}?\s(?:au|à)\s+"
+            r"|\b(?:SMS|textos?|MMS)\b[^.\n\d]{0,20}?\s(?:au|à)\s+"
+            r"|\bnum[ée]ros?(?:\s+(?:court|courts|sp[ée]cial|vert|gratuit|unique|d['’]appel|SMS|de\s+t[ée]l[ée]phone))+"
+            r"\s*:?\s*(?:le\s+|au\s+)?"
+            r"|\bau\s+num[ée]ro\s+|\bt[ée]l(?:\.|[ée]phone)?\s*:\s*)"
+            r"(?P<v>[1-9]\d[\s\u00a0\u202f.]?\d{3}|3\d[\s\u00a0\u202f.]?\d{2})(?![\s\u00a0\u202f.]?\d|\s?(?:€|%))",
+            re.IGNORECASE,
+        ),
+    ),
+    # A ruling's number after the court or the ruling: « CE, 4 mai 2023, n° 461234 », « TA Lille,
+    # n° 2104567 », « Cass. soc., 8 mars 2023, n° 21-12.492 », « décision n° 2023-1045 QPC ».
+    (
+        "article",
+        re.compile(
+            r"\b(?:(?-i:CE|TA|CAA)|C\.E\.|Conseil\s+d['’]\s?[ÉEé]tat|cour\s+administrative\s+d['’]\s?appel|"
+            r"tribunal\s+administratif|Cass\.?|cour\s+de\s+cassation|arr[êe]t|jugement|d[ée]cision|"
+            r"ordonnance|pourvoi|requ[êe]te|req\.)(?![\wéèê])"
+            r"(?:(?!\bn\s?[°oº])[^\n;]){0,60}?\bn\s?[°oº]s?\.?\s?"
+            rf"(?P<v>\d{{2}}(?-i:[A-Z]{{2}})\d{{5}}|\d{{2}}{_HYPHEN}\d{{2}}\.\d{{3}}|\d{{4}}{_HYPHEN}\d{{1,4}}"
+            r"(?:\s?(?-i:QPC|DC|L|I))?|\d{5,7})(?![\w-])",
+            re.IGNORECASE,
+        ),
+    ),
+)
 # Figures written in words (folded text): « six cent cinquante euros », « quarante-cinq jours ».
 _WORD_UNIT = re.compile(
     r"\s*(?:d'|de\s+)?(?:(?P<money>euros?\b|eur\b|€|centimes?\b)|(?P<percent>pour\s?cents?\b|%)"
@@ -229,6 +291,11 @@ _UNIT_OF = {
 }
 _CODE_ARTICLE = re.compile(r"^articles?\s+(?=[LRD]\.?\s?\d)", re.IGNORECASE)
 _NUMBER = re.compile(r"\d[\d \u00a0\u202f.,]*\d|\d")
+_HOURS_AND_MINUTES = re.compile(rf"(\d{{1,2}}){_SP}?(?:h|heures?){_SP}?(?:et{_SP})?([0-5]\d)(?!\d)")
+# the minutes said after the hours, in words (folded text): « dix heures cinquante », « … et quart »
+_WORD_MINUTES = re.compile(
+    rf"{_SP}+(?:et{_SP}+)?(?P<n>{NUMBER_RUN.pattern}|quart|demie){_NOT_A_RANGE}(?:{_SP}+minutes?\b)?"
+)
 _UNIT_WORD = re.compile(r"k\s?€|€|%|\$|£|[a-z]+")
 # What a draft never needs: markup (tags, comments) and invisible characters (zero-width, bidi
 # overrides, soft hyphens) that can split a figure or a link so the patterns above miss it.
@@ -460,6 +527,7 @@ class _Evidence:
     raw: str
     compact: str
     _values: set[tuple[str, object]] | None = None
+    _as_written: set[tuple[str, object]] | None = None  # durations given in the unit they are counted in
 
     def holds(self, kind: str, value: str, canonical: tuple[str, object] | None) -> bool:
         if kind == "article":  # « article L. 1234-5 » is vouched for by « L. 1234-5 »
@@ -470,8 +538,15 @@ class _Evidence:
             return True
         if canonical is None:
             return False
-        if self._values is None:
-            self._values = {c for _, _, _, c in _facts_in(self.raw) if c is not None}
+        if self._values is None or self._as_written is None:
+            facts = [(self.raw[a:b], c) for _, a, b, c in _facts_in(self.raw) if c is not None]
+            self._values = {c for _, c in facts}
+            self._as_written = {c for written, c in facts if not _converted(written)}
+        if kind == "duration" and not _converted(value):
+            # « 35 jours » is not vouched for by « 5 semaines » said of something else: a draft that
+            # counts in days or months gives the figure its source gives; « 3 semaines » may still
+            # round « 21 jours » up (the larger unit is the reworded one)
+            return canonical in self._as_written
         return canonical in self._values
 
 
@@ -522,6 +597,7 @@ _IN_SMALLER_UNIT = {
     "an": (12, "mois"),
     "trimestre": (3, "mois"),
     "semestre": (6, "mois"),
+    "heure": (60, "minute"),
 }
 
 
@@ -539,6 +615,20 @@ def _figure(kind: str, number: Decimal, unit_text: str) -> tuple[str, object]:
     return (kind, (number.normalize(), unit, qualifier.group(0) if qualifier else ""))
 
 
+def _spoken_minutes(words: str) -> int | None:
+    """The minutes of « cinquante », « quart », « demie » said after the hours; None past 59."""
+    if words in ("quart", "demie"):
+        return 15 if words == "quart" else 30
+    runs = list(number_runs(words))
+    minutes = runs[0].numbers if len(runs) == 1 else ()
+    return minutes[0] if len(minutes) == 1 and minutes[0] < 60 else None
+
+
+def _converted(value: str) -> bool:
+    """Whether a duration is written in a unit counted in a smaller one (« 3 semaines » = 21 days)."""
+    return any(_UNIT_OF.get(w, w) in _IN_SMALLER_UNIT for w in _UNIT_WORD.findall(fold(value)))
+
+
 def _canonical(kind: str, value: str) -> tuple[str, object] | None:
     """A value as a figure, whatever its format: ("amount", (1500, "€", "")), ("phone", "0612…")."""
     if kind == "phone":
@@ -548,6 +638,9 @@ def _canonical(kind: str, value: str) -> tuple[str, object] | None:
         return ("iban", re.sub(r"[^0-9A-Z]", "", value.upper()))
     if kind == "duration" and not value[:1].isdigit():
         return None  # « J+5 », « sous quinzaine », « du 1er au 15 mars »: compared as written
+    if kind == "duration" and (hours := _HOURS_AND_MINUTES.match(value)):
+        total = int(hours.group(1)) * 60 + int(hours.group(2))  # « 7 h 45 » is 465 minutes
+        return ("duration", (Decimal(total).normalize(), "minute", ""))
     if kind in ("amount", "duration"):
         number = _NUMBER.search(value)
         if number is None:
@@ -561,6 +654,7 @@ def _canonical(kind: str, value: str) -> tuple[str, object] | None:
 def _facts_in(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | None]]:
     """Every figure, link, contact and reference of ``text``: kind, span, value as a figure."""
     banks: list[tuple[int, int]] = []
+    read: dict[str, list[tuple[int, int]]] = {}
     for kind, pattern in FACT_PATTERNS.items():
         for match in pattern.finditer(text):
             a, b = match.span()
@@ -571,11 +665,20 @@ def _facts_in(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | N
                 banks.append((a, b))
             elif any(a < y and x < b for x, y in banks):
                 continue  # the digits of bank details are not a phone number
+            read.setdefault(kind, []).append((a, b))
             yield kind, a, b, _canonical(kind, value)
+    for kind, pattern in CONTEXT_PATTERNS:
+        for match in pattern.finditer(text):
+            a, b = match.span("v")
+            if not any(x <= a and b <= y for x, y in read.get(kind, ())):  # « n° 22NT01234 »: read once
+                yield kind, a, b, _canonical(kind, match.group("v"))
     folded = fold_keep_length(text)
     for start, end, spoken in mixed_phone_runs(folded):
         yield "phone", start, end, ("phone", spoken)
+    minutes_read = -1  # « cinquante » of « dix heures cinquante », read with the hours
     for run in number_runs(folded):
+        if run.start < minutes_read:
+            continue
         digits = phone_digits(run.numbers)
         if digits is not None:
             yield "phone", run.start, run.end, ("phone", digits)
@@ -584,7 +687,14 @@ def _facts_in(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | N
         if unit is None or (run.numbers[-1] < 2 and len(run.numbers) == 1 and not unit.group("time")):
             continue  # « un euro »: not a figure anybody disguises; « un trimestre » is a duration
         kind = "duration" if unit.group("time") else "amount"
-        yield kind, run.start, unit.end(), _figure(kind, Decimal(run.numbers[-1]), unit.group(0))
+        figure = _figure(kind, Decimal(run.numbers[-1]), unit.group(0))
+        end = unit.end()
+        if kind == "duration" and unit.group(0).strip().startswith("heure"):
+            minutes = _WORD_MINUTES.match(folded, end)
+            if minutes is not None and (said := _spoken_minutes(minutes.group("n"))) is not None:
+                figure = ("duration", (Decimal(run.numbers[-1] * 60 + said), "minute", ""))
+                end = minutes_read = minutes.end()
+        yield kind, run.start, end, figure
 
 
 _USERINFO = re.compile(r"^[^\W\d_][\w+.-]*://[^/?#\s]*@")
