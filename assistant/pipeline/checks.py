@@ -21,8 +21,17 @@
   what dials or texts them (« appelez le 3646 », « envoyez CODE au 61 212 »), tax and social-security
   doctrine (« BOI-RSA-… », « BOSS-… »), durations in hours and minutes read whole (« 7 h 45 »,
   « sept heures quarante-cinq »), ruling numbers (CAA « 22NT01234 », « CE … n° 461234 », « TA …
-  n° 2104567 », Cour de cassation « 21-19.876 », ECLI). A deceptive link (``javascript:``, a
-  « name@ » before the host, a host mixing scripts or in punycode) is flagged whatever the source.
+  n° 2104567 », Cour de cassation « 21-19.876 », ECLI). Since blind set 9 also: any legal or
+  administrative text named by its kind then its number in any shape or its date (« ordonnance n° … »,
+  « JORF n° 0112 », « instruction n° DGOS/RH3/2025/42 », « ANI du 14 avril 2025 », « BO Santé n° … »;
+  vouched for by the reference without its qualifiers, or by a number distinctive enough to name one
+  text), a number with its service (« n° 6482/SG »), code articles without a hyphen (« L. 25 sexies »,
+  « article R. 53 »; every Latin ordinal up to « quadragies »), EU court cases (« C-214/24 »), francs CFP
+  and CFA (« F CFP », « FCFA »), durations with a rank (« les 4 premières heures », « les trois
+  derniers mois »), a reference built around a masking placeholder; a recurring period (« tous les
+  14 jours ») vouches for a period only, not for a delay (« deux semaines avant »). A deceptive link
+  (``javascript:``, a « name@ » before the host, a host mixing scripts or in punycode) is flagged
+  whatever the source.
   A link or an e-mail address on a domain outside the reviewed allowlist (``domains.py``: official
   sites, extended by a setting) is flagged even when a cited passage carries it: a reply sends
   employees to official sites only, and a planted page must not vouch for its own link.
@@ -93,9 +102,21 @@ _CURRENCY_NAMES = (
     r"|livres?\ssterling|yens?|yuans?|roubles?|dirhams?|dinars?|zlotys?|roupies?|pesos?|bitcoins?|centimes?"
     r"|couronnes?\s(?:su[ée]doises?|danoises?|norv[ée]giennes?|tch[èe]ques?)"
 )
-_CURRENCY_SIGN = rf"(?:€|\$|£|¥|₣|₽|₹|₿|\bFr\.|\b(?:{_CURRENCY_CODES}))"
-_CURRENCY = rf"(?:[kK]\s?€|€|%|\$|£|¥|₣|₽|₹|₿|\bFr\.|(?:{_CURRENCY_CODES})\b|(?:{_CURRENCY_NAMES})\b)"
-_ORDINAL = r"(?:er|e)?(?:\s(?:bis|ter|quater|quinquies|sexies|septies|octies|nonies|decies)\b)?"
+# the franc of the Pacific and of Africa abbreviated: « 450 000 F CFP », « 12 000 FCFA », « 3 000 CFP »
+_FRANC_CFA_CFP = r"(?-i:F\.?\s?CF[AP]|CF[AP])"
+_CURRENCY_SIGN = rf"(?:€|\$|£|¥|₣|₽|₹|₿|\bFr\.|\b{_FRANC_CFA_CFP}\b|\b(?:{_CURRENCY_CODES}))"
+_CURRENCY = (
+    rf"(?:[kK]\s?€|€|%|\$|£|¥|₣|₽|₹|₿|\bFr\.|{_FRANC_CFA_CFP}\b"
+    rf"|(?:{_CURRENCY_CODES})\b|(?:{_CURRENCY_NAMES})\b)"
+)
+# the Latin ordinal of an inserted article, up to the forties: « bis » … « decies », « undecies »,
+# « quaterdecies », « vicies », « tricies »…
+_LATIN = (
+    r"(?:bis|ter|quater|quinquies|sexies|septies|octies|no[nv]ies"
+    r"|(?:un|duo|ter|quater|quin|quinqu|sex|sept|septem|octo|novem|novo)?d[ée]cies"
+    r"|(?:(?:semel|bis|ter|quater|quinquies|sexies|septies|octies|novies)\s?et\s?)?(?:vicies|tricies|quadragies))"
+)
+_ORDINAL = rf"(?:er|e)?(?:\s{_LATIN}\b)?"
 _MONTH = r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)"
 _URL_END = r"[^\s<>()\[\].,;:\"'«»]"
 # What introduces a deadline, each a fixed-width look-behind (Python's re needs one width per branch).
@@ -121,6 +142,33 @@ _LEGAL_TEXT = (
     # the issuer between the kind and the number: « circulaire DGAFP n° … », « arrêté NOR … »
     r"(?:\s+organique)?(?:\s+(?-i:[A-Z][A-Z0-9/]{1,15}))?"
 )
+# Any legal or administrative text named by its kind (then a number or a date): the acts above, and
+# agreements, rulings' collections, official journals and bulletins (« ANI », « JORF », « BO Santé »).
+_TEXT_KIND = (
+    r"(?:lois?|d[ée]crets?|ordonnances?|arr[êe]t[ée]s?|circulaires?|directives?|instructions?|r[èe]glements?"
+    r"|notes?\s(?:de\sservice|d['’]information|technique)|d[ée]lib[ée]rations?|avenants?"
+    r"|accords?(?:\s(?:national\sinterprofessionnel|collectif|d['’]entreprise|de\sbranche))?"
+    r"|conventions?(?:\scollectives?)?(?:\snationales?)?|bulletin\sofficiel|journal\sofficiel"
+    r"|(?-i:ANI|JORF|JOUE|JOAN|JO|BO|BOAC|BOEN|BOFP))"
+)
+# what may stand between the kind and its number or date: « arrêté ministériel », « circulaire DGAFP »,
+# « BO Santé », « décret modifié »
+_TEXT_QUALIFIER = (
+    r"(?:\s+(?:organique|(?:inter)?minist[ée]riel(?:le)?|pr[ée]fectoral|conjoint|modifi[ée]e?|simple"
+    r"|(?-i:[A-Z][\w/]{1,15})))"
+)
+# a masking placeholder the drafter copied from the message (« [DATE_NAISSANCE_1] »): a reference
+# built around it comes from the message, never from a source
+_PLACEHOLDER = r"\[[A-Z_]{2,30}_\d{1,3}\]"
+# a text's number in any shape: « 2025-417 », « 0112 », « 6482/SG », « DGOS/RH3/2025/42 », « 2025/7 »
+_TEXT_ID = (
+    rf"(?=[^\s,;()]*\d)(?:\d|(?-i:[A-Z])|{_PLACEHOLDER})"
+    rf"(?:[A-Z0-9]|{_PLACEHOLDER}|(?:[./]|{_HYPHEN})(?=[A-Z0-9]|{_PLACEHOLDER}))*"
+)
+_NUMBER_SIGN = r"n\s?[°oº]s?\.?\s?"
+# a number with the issuing service after a slash, or a service's own numbering (two slashes at least)
+_SERVICE_NUMBERING = r"(?-i:(?=[A-Z0-9/-]*\d)[A-Z]{2,}[A-Z0-9-]*(?:/[A-Z0-9][A-Z0-9-]*){2,})(?![\w/])"
+_SERVICE_ID = rf"(?:(?-i:\d[\d-]*(?:/[A-Z][A-Z0-9-]{{0,11}})+)(?![\w/])|{_SERVICE_NUMBERING})"
 # « 7 h 45 », « 7h45 », « 7 heures 45 », « 7 heures et 45 minutes »
 # (a range « entre 21 heures et 24 heures » is two figures; a table row is not read across lines)
 _SP = r"[ \u00a0\u202f]"
@@ -129,6 +177,7 @@ _HOURS_MINUTES = (
     rf"\b\d{{1,2}}{_SP}?(?:h|heures?){_SP}?(?:et{_SP})?[0-5]\d(?!\d){_NOT_A_RANGE}"
     rf"(?:{_SP}?(?:minutes?|min|mn)\b)?"
 )
+_RANK = r"(?:premi[eè]re?s|derni[eè]re?s|prochaine?s|suivante?s)"
 _ROMAN = r"(?-i:(?=[IVXLCDM])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
 FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "url": re.compile(
@@ -176,6 +225,9 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"{_HOURS_MINUTES}"
         r"|\b\d+(?:,\d+)?\s?(?:jours?|semaines?|mois|ans?|années?|heures?|h|minutes?|trimestres?|semestres?)\b"
         r"(?:\s(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
+        # an ordinal adjective between the number and the unit: « les 4 premières heures »
+        rf"|\b\d+(?:,\d+)?\s{_RANK}\s(?:jours?|semaines?|mois|ans|années?|heures?|minutes?|trimestres?|semestres?)\b"
+        r"(?:\s(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
         # a deadline counted from a day: « J+5 », « J - 30 », « J+10 ouvrés »
         rf"|\b[Jj]\s?[+{_HYPHENS}-]\s?\d{{1,3}}\b(?:\s(?:jours?\s)?(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
         # a duration by its collective noun: « sous huitaine », « une quinzaine de jours »
@@ -195,9 +247,22 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\barticles?\s+\d+(?:{_HYPHEN}\d+)*{_ORDINAL}(?!\w)"
         rf"|\bart\.\s?\d+(?:{_HYPHEN}\d+)*{_ORDINAL}(?!\w)"
         rf"|\b(?:articles?|art\.)\s?{_ROMAN}(?![\w.]|\.?\s?\d){_ORDINAL}(?!\w)"
+        # an article of a code numbered without a hyphen (« L. 25 sexies », « article R. 37 »): with its
+        # Latin ordinal, or after « article »
+        rf"|\b(?:articles?\s+)?[LRD]\.?\s?\d{{1,4}}\s{_LATIN}(?!\w)"
+        rf"|\barticles?\s+[LRD]\.?\s?\d{{1,4}}{_ORDINAL}(?![\w{_HYPHENS}-])"
         # the issuing service after the number is part of it: « n° 2024-0178/DGAFP/B7 »
         rf"|\b{_LEGAL_TEXT}\s+(?:n\s?[°o]\.?\s?)?\d{{2,4}}{_HYPHEN}\d+(?:/(?-i:[A-Z][A-Z0-9-]{{0,11}}))*"
         rf"|\b{_LEGAL_TEXT}\s+du\s+\d{{1,2}}(?:er)?\s+{_MONTH}\s+\d{{4}}"
+        # any text named by its kind, then its number in any shape or its date: « ordonnance n° 2025-417 »,
+        # « JORF n° 0112 », « instruction n° DGOS/RH3/2025/42 », « ANI du 14 avril 2025 »
+        rf"|\b{_TEXT_KIND}{_TEXT_QUALIFIER}{{0,2}}\s+{_NUMBER_SIGN}{_TEXT_ID}"
+        rf"|\b{_TEXT_KIND}{_TEXT_QUALIFIER}{{0,2}}\s+du\s+\d{{1,2}}(?:er)?\s+{_MONTH}\s+(?:\d{{4}}|{_PLACEHOLDER})"
+        # a number with its service, whatever names it (« n° 1234/SG »), a service's own numbering
+        # (« DGCL/FP3/2024/12 »)
+        rf"|\b{_NUMBER_SIGN}{_SERVICE_ID}|(?<![/\w.-]){_SERVICE_NUMBERING}"
+        # a case of the Court of Justice or the General Court of the EU: « C-123/24 », « T‑45/23 P »
+        rf"|(?<![\w/-])(?-i:[CTF])\s?{_HYPHEN}\s?\d{{1,4}}/\d{{2}}(?![\w/])(?:\s?(?-i:P|PPU)\b)?"
         # a parliamentary written question, by number: « question écrite n° 12345 »
         r"|\bquestions?\s+(?:écrites?|ecrites?)\s+(?:n\s?[°o]\.?\s?)?\d{2,6}\b"
         # tax and social-security doctrine: « BOI-TVA-BASE-10-20 », « BOSS-AN-100 », « BOI 5 F-1-09 »
@@ -246,7 +311,8 @@ CONTEXT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Figures written in words (folded text): « six cent cinquante euros », « quarante-cinq jours ».
 _WORD_UNIT = re.compile(
     r"\s*(?:d'|de\s+)?(?:(?P<money>euros?\b|eur\b|€|centimes?\b)|(?P<percent>pour\s?cents?\b|%)"
-    r"|(?P<time>jours?|semaines?|mois|ans?|annees?|heures?|minutes?|trimestres?|semestres?)\b"
+    r"|(?:(?:premiere?|derniere?|prochaine?|suivante?)s\s+)?"  # « les trois derniers mois »
+    r"(?P<time>jours?|semaines?|mois|ans?|annees?|heures?|minutes?|trimestres?|semestres?)\b"
     r"(?:\s(?:ouvrables?|ouvres?|calendaires?|francs?))?)"
 )
 _UNIT_OF = {
@@ -532,6 +598,8 @@ class _Evidence:
     def holds(self, kind: str, value: str, canonical: tuple[str, object] | None) -> bool:
         if kind == "article":  # « article L. 1234-5 » is vouched for by « L. 1234-5 »
             value = _CODE_ARTICLE.sub("", value)
+            if any(_compact(key) in self.compact for key in _reference_keys(value)):
+                return True
         if _compact(value) in self.compact:
             return True
         if kind in ("url", "email") and _compact(_refanged(value)) in self.compact:
@@ -548,6 +616,27 @@ class _Evidence:
             # round « 21 jours » up (the larger unit is the reworded one)
             return canonical in self._as_written
         return canonical in self._values
+
+
+# a text named by its kind, then its number or its date; a number alone
+_TEXT_REFERENCE = re.compile(
+    rf"(?P<kind>{_TEXT_KIND}){_TEXT_QUALIFIER}{{0,2}}\s+(?P<rest>{_NUMBER_SIGN}(?P<id>.+)|du\s.+)$|{_NUMBER_SIGN}(?P<alone>.+)$",
+    re.IGNORECASE,
+)
+
+
+def _reference_keys(value: str) -> list[str]:
+    """What in a source vouches for a reference beside the reference as written: the kind and number
+    or date without the qualifiers (« arrêté ministériel du 3 mai 2024 » → « arrêté du 3 mai 2024 »), and
+    a number distinctive enough to name one text (« 2025-417 », « 6482/SG »; not « 12 »)."""
+    match = _TEXT_REFERENCE.fullmatch(value.strip())
+    if match is None:
+        return []
+    keys = [f"{match.group('kind')} {match.group('rest')}"] if match.group("kind") else []
+    number = match.group("id") or match.group("alone")
+    if number and len(_compact(number)) >= 5 and not number.isdigit() and "[" not in number:
+        keys.append(number)
+    return keys
 
 
 _DEFANGED = re.compile(rf"(?P<dot>{_DEFANGED_DOT})|\s?(?P<at>{_DEFANGED_AT}|@)\s?", re.IGNORECASE)
@@ -591,6 +680,7 @@ def plain_digits(text: str) -> str:
 
 
 _QUALIFIER = re.compile(r"ouvrable|ouvre|calendaire|franc")
+_RANK_WORD = re.compile(r"(?:premier|premiere|dernier|derniere|prochain|prochaine|suivant|suivante)s?$")
 # « 2 semaines » is « 14 jours », « un trimestre » « 3 mois »
 _IN_SMALLER_UNIT = {
     "semaine": (7, "jour"),
@@ -604,14 +694,22 @@ _IN_SMALLER_UNIT = {
 def _figure(kind: str, number: Decimal, unit_text: str) -> tuple[str, object]:
     """("duration", (14, "jour", "ouvrable")): a figure by value, unit and qualifier."""
     folded = fold(unit_text)
-    words = _UNIT_WORD.findall(folded.replace("pour cent", "pourcent"))
+    words = [
+        w for w in _UNIT_WORD.findall(folded.replace("pour cent", "pourcent")) if not _RANK_WORD.match(w)
+    ]
     unit = _UNIT_OF.get(words[0], words[0]) if words else ""
     if unit == "franc" and "suisse" in folded:
         unit = "chf"
+    elif {"cfp", "xpf"} & set(words) or (unit == "franc" and "pacifique" in folded):
+        unit = "xpf"  # « F CFP », « francs Pacifique », « XPF »
+    elif {"cfa", "fcfa"} & set(words):
+        unit = "cfa"
     if unit in _IN_SMALLER_UNIT:
         factor, unit = _IN_SMALLER_UNIT[unit]
         number *= factor
-    qualifier = _QUALIFIER.search(folded)
+    qualifier = (
+        _QUALIFIER.search(folded) if kind == "duration" else None
+    )  # « jours francs », not « francs CFP »
     return (kind, (number.normalize(), unit, qualifier.group(0) if qualifier else ""))
 
 
@@ -651,8 +749,22 @@ def _canonical(kind: str, value: str) -> tuple[str, object] | None:
     return None
 
 
+# A duration said of what recurs (« versées tous les 14 jours », « chaque semaine ») is a period, not
+# a delay: it vouches for a period only (« toutes les deux semaines »), and a delay (« deux semaines
+# avant ») only for a delay — the same figure written as the source writes it is still found as written.
+_RECURRENCE = re.compile(r"\b(?:tou(?:s|tes)\s+les|chaque)\s+$", re.IGNORECASE)
+
+
 def _facts_in(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | None]]:
-    """Every figure, link, contact and reference of ``text``: kind, span, value as a figure."""
+    """Every figure, link, contact and reference of ``text``: kind, span, value as a figure (a
+    duration that recurs marked as such)."""
+    for kind, a, b, canonical in _read_facts(text):
+        if kind == "duration" and canonical is not None and _RECURRENCE.search(text, max(0, a - 16), a):
+            canonical = ("duration", (*canonical[1], "recurring"))  # type: ignore[misc]
+        yield kind, a, b, canonical
+
+
+def _read_facts(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | None]]:
     banks: list[tuple[int, int]] = []
     read: dict[str, list[tuple[int, int]]] = {}
     for kind, pattern in FACT_PATTERNS.items():
