@@ -29,7 +29,11 @@
   « article R. 53 »; every Latin ordinal up to « quadragies »), EU court cases (« C-214/24 »), francs CFP
   and CFA (« F CFP », « FCFA »), durations with a rank (« les 4 premières heures », « les trois
   derniers mois »), a reference built around a masking placeholder; a recurring period (« tous les
-  14 jours ») vouches for a period only, not for a delay (« deux semaines avant »). A deceptive link
+  14 jours ») vouches for a period only, not for a delay (« deux semaines avant »). Since blind set
+  10 also: thousands grouped by « _ » or an apostrophe (« 2_160 € ») and figures read whole with
+  their thousands (« 1 607 heures » was read « 607 heures »), a share of pay as an amount compared by
+  value (« un dixième de la rémunération » = « 1/10e de la rémunération »), and a bracketed number of
+  any length as a citation (« [2491] »). A deceptive link
   (``javascript:``, a « name@ » before the host, a host mixing scripts or in punycode) is flagged
   whatever the source.
   A link or an e-mail address on a domain outside the reviewed allowlist (``domains.py``: official
@@ -73,12 +77,13 @@ from assistant.pipeline.sentences import split_sentences
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
 
-CITATION = re.compile(r"\s?\[(\d{1,3})\]")
+# any bracketed number is a citation to the agent's eye: « [2491] » names no passage and is removed
+CITATION = re.compile(r"\s?\[(\d{1,6})\]")
 # Citation look-alikes a model may write: « [1, 3] », « [ 9 ] », full-width « ［９］ », an invisible
 # character inside the brackets. Rewritten as [1][3] / [9] before renumbering and checking.
 _CITATION_LIKE = re.compile(
-    r"[\[［][\s\u200b-\u200f\u2060\ufeff]*([0-9０-９]{1,3}(?:[\s\u200b-\u200f\u2060\ufeff]*[,;，；][\s\u200b-\u200f\u2060\ufeff]*"
-    r"[0-9０-９]{1,3})*)[\s\u200b-\u200f\u2060\ufeff]*[\]］]"
+    r"[\[［][\s\u200b-\u200f\u2060\ufeff]*([0-9０-９]{1,6}(?:[\s\u200b-\u200f\u2060\ufeff]*[,;，；][\s\u200b-\u200f\u2060\ufeff]*"
+    r"[0-9０-９]{1,6})*)[\s\u200b-\u200f\u2060\ufeff]*[\]］]"
 )
 _TLDS = (
     "fr|com|net|org|eu|info|io|co|biz|xyz|site|online|app|me|be|ch|ca|de|uk|ly|gl|tk|ru|cn|top|shop|pro|"
@@ -172,12 +177,59 @@ _SERVICE_ID = rf"(?:(?-i:\d[\d-]*(?:/[A-Z][A-Z0-9-]{{0,11}})+)(?![\w/])|{_SERVIC
 # « 7 h 45 », « 7h45 », « 7 heures 45 », « 7 heures et 45 minutes »
 # (a range « entre 21 heures et 24 heures » is two figures; a table row is not read across lines)
 _SP = r"[ \u00a0\u202f]"
+# between groups of three digits: spaces of every width, « _ » (« 2_160 € », as a program prints it),
+# the Swiss apostrophe (« 2'160 »)
+_GROUP_SEP = r"[ \u00a0\u202f\u2009\u2007_'’]"
 _NOT_A_RANGE = r"(?!\s?(?:h\b|heures?\b|jours?\b|semaines?\b|mois\b|ans?\b|%|€))"
 _HOURS_MINUTES = (
     rf"\b\d{{1,2}}{_SP}?(?:h|heures?){_SP}?(?:et{_SP})?[0-5]\d(?!\d){_NOT_A_RANGE}"
     rf"(?:{_SP}?(?:minutes?|min|mn)\b)?"
 )
 _RANK = r"(?:premi[eè]re?s|derni[eè]re?s|prochaine?s|suivante?s)"
+# A share of pay is an amount: « un dixième de la rémunération », « deux cinquièmes du traitement »,
+# « 1/10e du salaire brut » (the congés payés rule, the indemnities computed from pay).
+_FRACTION_COUNTS = {
+    "la": 1,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+}
+_FRACTION_PARTS = {
+    "moitie": 2,
+    "demi": 2,
+    "tiers": 3,
+    "quart": 4,
+    "cinquieme": 5,
+    "sixieme": 6,
+    "septieme": 7,
+    "huitieme": 8,
+    "neuvieme": 9,
+    "dixieme": 10,
+    "onzieme": 11,
+    "douzieme": 12,
+    "quinzieme": 15,
+    "vingtieme": 20,
+    "trentieme": 30,
+    "soixantieme": 60,
+    "centieme": 100,
+}
+_PAY = (
+    r"(?:r[ée]mun[ée]rations?|salaires?|traitements?|indemnit[ée]s?|appointements|gains?|primes?|SMIC|smic"
+    r"|mois\sde\s(?:salaire|traitement|r[ée]mun[ée]ration))"
+)
+_SHARE = (
+    r"(?i:(?:\b(?:la|une)\smoiti[ée]"
+    r"|\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf)\s(?:demi|tiers|quarts?|(?:cinqu|six|sept|huit|neuv"
+    r"|dix|onz|douz|quinz|vingt|trent|soixant|cent)i[èe]mes?)|\b\d{1,2}\s?/\s?\d{1,3}\s?(?:e|[èe]me|i[èe]me)?s?)"
+    rf"\s(?:de\s(?:la\s|l['’]|son\s|sa\s|leur\s|ce\s|cette\s)?|du\s|des\s){_PAY}\b)"
+)
 _ROMAN = r"(?-i:(?=[IVXLCDM])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
 FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "url": re.compile(
@@ -216,14 +268,18 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         # digits spaced out one by one: « 1 2 0 0 € »
         rf"|(?<![\d,.])\d(?: \d){{2,}}\s?{_CURRENCY}"
         r"|\b\d+(?:,\d+)?\s?(?:millions?|milliards?|mille)\s(?:d'|de\s)?(?:euros?\b|€)"
-        rf"|\b\d+(?:[ \u00a0\u202f.]\d{{3}})*(?:,\d+)?\s?{_CURRENCY}"
+        rf"|\b\d+(?:(?:{_GROUP_SEP}|\.)\d{{3}})*(?:,\d+)?\s?{_CURRENCY}"
         # the currency first, in any format: « € 1.250,00 », « CHF 800 », « USD 1 200 »
-        rf"|{_CURRENCY_SIGN}\s?\d+(?:[ \u00a0\u202f.]\d{{3}})*(?:,\d+)?"
+        rf"|{_CURRENCY_SIGN}\s?\d+(?:(?:{_GROUP_SEP}|\.)\d{{3}})*(?:,\d+)?"
+        # a share of pay: « un dixième de la rémunération », « 1/10e du salaire »
+        rf"|{_SHARE}"
     ),
     "duration": re.compile(
         # hours and minutes read whole: « 7 h 45 », « 7h45 », « 7 heures et 45 minutes » (not « 7 h »)
         rf"{_HOURS_MINUTES}"
-        r"|\b\d+(?:,\d+)?\s?(?:jours?|semaines?|mois|ans?|années?|heures?|h|minutes?|trimestres?|semestres?)\b"
+        # the number whole, thousands included: « 1 607 heures » is not « 607 heures »
+        rf"|\b(?:\d{{1,3}}(?:{_GROUP_SEP}\d{{3}})+|\d+)(?:,\d+)?\s?"
+        r"(?:jours?|semaines?|mois|ans?|années?|heures?|h|minutes?|trimestres?|semestres?)\b"
         r"(?:\s(?:ouvrables?|ouvrés?|calendaires?|francs?))?"
         # an ordinal adjective between the number and the unit: « les 4 premières heures »
         rf"|\b\d+(?:,\d+)?\s{_RANK}\s(?:jours?|semaines?|mois|ans|années?|heures?|minutes?|trimestres?|semestres?)\b"
@@ -356,7 +412,7 @@ _UNIT_OF = {
     "¥": "¥",
 }
 _CODE_ARTICLE = re.compile(r"^articles?\s+(?=[LRD]\.?\s?\d)", re.IGNORECASE)
-_NUMBER = re.compile(r"\d[\d \u00a0\u202f.,]*\d|\d")
+_NUMBER = re.compile(r"\d[\d \u00a0\u202f\u2009\u2007_'’.,]*\d|\d")
 _HOURS_AND_MINUTES = re.compile(rf"(\d{{1,2}}){_SP}?(?:h|heures?){_SP}?(?:et{_SP})?([0-5]\d)(?!\d)")
 # the minutes said after the hours, in words (folded text): « dix heures cinquante », « … et quart »
 _WORD_MINUTES = re.compile(
@@ -727,6 +783,30 @@ def _converted(value: str) -> bool:
     return any(_UNIT_OF.get(w, w) in _IN_SMALLER_UNIT for w in _UNIT_WORD.findall(fold(value)))
 
 
+_SHARE_PARTS = re.compile(
+    r"^(?:(?P<count>\w+)\s(?P<part>\w+)|(?P<num>\d{1,2})\s?/\s?(?P<den>\d{1,3})\D*?)\s(?:de|du|des)\s"
+    r"(?:(?:la|son|sa|leur|ce|cette)\s|l')?(?P<base>\w+)"
+)
+
+
+def _share(value: str) -> tuple[str, object] | None:
+    """("amount", (1/10, "part", "remuneration")) for « un dixième de la rémunération » and « 1/10e
+    de la rémunération »; None for what is no share of pay."""
+    match = _SHARE_PARTS.match(fold(value).replace("’", "'"))
+    if match is None:
+        return None
+    if match.group("num"):
+        num, den = int(match.group("num")), int(match.group("den"))
+    else:
+        num = _FRACTION_COUNTS.get(match.group("count"), 0)
+        part = match.group("part")
+        den = _FRACTION_PARTS.get(part, 0) or _FRACTION_PARTS.get(part.removesuffix("s"), 0)
+    if not num or not den:
+        return None
+    base = match.group("base").rstrip("s")
+    return ("amount", ((Decimal(num) / Decimal(den)).quantize(Decimal("0.000001")), "part", base))
+
+
 def _canonical(kind: str, value: str) -> tuple[str, object] | None:
     """A value as a figure, whatever its format: ("amount", (1500, "€", "")), ("phone", "0612…")."""
     if kind == "phone":
@@ -739,6 +819,8 @@ def _canonical(kind: str, value: str) -> tuple[str, object] | None:
     if kind == "duration" and (hours := _HOURS_AND_MINUTES.match(value)):
         total = int(hours.group(1)) * 60 + int(hours.group(2))  # « 7 h 45 » is 465 minutes
         return ("duration", (Decimal(total).normalize(), "minute", ""))
+    if kind == "amount" and (share := _share(value)) is not None:
+        return share
     if kind in ("amount", "duration"):
         number = _NUMBER.search(value)
         if number is None:

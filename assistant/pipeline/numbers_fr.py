@@ -170,8 +170,9 @@ _ENGLISH = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{1,2}")
 
 def amount_value(number: str) -> Decimal | None:
     """The value of a figure typed the French way (« 1 500,50 », « 1.500 ») or the English way
-    (« 1,450.00 »): spaces, dots and commas read as a reader of that format would."""
-    digits = re.sub(r"[\s\u00a0\u202f]", "", number)
+    (« 1,450.00 »): spaces, dots and commas read as a reader of that format would; « _ » and the
+    Swiss apostrophe (« 2_160 », « 2'160 ») group thousands too."""
+    digits = re.sub(r"[\s\u00a0\u202f\u2009\u2007_'’]", "", number)
     if _ENGLISH.fullmatch(digits):
         digits = digits.replace(",", "")
     elif "," in digits:
