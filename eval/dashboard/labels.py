@@ -42,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "amount": "Montant absent des sources",
         "duration": "Durée absente des sources",
         "article": "Article absent des sources",
+        "figure": "Chiffre absent des sources",
         "stale_term": "Terme périmé",
         "expired_measure": "Mesure expirée",
         "old_figure": "Chiffre ancien",

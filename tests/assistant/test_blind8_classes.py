@@ -172,4 +172,5 @@ def test_numbers_without_a_dialling_or_court_context_are_not_facts_of_the_new_cl
         "La décision est prise par l'employeur [1].",
         "Le salarié peut envoyer sa demande au service RH [1].",
     ):
-        assert fact_flags(draft, source) == [], draft
+        # not read as one of these classes (a figure no passage gives is flagged as a figure)
+        assert [f for f in fact_flags(draft, source) if f[0] != "figure"] == [], draft

@@ -215,4 +215,5 @@ def test_words_without_a_kind_of_text_or_a_service_are_not_references() -> None:
         "Les premières heures de la journée sont calmes [1].",
         "Le dossier 2024/11 est complet [1].",
     ):
-        assert fact_flags(draft, source) == [], draft
+        # not read as one of these classes (a figure no passage gives is flagged as a figure)
+        assert [f for f in fact_flags(draft, source) if f[0] != "figure"] == [], draft
