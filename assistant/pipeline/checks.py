@@ -658,6 +658,10 @@ def _sources_of(sentence: str, paragraph: str, text: str, by_n: dict[int, Passag
     return _cited_in(sentence, by_n) or _cited_in(paragraph, by_n) or _cited_in(text, by_n) or tuple(by_n)
 
 
+# « 3ème », « 3 ème », « 3e » are one ordinal (folded text)
+_ORDINAL_SUFFIX = re.compile(r"(\d)[\s\u00a0\u202f]*(?:i?eme|e)\b")
+
+
 @dataclass
 class _Evidence:
     """What a set of passages vouches for: the compact text, and (computed when first needed) the
@@ -668,6 +672,22 @@ class _Evidence:
     compact: str
     _values: set[tuple[str, object]] | None = None
     _as_written: set[tuple[str, object]] | None = None  # durations given in the unit they are counted in
+    _folded: str | None = None
+
+    def has_figure(self, number: str, unit: str) -> bool:
+        """Whether the passages write this number whole (« 15 » is not read in « 115 » nor « 1,5 »),
+        followed by the same unit when one is given (« 15 salariés » is not vouched for by « 50
+        salariés » beside a « 15 » elsewhere); « 25 min » by « 25 minutes »."""
+        if self._folded is None:  # « 122 e jour », « 3ème » as « 122e jour », « 3e »
+            self._folded = _ORDINAL_SUFFIX.sub(r"\1e", fold(self.raw))
+        number = _ORDINAL_SUFFIX.sub(r"\1e", fold(number))
+        digits = r"[\s\u00a0\u202f]?".join(re.escape(part) for part in number.split())
+        after = ""
+        if unit:
+            stem = fold(unit).replace(" ", "")
+            stem = stem[:5] if stem.isalpha() else re.escape(stem)
+            after = rf"[\s\u00a0\u202f]?(?:de\s|d')?{stem}"
+        return re.search(rf"(?<![\w,.]){digits}(?![\d]|[,.]\d){after}", self._folded) is not None
 
     def holds(self, kind: str, value: str, canonical: tuple[str, object] | None) -> bool:
         if kind == "article":  # « article L. 1234-5 » is vouched for by « L. 1234-5 »
@@ -1005,13 +1025,19 @@ def _unverified_facts(
     return flags
 
 
+# the words after a number that say nothing of what it counts
+_NOT_A_UNIT = (
+    r"(?i:de|du|des|d|la|le|les|l|et|ou|à|a|au|aux|en|par|pour|sur|dans|avec|sans|est|sont|il|elle|ils|elles"
+    r"|qui|que|se|sa|son|ses|ce|cette|soit|puis|dont)"
+)
 # Any other figure: a number, with the unit or the acronym right after it (« 0,58 SMIC », « 1,2 ‰ »,
 # « 25 min », « LEGIARTI000049127736 »). Eleven blind sets found a new shape of value each time the
 # patterns above learnt the last one; a figure the draft writes and no cited passage writes is flagged
-# whatever its shape. Not a figure: a list item's number, a placeholder, a citation (masked before).
+# whatever its shape, and found only written whole with the same unit. Not a figure: a list item's
+# number, a placeholder, a citation (masked before), a date or a year, « 1er » (a word).
 _FIGURE = re.compile(
     r"(?<![\w*\[/.,-])(?P<n>[A-Za-z*]*\d[\w*]*(?:[.,/'’_\-][\w*]+)*)"
-    r"(?:[ \u00a0\u202f]?(?P<u>%|‰|€|k€|\$|£|(?-i:[A-Z]{2,6})\b|(?:min|mn|h|j|jrs?|sem|pts?|points?)\b))?",
+    r"(?:[ \u00a0\u202f]?(?P<u>%|‰|€|k€|\$|£|°\s?[CF]\b|°|(?!(?:" + _NOT_A_UNIT + r")\b)[^\W\d_]{1,24}))?",
 )
 _LIST_ITEM = re.compile(r"(?m)^[ \t]*\d{1,2}[.)]\s")
 # Dates are told, not figures set (a deadline is read above, as a duration): « le 30 avril 2024 »,
@@ -1037,12 +1063,15 @@ def _unread_figures(
         b = a + len(value)
         if a in items or any(x < b and a < y for x, y in read) or len(_compact(value)) < 2:
             continue
-        trusted_ev, suspect_ev, elsewhere_ev, elsewhere_titles = sources_at(a)
-        if trusted_ev.holds("figure", value, None):
+        if re.fullmatch(r"1(?:er|re|ère)", match.group("n"), re.IGNORECASE):  # « le 1er arrêt »: « premier »
             continue
-        if suspect_ev is not None and suspect_ev.holds("figure", value, None):
+        trusted_ev, suspect_ev, elsewhere_ev, elsewhere_titles = sources_at(a)
+        number, unit = match.group("n"), match.group("u") or ""
+        if trusted_ev.has_figure(number, unit):
+            continue
+        if suspect_ev is not None and suspect_ev.has_figure(number, unit):
             message = FLAG_MESSAGES["tainted"]
-        elif elsewhere_ev is not None and elsewhere_ev.holds("figure", value, None):
+        elif elsewhere_ev is not None and elsewhere_ev.has_figure(number, unit):
             message = FLAG_MESSAGES["unofficial"].format(title=elsewhere_titles[:120])
         else:
             message = FLAG_MESSAGES["figure"]
