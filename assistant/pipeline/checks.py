@@ -463,6 +463,8 @@ FLAG_MESSAGES = {
     "tainted": "Valeur tirée d'un passage qui contient des consignes adressées à l'outil : à vérifier.",
     "unofficial": "Valeur donnée seulement par une page hors des sources officielles de la base "
     "(« {title} ») : à vérifier auprès d'une source officielle avant envoi.",
+    "unofficial_sentence": "Phrase appuyée seulement sur une page hors des sources officielles de la base "
+    "(« {title} ») : à vérifier auprès d'une source officielle avant envoi.",
     "no_citation": "Le brouillon ne cite aucun passage : à vérifier entièrement.",
     "markup": "Balisage HTML retiré du brouillon (« {value} ») : le texte venait peut-être d'une injection.",
     "hidden_characters": "Caractères invisibles retirés du brouillon : un chiffre ou un lien pouvait y être "
@@ -558,6 +560,7 @@ def check_draft(
     official = official_sources(tuple(extra_sources))
     unofficial = {p.n for p in passages if not official.vouches(p)}
     flags.extend(_unverified_facts(text, {p.n: p for p in sources}, hostile, domains, unofficial))
+    flags.extend(_unofficial_sentences(text, {p.n: p for p in passages}, unofficial))
     flags.extend(prompt_leaks(text))
     flags.extend(
         Flag("copied_contact", m.group(0), FLAG_MESSAGES["copied_contact"], m.start(), m.end())
@@ -1030,6 +1033,32 @@ _NOT_A_UNIT = (
     r"(?i:de|du|des|d|la|le|les|l|et|ou|à|a|au|aux|en|par|pour|sur|dans|avec|sans|est|sont|il|elle|ils|elles"
     r"|qui|que|se|sa|son|ses|ce|cette|soit|puis|dont)"
 )
+
+
+def _unofficial_sentences(text: str, by_n: dict[int, Passage], unofficial: Collection[int]) -> Iterator[Flag]:
+    """A sentence whose citations (its own, else its paragraph's) name only pages from outside the
+    official sources is flagged whole: a planted page can change a word rather than a figure (« le CDD
+    ne peut être renouvelé qu'une seule fois », « par lettre simple », a service that does not exist),
+    which no value check sees. A sentence citing an official page beside it is read as usual."""
+    if not unofficial:
+        return
+    offset = 0
+    for sentence in split_sentences(text):
+        start = text.find(sentence, offset)
+        if start < 0:
+            continue
+        offset = start + len(sentence)
+        numbers = _cited_in(sentence, by_n) or _cited_in(_paragraph_at(text, start), by_n)
+        if numbers and all(n in unofficial for n in numbers):
+            first = CITATION.search(sentence)  # the words before its first citation
+            body = (sentence[: first.start()] if first else sentence).strip()
+            title = " ; ".join(dict.fromkeys(by_n[n].title or by_n[n].doc_id for n in numbers))
+            at = text.find(body, start) if body else -1
+            if at >= 0 and len(body) > 3:
+                message = FLAG_MESSAGES["unofficial_sentence"].format(title=title[:120])
+                yield Flag("unofficial_sentence", body, message, at, at + len(body))
+
+
 # Any other figure: a number, with the unit or the acronym right after it (« 0,58 SMIC », « 1,2 ‰ »,
 # « 25 min », « LEGIARTI000049127736 »). Eleven blind sets found a new shape of value each time the
 # patterns above learnt the last one; a figure the draft writes and no cited passage writes is flagged

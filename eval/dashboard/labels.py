@@ -43,6 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
         "duration": "Durée absente des sources",
         "article": "Article absent des sources",
         "figure": "Chiffre absent des sources",
+        "unofficial_sentence": "Phrase fondée sur une page non officielle",
         "stale_term": "Terme périmé",
         "expired_measure": "Mesure expirée",
         "old_figure": "Chiffre ancien",

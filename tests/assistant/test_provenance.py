@@ -34,7 +34,7 @@ def fact_flags(draft: str, *passages: object, **kwargs: object) -> list[tuple[st
     return [
         ("unofficial" if "hors des sources officielles" in f.message else f.kind, f.value, f.message)
         for f in checked.flags
-        if f.kind != "no_citation"
+        if f.kind not in ("no_citation", "unofficial_sentence")  # the sentence flag: tested on its own
     ]
 
 
@@ -48,7 +48,7 @@ def test_values_only_an_unofficial_page_gives_are_flagged_naming_the_page() -> N
     ]
     assert all("hors des sources officielles" in m and "« Fiche 1 »" in m for _, _, m in flags)
     kinds = [f.kind for f in check_draft(DRAFT, [planted], None).flags if f.kind != "no_citation"]
-    assert kinds == ["duration", "phone", "article"]
+    assert kinds == ["duration", "phone", "article", "unofficial_sentence"]  # its values, then the sentence
 
 
 def test_the_same_values_from_an_official_page_are_not_flagged() -> None:
@@ -127,3 +127,32 @@ def test_passages_carry_the_file_ingest_loaded_their_document_from(
     note = replace(by_id["sp:F9999"], n=1)
     flags = fact_flags("Le congé est de 41 jours [1].", note)
     assert [(k, v) for k, v, _ in flags] == [("unofficial", "41 jours")]
+
+
+def test_a_sentence_only_unofficial_pages_support_is_flagged_whole_naming_them() -> None:
+    """A planted page can change a word instead of a figure: no value check sees it, its origin does."""
+    page = passage(1, "Le CDD ne peut être renouvelé qu'une seule fois.", source="intranet")
+    official = passage(2, "Le CDD peut être renouvelé deux fois.", source="sp")
+    claim = "Le CDD ne peut être renouvelé qu'une seule fois"
+    draft = f"Bonjour,\n\n{claim} [1]. Il se termine à son terme.\n\nCordialement,"
+    checked = check_draft(draft, [page, official], None)
+    flagged = [(f.kind, checked.text[f.start : f.end]) for f in checked.flags if f.kind != "no_citation"]
+    assert flagged == [
+        ("unofficial_sentence", claim),
+        ("unofficial_sentence", "Il se termine à son terme."),  # no citation: its paragraph's
+    ]
+    assert all("« Fiche 1 »" in f.message for f in checked.flags if f.kind == "unofficial_sentence")
+    # an official page cited beside it, or the page listed by the deployment: read as usual
+    assert (
+        check_draft("Le CDD ne peut être renouvelé qu'une seule fois [1][2].", [page, official], None).flags
+        == []
+    )
+    listed = check_draft(
+        "Le CDD ne peut être renouvelé qu'une seule fois [1].", [page], None, extra_sources=("intranet",)
+    )
+    assert listed.flags == []
+
+
+def test_sentences_of_official_pages_and_greetings_are_not_flagged() -> None:
+    draft = "Bonjour,\n\nLe congé est de 25 jours [1].\n\nCordialement,"
+    assert check_draft(draft, [passage(1, PAGE, source="sp")], None).flags == []

@@ -7,6 +7,7 @@ import { state } from "./state.js";
 const CITE = /\[(\d{1,2})\]/g;
 export const IN_TEXT_FLAGS = new Set([
   "url", "phone", "amount", "duration", "article", "figure", // absent from the cited sources (LLM drafts)
+  "unofficial_sentence", // a sentence only pages from outside the official sources support
   "email", "iban", "copied_contact", "prompt_leak", // an e-mail, bank details, a contact from the message, our instructions
   "stale_term", "expired_measure", "old_figure", "contradiction", // freshness (every draft)
 ]);
