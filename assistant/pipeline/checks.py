@@ -1030,7 +1030,7 @@ def _unverified_facts(
 
 # the words after a number that say nothing of what it counts
 _NOT_A_UNIT = (
-    r"(?i:de|du|des|d|la|le|les|l|et|ou|à|a|au|aux|en|par|pour|sur|dans|avec|sans|est|sont|il|elle|ils|elles"
+    r"(?i:x|de|du|des|d|la|le|les|l|et|ou|à|a|au|aux|en|par|pour|sur|dans|avec|sans|est|sont|il|elle|ils|elles"
     r"|qui|que|se|sa|son|ses|ce|cette|soit|puis|dont)"
 )
 
@@ -1065,8 +1065,12 @@ def _unofficial_sentences(text: str, by_n: dict[int, Passage], unofficial: Colle
 # whatever its shape, and found only written whole with the same unit. Not a figure: a list item's
 # number, a placeholder, a citation (masked before), a date or a year, « 1er » (a word).
 _FIGURE = re.compile(
-    r"(?<![\w*\[/.,-])(?P<n>[A-Za-z*]*\d[\w*]*(?:[.,/'’_\-][\w*]+)*)"
-    r"(?:[ \u00a0\u202f]?(?P<u>%|‰|€|k€|\$|£|°\s?[CF]\b|°|(?!(?:" + _NOT_A_UNIT + r")\b)[^\W\d_]{1,24}))?",
+    r"(?<![\w*\[/.,-])(?P<n>[A-Za-z]*\d[\w*]*(?:[.,/'’_\-][\w*]+)*)"
+    # the unit: a symbol, an acronym (« SMIC », « PASS ») or a word in lower case (« salariés »,
+    # « min »); not « Hors » starting the next sentence of a table, not the « ° » of « 2° » (a
+    # legal enumeration)
+    r"(?:[ \u00a0\u202f]?(?P<u>%|‰|€|k€|\$|£|°\s?[CF]\b|(?-i:[A-Z]{2,6})\b"
+    r"|(?!(?:" + _NOT_A_UNIT + r")\b)(?-i:[a-zà-öø-ÿ][a-zà-öø-ÿ'’-]{0,23})))?",
 )
 _LIST_ITEM = re.compile(r"(?m)^[ \t]*\d{1,2}[.)]\s")
 # Dates are told, not figures set (a deadline is read above, as a duration): « le 30 avril 2024 »,
