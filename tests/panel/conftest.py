@@ -95,7 +95,8 @@ def control_server(panel_settings: Settings) -> Iterator[tuple[str, FastAPI]]:
 # What the fake LLM answers: a figure and a web address that no passage contains (flagged).
 FLAGGED_ANSWER = (
     "Bonjour,\n\nVous acquérez 2,5 jours ouvrables par mois [1]. Le délai de prévenance est de "
-    "45 jours, voir https://intranet.example/conges [2].\n\nCordialement,"
+    "45 jours, voir https://intranet.example/conges [2]. Le plafond retenu est de 0,37 PMSS [1]."
+    "\n\nCordialement,"
 )
 
 

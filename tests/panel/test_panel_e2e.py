@@ -386,9 +386,11 @@ def test_flags_from_the_checks_are_highlighted_in_the_text(
     expect(marked.first).to_be_attached()
     texts = marked.all_inner_texts()
     assert "45" in " ".join(texts) and "https://intranet.example/conges" in " ".join(texts)
+    assert "0,37 PMSS" in texts  # a figure of no pattern's shape, absent from the sources
     flags = page.locator("#flags li")
     expect(flags.first).to_be_visible()
-    assert flags.count() >= 2
+    assert flags.count() >= 3
+    expect(page.locator("#flags")).to_contain_text("Chiffre absent des passages cités")
     shot(page, "8-flags-highlighted")
 
 
