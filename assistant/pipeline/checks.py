@@ -67,13 +67,14 @@ from assistant.pipeline.freshness import fold_keep_length, freshness_flags
 from assistant.pipeline.injection import clean_passage, has_instructions, is_instruction
 from assistant.pipeline.numbers_fr import (
     NUMBER_RUN,
+    UNITS,
     amount_value,
     mixed_phone_runs,
     number_runs,
     phone_digits,
 )
 from assistant.pipeline.provenance import official_sources
-from assistant.pipeline.sentences import split_sentences
+from assistant.pipeline.sentences import sentence_spans
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
 
@@ -190,19 +191,7 @@ _HOURS_MINUTES = (
 _RANK = r"(?:premi[eè]re?s|derni[eè]re?s|prochaine?s|suivante?s)"
 # A share of pay is an amount: « un dixième de la rémunération », « deux cinquièmes du traitement »,
 # « 1/10e du salaire brut » (the congés payés rule, the indemnities computed from pay).
-_FRACTION_COUNTS = {
-    "la": 1,
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "six": 6,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-}
+_FRACTION_COUNTS = {**UNITS, "la": 1}  # « la moitié »
 _FRACTION_PARTS = {
     "moitie": 2,
     "demi": 2,
@@ -968,13 +957,7 @@ def _unverified_facts(
     flags: list[Flag] = []
     evidence: dict[tuple[int, ...], tuple[_Evidence, _Evidence | None, _Evidence | None, str]] = {}
     readable = plain_digits(text)  # same length: offsets found in it are offsets in ``text``
-    sentences: list[tuple[int, str]] = []
-    offset = 0
-    for sentence in split_sentences(readable):
-        start = readable.find(sentence, offset)
-        if start >= 0:
-            sentences.append((start, sentence))
-            offset = start + len(sentence)
+    sentences = list(sentence_spans(readable))
     if not sentences:
         return flags
     starts = [start for start, _ in sentences]
@@ -1042,12 +1025,7 @@ def _unofficial_sentences(text: str, by_n: dict[int, Passage], unofficial: Colle
     which no value check sees. A sentence citing an official page beside it is read as usual."""
     if not unofficial:
         return
-    offset = 0
-    for sentence in split_sentences(text):
-        start = text.find(sentence, offset)
-        if start < 0:
-            continue
-        offset = start + len(sentence)
+    for start, sentence in sentence_spans(text):
         numbers = _cited_in(sentence, by_n) or _cited_in(_paragraph_at(text, start), by_n)
         if numbers and all(n in unofficial for n in numbers):
             first = CITATION.search(sentence)  # the words before its first citation

@@ -33,7 +33,7 @@ import yaml
 
 from assistant.pipeline.flags import Flag
 from assistant.pipeline.sensitive import term_regex
-from assistant.pipeline.sentences import split_sentences
+from assistant.pipeline.sentences import sentence_spans, split_sentences
 from assistant.pipeline.types import Passage
 
 LEXICON = Path(__file__).parent / "lexicon" / "stale_fr.yaml"
@@ -147,7 +147,7 @@ class FreshnessLexicon:
         text, with the same sentence-level ``requires`` / ``unless`` rules as on a draft."""
         if not self.may_match(text, fold_keep_length(text)):
             return
-        for _start, sentence in _sentences(text):
+        for _start, sentence in sentence_spans(text):
             folded = fold_keep_length(sentence)
             for entry in self.entries:
                 if entry.end is not None and today <= entry.end:
@@ -311,16 +311,6 @@ def _age_years(updated: date, today: date) -> float:
 # ---------------------------------------------------------------- the checks
 
 
-def _sentences(text: str) -> Iterator[tuple[int, str]]:
-    offset = 0
-    for sentence in split_sentences(text):
-        start = text.find(sentence, offset)
-        if start < 0:
-            continue
-        offset = start + len(sentence)
-        yield start, sentence
-
-
 def freshness_flags(
     text: str,
     passages: Sequence[Passage],
@@ -334,7 +324,7 @@ def freshness_flags(
     by_n = {p.n: p for p in passages}
     flags: list[Flag] = []
     cited_anywhere = [n for n in dict.fromkeys(int(n) for n in CITATION.findall(text)) if n in by_n]
-    for start, sentence in _sentences(text):
+    for start, sentence in sentence_spans(text):
         folded = fold_keep_length(sentence)
         flags.extend(_lexicon_flags(sentence, folded, start, lexicon, today))
         flags.extend(_expiry_flags(sentence, folded, start, today))
@@ -488,7 +478,7 @@ def _contradiction_hits(
         return
     facts = {p.n: _facts(p, lexicon) for p in cited}
     done: set[tuple[str, str, int, int]] = set()
-    for start, sentence in _sentences(text):
+    for start, sentence in sentence_spans(text):
         folded = CITATION.sub(lambda m: " " * len(m.group(0)), fold_keep_length(sentence))
         found = list(quantities(folded))
         if not found:

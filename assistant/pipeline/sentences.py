@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # A sentence ends at . ! ? … followed by a space and an upper-case letter, a digit or a quote —
 # unless the point ends a common abbreviation (art. 12, M. Dupont, n° …).
@@ -46,3 +47,14 @@ def split_sentences(text: str) -> list[str]:
         if line[start:].strip():
             out.append(line[start:].strip())
     return out
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, str]]:
+    """Each sentence with its offset in ``text`` (what flags point at)."""
+    offset = 0
+    for sentence in split_sentences(text):
+        start = text.find(sentence, offset)
+        if start < 0:
+            continue
+        offset = start + len(sentence)
+        yield start, sentence
