@@ -9,7 +9,8 @@ links…; the freshness kinds and « no citation » left out: the answers carry 
 
 A flag here is not always noise — an answer may state a figure the five passages retrieved do not
 give — but every flag is an « à vérifier » an agent would have to clear. Split: dev (the split the
-retrieval was tuned on); no check was tuned on these answers.
+retrieval was tuned on). The figure rule's notion of a unit was refined after reading its first flags
+here (« 1 Hors », « 2° », « 25 x »): these answers are a tuning set for that rule, not a held-out one.
 
 Usage: OMP_NUM_THREADS=1 python -m bench.check_noise
 """
