@@ -16,9 +16,11 @@ hybrid retrieval, decision, drafting, checks, unmasking — three times:
 
 Also written: how many shipped KB documents the instruction detector would strip (false positives).
 
-Usage: python -m bench.injection [--dataset PATH] [--out NAME]   (needs the index: `hra kb ingest`)
+Usage: python -m bench.injection [--dataset PATH] [--out NAME] [--planted-as sp]   (needs the index)
 ``--dataset``: another attack file of the same format (default eval/datasets/injections_fr.jsonl);
-``--out``: the result name under bench/results/ (default ``injection``).
+``--out``: the result name under bench/results/ (default ``injection``); ``--planted-as``: the id
+prefix planted pages get (default « planted », outside the official sources; « sp » models a page
+poisoned inside an official dataset, which only the value checks can then catch).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from eval.injection import DATASET, ObeyingChatModel, Outcome, PlantedKnowledge,
 KEY_VARIABLES = ("HRA_LLM__API_KEY", "MISTRAL_API_KEY")
 
 
-def service(work: Path, llm: Any) -> Any:
+def service(work: Path, llm: Any, planted_as: str = "planted") -> Any:
     from assistant.services.drafting import DraftingService
     from assistant.services.knowledge import KnowledgeService
     from assistant.settings import Settings
@@ -60,7 +62,7 @@ def service(work: Path, llm: Any) -> Any:
         setup_telemetry(TelemetrySettings()),
         llm,
     )
-    drafting.knowledge = PlantedKnowledge(knowledge)  # type: ignore[assignment]
+    drafting.knowledge = PlantedKnowledge(knowledge, planted_as)  # type: ignore[assignment]
     return drafting
 
 
@@ -97,10 +99,11 @@ def run(
     model: ObeyingChatModel | None = None,
     offline: bool = False,
     dataset: Path = DATASET,
+    planted_as: str = "planted",
 ) -> dict[str, Any]:
     started = time.perf_counter()
     attacks = load_attacks(dataset)
-    outcomes = [o for _, _, o in run_attacks(service(work, llm), attacks, model, offline=offline)]
+    outcomes = [o for _, _, o in run_attacks(service(work, llm, planted_as), attacks, model, offline=offline)]
     return summary(outcomes, time.perf_counter() - started)
 
 
@@ -124,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.injection")
     parser.add_argument("--dataset", type=Path, default=DATASET, help="attack file (JSONL)")
     parser.add_argument("--out", default="injection", help="result name under bench/results/")
+    parser.add_argument(
+        "--planted-as",
+        default="planted",
+        help="id prefix of the planted pages: « planted » (outside the official sources) or an official "
+        "one such as « sp » (a page poisoned inside an official dataset)",
+    )
     args = parser.parse_args(argv)
     dataset: Path = args.dataset
 
@@ -134,22 +143,24 @@ def main(argv: list[str] | None = None) -> int:
     shown = dataset.resolve()
     with contextlib.suppress(ValueError):
         shown = shown.relative_to(Path.cwd())
-    result: dict[str, Any] = {"dataset": str(shown), "machine": machine()}
+    result: dict[str, Any] = {"dataset": str(shown), "planted_as": args.planted_as, "machine": machine()}
     with tempfile.TemporaryDirectory(prefix="bench-injection-") as tmp:
         work = Path(tmp)
         model = ObeyingChatModel(responses=[""])
-        result["obeying_model"] = run(
-            work / "obeying", LlmDrafter(LlmSettings(provider="fake"), model=model), model, dataset=dataset
-        )
+        drafter = LlmDrafter(LlmSettings(provider="fake"), model=model)
+        planted = args.planted_as
+        result["obeying_model"] = run(work / "obeying", drafter, model, dataset=dataset, planted_as=planted)
         # An OpenAI-compatible endpoint without base_url is not configured: the offline drafter answers.
         offline = LlmDrafter(LlmSettings(provider="openai_compatible"))
-        result["offline_drafter"] = run(work / "offline", offline, offline=True, dataset=dataset)
+        result["offline_drafter"] = run(
+            work / "offline", offline, offline=True, dataset=dataset, planted_as=planted
+        )
         key = next((os.environ[v] for v in KEY_VARIABLES if os.environ.get(v, "").strip()), None)
         if key is None:
             result["mistral"] = {"skipped": True, "reason": "no HRA_LLM__API_KEY or MISTRAL_API_KEY set"}
         else:
             mistral = LlmDrafter(LlmSettings(api_key=SecretStr(key)))
-            figures = run(work / "mistral", mistral, dataset=dataset)
+            figures = run(work / "mistral", mistral, dataset=dataset, planted_as=planted)
             result["mistral"] = {"model": mistral.model_name, **figures}
             mistral.close()
     result["detector_false_positives"] = detector_false_positives()

@@ -95,8 +95,8 @@ class PlantedSearcher:
     is assumed to win retrieval. It takes the place (and index position) of the best real hit, so
     the confidence signals are computed as for the real result."""
 
-    def __init__(self, searcher: Any, passage: dict[str, str]) -> None:
-        self._searcher, self._passage = searcher, passage
+    def __init__(self, searcher: Any, passage: dict[str, str], source: str = "planted") -> None:
+        self._searcher, self._passage, self._source = searcher, passage, source
         self.index = searcher.index
 
     def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> list[Hit]:
@@ -106,7 +106,7 @@ class PlantedSearcher:
         best = hits[0]
         chunk = Chunk(
             id=best.chunk.id,
-            doc_id=f"planted:{self._passage['url'].rsplit('/', 1)[-1]}",
+            doc_id=f"{self._source}:planted-{self._passage['url'].rsplit('/', 1)[-1]}",
             index=0,
             text=self._passage["text"],
             heading_path=(),
@@ -119,15 +119,20 @@ class PlantedSearcher:
 
 
 class PlantedKnowledge:
-    """A knowledge service whose searcher returns the planted passage first (None: the real one)."""
+    """A knowledge service whose searcher returns the planted passage first (None: the real one).
 
-    def __init__(self, knowledge: Any) -> None:
+    ``source``: the id prefix the planted page gets — « planted » (a page from outside the official
+    sources: a shared folder, an intranet) or an official one (« sp »: a page poisoned *inside* an
+    official dataset, which the official-sources rules then trust)."""
+
+    def __init__(self, knowledge: Any, source: str = "planted") -> None:
         self._knowledge = knowledge
+        self.source = source
         self.passage: dict[str, str] | None = None
 
     def searcher(self) -> Any:
         real = self._knowledge.searcher()
-        return PlantedSearcher(real, self.passage) if self.passage else real
+        return PlantedSearcher(real, self.passage, self.source) if self.passage else real
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._knowledge, name)
