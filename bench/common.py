@@ -69,6 +69,25 @@ def live_server(app: Any) -> Iterator[str]:
         yield base
 
 
+def drafting_service(work: Path, llm: Any = None) -> Any:
+    """The drafting service as served: the shipped index, a fresh SQLite store in ``work``, no
+    telemetry export; ``llm`` None drafts offline."""
+    from assistant.services.drafting import DraftingService
+    from assistant.services.knowledge import KnowledgeService
+    from assistant.settings import Settings
+    from assistant.telemetry import TelemetrySettings, setup_telemetry
+    from feedback.db import make_engine, migrate
+    from feedback.drafts import DraftStore
+
+    work.mkdir(parents=True, exist_ok=True)
+    settings = Settings(database_url=f"sqlite:///{work}/hra.sqlite")
+    migrate(settings.database_url)
+    knowledge = KnowledgeService(settings)
+    knowledge.start()
+    store = DraftStore(make_engine(settings.database_url))
+    return DraftingService(settings, knowledge, store, setup_telemetry(TelemetrySettings()), llm)
+
+
 def write_result(name: str, payload: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"

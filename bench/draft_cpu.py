@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import machine, write_result
+from bench.common import drafting_service, machine, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "datasets" / "questions-dev.jsonl"
@@ -66,22 +66,6 @@ def timed(owner: Any, name: str, label: str, spent: dict[str, float]) -> Iterato
         yield
     finally:
         setattr(owner, name, original)
-
-
-def service(work: Path) -> Any:
-    from assistant.services.drafting import DraftingService
-    from assistant.services.knowledge import KnowledgeService
-    from assistant.settings import Settings
-    from assistant.telemetry import TelemetrySettings, setup_telemetry
-    from feedback.db import make_engine, migrate
-    from feedback.drafts import DraftStore
-
-    settings = Settings(database_url=f"sqlite:///{work}/hra.sqlite")
-    migrate(settings.database_url)
-    knowledge = KnowledgeService(settings)
-    knowledge.start()
-    store = DraftStore(make_engine(settings.database_url))
-    return DraftingService(settings, knowledge, store, setup_telemetry(TelemetrySettings()), None)
 
 
 def stage_round(drafting: Any, asked: list[str]) -> dict[str, float]:
@@ -149,7 +133,7 @@ def main() -> None:
     args = parser.parse_args()
     asked = questions(args.n + 20)
     warm, asked = asked[:20], asked[20:]
-    drafting = service(Path(tempfile.mkdtemp(prefix="hra-cpu-")))
+    drafting = drafting_service(Path(tempfile.mkdtemp(prefix="hra-cpu-")))
     stage_round(drafting, warm)
     rounds = [stage_round(drafting, asked) for _ in range(3)]
     stages = {k: round(statistics.median(r[k] for r in rounds), 2) for k in rounds[0]}

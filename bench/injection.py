@@ -36,33 +36,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.common import machine, write_result
+from bench.common import drafting_service, machine, write_result
 from eval.injection import DATASET, ObeyingChatModel, Outcome, PlantedKnowledge, load_attacks, run_attacks
 
 KEY_VARIABLES = ("HRA_LLM__API_KEY", "MISTRAL_API_KEY")
 
 
 def service(work: Path, llm: Any, planted_as: str = "planted") -> Any:
-    from assistant.services.drafting import DraftingService
-    from assistant.services.knowledge import KnowledgeService
-    from assistant.settings import Settings
-    from assistant.telemetry import TelemetrySettings, setup_telemetry
-    from feedback.db import make_engine, migrate
-    from feedback.drafts import DraftStore
-
-    work.mkdir(parents=True, exist_ok=True)
-    settings = Settings(database_url=f"sqlite:///{work}/hra.sqlite")
-    migrate(settings.database_url)
-    knowledge = KnowledgeService(settings)
-    knowledge.start()
-    drafting = DraftingService(
-        settings,
-        knowledge,
-        DraftStore(make_engine(settings.database_url)),
-        setup_telemetry(TelemetrySettings()),
-        llm,
-    )
-    drafting.knowledge = PlantedKnowledge(knowledge, planted_as)  # type: ignore[assignment]
+    drafting = drafting_service(work, llm)
+    drafting.knowledge = PlantedKnowledge(drafting.knowledge, planted_as)
     return drafting
 
 
