@@ -60,7 +60,7 @@ class OfflineEmbeddings(Embeddings):
         """Get ready to answer at full speed (models that load lazily load here)."""
 
 
-_RECENT_QUERIES = 32
+RECENT_QUERIES = 32
 
 
 class _BundledModel(OfflineEmbeddings):
@@ -148,7 +148,7 @@ class _BundledModel(OfflineEmbeddings):
         vector.flags.writeable = False
         with self._memo_lock:
             self._recent[text] = vector
-            while len(self._recent) > _RECENT_QUERIES:
+            while len(self._recent) > RECENT_QUERIES:
                 self._recent.popitem(last=False)
         return vector
 
