@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -105,6 +105,29 @@ def _print_sync(sync: dict[str, object], limit: int | None = None) -> None:
             console.print(f"  … and {len(items) - limit} more {kind}")
     for issue in sync["issues"]:  # type: ignore[attr-defined]
         console.print(f"  [yellow]skipped[/yellow] {issue['record']}: {issue['reason']}")
+    _print_review(sync)
+
+
+def _print_review(sync: dict[str, object]) -> None:
+    """What the sync's review read (``SyncReport.review_summary``): records held back and why, and how
+    many values wait for a reader (upstream text printed as text: « [b] » in a forged fiche is no style)."""
+    from rich.markup import escape
+
+    review: dict[str, Any] = sync.get("review") or {}  # type: ignore[assignment]
+    if not review:
+        return
+    held = review["held"]
+    if held:
+        verdict = "written anyway (--accept-held)" if review["accepted_held"] else "not written"
+        console.print(f"[red]held[/red] {len(held)} record(s), {verdict}:")
+    for record in held:
+        reasons = escape(" ; ".join(record["reasons"]))
+        console.print(f"  [red]held[/red] {record['id']} — {escape(record['title'])}: {reasons}")
+    console.print(
+        f"review: {review['values_listed']} value(s) the records did not give before "
+        f"({review['values_new_to_base']} given nowhere in the base) in {review['records_read']} added or "
+        "changed record(s): read them before drafts repeat them"
+    )
 
 
 @kb_app.command("sync")
@@ -123,10 +146,25 @@ def kb_sync(
         bool, typer.Option("--ingest/--no-ingest", help="Re-index incrementally after the sync.")
     ] = True,
     dry_run: Annotated[bool, typer.Option(help="Report what would change; write nothing.")] = False,
+    accept_held: Annotated[
+        bool,
+        typer.Option(
+            help="Write the records the review held back (instructions to a tool, links outside the "
+            "trusted domains, bank details, unknown phone numbers, markup) — only after reading them; "
+            "pin --version to the one reviewed."
+        ),
+    ] = False,
+    review_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the review (Markdown). Default: sync-review-<source>.md beside kb.jsonl, "
+            "or nowhere for a dry run."
+        ),
+    ] = None,
 ) -> None:
-    """Fetch a source's official data package, replace its documents in kb.jsonl, report and re-index."""
-    from dataclasses import asdict
-
+    """Fetch a source's official data package, review what it adds or changes, replace its documents
+    in kb.jsonl, report and re-index."""
+    from assistant.services.kb_review import SyncReviewer
     from knowledge_base.connectors import SyncError, get_connector, sync
     from knowledge_base.ingest import IngestError, ingest
 
@@ -137,11 +175,30 @@ def kb_sync(
         raise typer.BadParameter(str(exc)) from exc
     kb_path = _sync_kb_path(settings, kb)
     try:
-        report = sync(connector, kb_path, version=version, file=file, dry_run=dry_run)
+        reviewer = SyncReviewer(settings.drafting.trusted_domains)
+        report = sync(
+            connector,
+            kb_path,
+            version=version,
+            file=file,
+            dry_run=dry_run,
+            reviewer=reviewer,
+            accept_held=accept_held,
+        )
     except SyncError as exc:
         console.print(f"[red]Sync failed:[/red] {exc}")
         raise typer.Exit(1) from exc
-    _print_sync(report.to_dict() | {"issues": [asdict(i) for i in report.issues]})
+    _print_sync({**report.to_dict(), "review": report.review_summary()})
+    review_path = review_file or (None if dry_run else kb_path.parent / f"sync-review-{source}.md")
+    if review_path is not None:
+        review_path.write_text(report.review_markdown(), encoding="utf-8")
+        console.print(f"review written to {review_path}")
+    if report.held and not report.accepted_held:
+        same = f"--file {file}" if file else f"--version {report.version}"  # the package that was reviewed
+        console.print(
+            f"[red]{len(report.held)} held record(s) kept at their previous version[/red]: read them, then "
+            f"`hra kb sync {source} {same} --accept-held` writes them"
+        )
     if dry_run:
         console.print(f"dry run: {kb_path} not modified")
         return

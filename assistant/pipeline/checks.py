@@ -431,6 +431,7 @@ _ACTION_SCHEME = re.compile(
     re.I,
 )
 _HIDDEN = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+HIDDEN_CHARACTERS = _HIDDEN.pattern  # what a draft loses; the sync review reads the same characters
 _FULL_WIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
 FLAG_MESSAGES = {
     "invalid_citation": "Citation [{value}] ne correspond à aucun passage fourni : retirée.",
@@ -654,6 +655,18 @@ def _sources_of(sentence: str, paragraph: str, text: str, by_n: dict[int, Passag
 _ORDINAL_SUFFIX = re.compile(r"(\d)[\s\u00a0\u202f]*(?:i?eme|e)\b")
 
 
+def _written_whole(folded: str, first: str, digits: str, after: str) -> bool:
+    """Whether ``folded`` writes the number whole, then the unit: tried only where its first group is
+    (a search led by a look-behind scans the whole text at every character; a knowledge base is MBs)."""
+    pattern = re.compile(rf"(?<![\w,.]){digits}(?![\d]|[,.]\d){after}")
+    at = folded.find(first)
+    while at >= 0:
+        if pattern.match(folded, at):
+            return True
+        at = folded.find(first, at + 1)
+    return False
+
+
 @dataclass
 class _Evidence:
     """What a set of passages vouches for: the compact text, and (computed when first needed) the
@@ -665,6 +678,7 @@ class _Evidence:
     _values: set[tuple[str, object]] | None = None
     _as_written: set[tuple[str, object]] | None = None  # durations given in the unit they are counted in
     _folded: str | None = None
+    _figures: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def has_figure(self, number: str, unit: str) -> bool:
         """Whether the passages write this number whole (« 15 » is not read in « 115 » nor « 1,5 »),
@@ -679,7 +693,10 @@ class _Evidence:
             stem = fold(unit).replace(" ", "")
             stem = stem[:5] if stem.isalpha() else re.escape(stem)
             after = rf"[\s\u00a0\u202f]?(?:de\s|d')?{stem}"
-        return re.search(rf"(?<![\w,.]){digits}(?![\d]|[,.]\d){after}", self._folded) is not None
+        key = (number, after)
+        if key not in self._figures:  # a base of hundreds of pages is asked « 50 salariés » again and again
+            self._figures[key] = _written_whole(self._folded, number.split()[0], digits, after)
+        return self._figures[key]
 
     def holds(self, kind: str, value: str, canonical: tuple[str, object] | None) -> bool:
         if kind == "article":  # « article L. 1234-5 » is vouched for by « L. 1234-5 »
@@ -1009,6 +1026,48 @@ def _unverified_facts(
     flags.extend(_unread_figures(text, masked, read, sources_at))
     flags.sort(key=lambda f: f.start)
     return flags
+
+
+class SourceEvidence:
+    """What a body of text vouches for, built once and reused (a whole knowledge base, a fiche's
+    previous version): the evidence the draft checks use, for texts that are not passages."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        raw = plain_digits(" ".join(texts))
+        self._evidence = _Evidence(raw, _compact(raw))
+
+    def new_values(self, text: str) -> list[Flag]:
+        """The figures, links, contacts and references of ``text`` this evidence does not write, read
+        exactly as a draft's are (« 45 jours » is vouched for by « quarante-cinq jours »); a deceptive
+        link is always returned (``url_deceptive``), whatever the evidence says."""
+        readable = plain_digits(text)
+        masked = CITATION.sub(lambda m: " " * len(m.group(0)), readable)
+        found: list[Flag] = []
+        read: list[tuple[int, int]] = []
+        for kind, a, b, canonical in _facts_in(masked):
+            value = masked[a:b].strip()
+            a = masked.find(value, a)
+            read.append((a, a + len(value)))
+            if kind == "url" and _deceptive(value):
+                found.append(
+                    Flag(
+                        "url_deceptive",
+                        text[a : a + len(value)],
+                        FLAG_MESSAGES["url_deceptive"],
+                        a,
+                        a + len(value),
+                    )
+                )
+            elif not self._evidence.holds(kind, value, canonical):
+                found.append(Flag(kind, text[a : a + len(value)], FLAG_MESSAGES[kind], a, a + len(value)))
+        found.extend(_unread_figures(text, masked, read, lambda _: (self._evidence, None, None, "")))
+        found.sort(key=lambda f: f.start)
+        return found
+
+
+def markup_and_hidden(text: str) -> list[Flag]:
+    """What a draft would have stripped from ``text``: invisible characters, markup, action links."""
+    return _sanitised(text)[1]
 
 
 # the words after a number that say nothing of what it counts

@@ -6,8 +6,10 @@ Every connector has the same small shape, so a new source is one new module:
     records(fetched, existing)     → Converted      (hr-fr records + malformed inputs skipped)
 
 and :func:`sync` does the rest for all of them: diff against the source's current records
-(added / changed / removed, with titles), replace those records in ``kb.jsonl`` (other sources
-untouched, written atomically) and record what was synced in ``sync.json`` next to it.
+(added / changed / removed, with titles), have a :class:`Reviewer` read what is added or changed
+(records it holds keep their previous version, or stay out, unless ``accept_held``), replace those
+records in ``kb.jsonl`` (other sources untouched, written atomically) and record what was synced —
+and what the review found — in ``sync.json`` next to it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +70,37 @@ class DocChange:
     title: str
 
 
+@dataclass(frozen=True)
+class ReviewedValue:
+    """A figure, link, contact or reference a record gives that the base did not say before."""
+
+    kind: str  # the draft checks' kinds: amount, duration, figure, article, phone, url, email…
+    value: str
+    context: str  # the value in its sentence, for the person reviewing
+    new_to_base: bool = True  # False: the record did not give it, but another record of the base does
+
+
+@dataclass
+class RecordReview:
+    id: str
+    title: str
+    change: str  # "added" | "changed"
+    held: list[str] = field(default_factory=list)  # why the record is held back ([] = written)
+    values: list[ReviewedValue] = field(default_factory=list)
+
+
+class Reviewer(Protocol):
+    """Reads the records a sync adds or changes, against the base as it was (``before``)."""
+
+    def __call__(
+        self,
+        before: Sequence[Record],
+        fresh: Sequence[Record],
+        added: Collection[str],
+        changed: Collection[str],
+    ) -> list[RecordReview]: ...
+
+
 @dataclass
 class SyncReport:
     source: str
@@ -82,9 +116,52 @@ class SyncReport:
     unchanged: int = 0
     issues: list[SyncIssue] = field(default_factory=list)
     written: bool = False
+    # what the reviewer read: held records (kept at their previous version or left out), then every
+    # record with the values it brings; ``accepted_held``: held ones written anyway, on request
+    review: list[RecordReview] = field(default_factory=list)
+    held: list[DocChange] = field(default_factory=list)
+    accepted_held: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def review_summary(self) -> dict[str, Any]:
+        """What ``sync.json`` keeps of the review (the values themselves go to the review file)."""
+        values = [v for r in self.review for v in r.values]
+        return {
+            "records_read": len(self.review),
+            "values_listed": len(values),
+            "values_new_to_base": sum(v.new_to_base for v in values),
+            "held": [{"id": r.id, "title": r.title, "reasons": r.held} for r in self.review if r.held],
+            "accepted_held": self.accepted_held,
+        }
+
+    def review_markdown(self) -> str:
+        """The review for the person who reads it: held records and why, then each record's values,
+        those the base gave nowhere first, each in its sentence."""
+        lines = [
+            f"# Sync review — {self.source}: {self.package}@{self.version} ({self.synced_at})",
+            "",
+            f"{len(self.review)} added or changed record(s) read; {len(self.held)} held"
+            + (" and written anyway (--accept-held)." if self.accepted_held else " (not written)."),
+            "Check every value against the official publication before drafts repeat it.",
+        ]
+        for record in sorted(self.review, key=lambda r: (not r.held, r.id)):
+            if not record.held and not record.values:
+                continue
+            lines += ["", f"## {record.id} ({record.change})", "", _literal(record.title), ""]
+            lines += [f"- **held**: {_literal(reason)}" for reason in record.held]
+            for value in record.values:
+                where = "new to the base" if value.new_to_base else "given elsewhere in the base"
+                lines.append(f"- {value.kind} {_literal(value.value)} ({where}) — {_literal(value.context)}")
+        return "\n".join(lines) + "\n"
+
+
+def _literal(text: str) -> str:
+    """Upstream text shown as text: a forged fiche's « ![](https://…) » or « <img> » is not rendered
+    by the Markdown viewer the review is read in."""
+    plain = text.replace("`", "'")
+    return f"`` {plain} ``"
 
 
 def read_jsonl(path: Path) -> list[Record]:
@@ -161,7 +238,7 @@ def read_sync_records(kb_path: Path) -> dict[str, Any]:
 
 def _record_sync(kb_path: Path, report: SyncReport) -> None:
     sources = read_sync_records(kb_path)
-    sources[report.source] = report.to_dict()
+    sources[report.source] = {**report.to_dict(), "review": report.review_summary()}
     body = {
         "about": "Upstream packages the knowledge base was last synced from (`hra kb sync`).",
         "sources": dict(sorted(sources.items())),
@@ -175,8 +252,13 @@ def sync(
     version: str | None = None,
     file: Path | None = None,
     dry_run: bool = False,
+    reviewer: Reviewer | None = None,
+    accept_held: bool = False,
 ) -> SyncReport:
-    """Fetch → convert → diff → replace the connector's records in ``kb_path`` → record the sync."""
+    """Fetch → convert → diff → review → replace the connector's records in ``kb_path`` → record the sync.
+
+    A record the ``reviewer`` holds keeps its previous version (a new one stays out) unless
+    ``accept_held``: the sync then writes it, and says it did."""
     records = read_jsonl(kb_path)
     existing = [r for r in records if str(r.get("id", "")).startswith(connector.prefix)]
     with tempfile.TemporaryDirectory(prefix=f"hra-sync-{connector.name}-") as workdir:
@@ -187,6 +269,14 @@ def sync(
     if not fresh:
         raise SyncError(f"{fetched.package}@{fetched.version}: no usable record; {kb_path} left unchanged")
     added, changed, removed = diff_records(existing, fresh)
+    review = reviewer(records, fresh, {c.id for c in added}, {c.id for c in changed}) if reviewer else []
+    held = [DocChange(r.id, r.title) for r in review if r.held]
+    if held and not accept_held:
+        previous = {r["id"]: r for r in existing}
+        held_ids = {h.id for h in held}
+        fresh = [previous.get(r["id"]) or {} if r["id"] in held_ids else r for r in fresh]
+        fresh = [r for r in fresh if r]
+        added, changed, removed = diff_records(existing, fresh)
     report = SyncReport(
         source=connector.name,
         package=fetched.package,
@@ -200,6 +290,9 @@ def sync(
         removed=removed,
         unchanged=len(fresh) - len(added) - len(changed),
         issues=converted.issues,
+        review=review,
+        held=held,
+        accepted_held=bool(held) and accept_held,
     )
     if not dry_run:
         write_jsonl(kb_path, replace_source(records, connector.prefix, fresh))

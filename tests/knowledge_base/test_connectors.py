@@ -7,10 +7,8 @@ The fiches have the shape of ``@socialgouv/fiches-travail-data`` 4.x ``data/fich
 from __future__ import annotations
 
 import copy
-import io
 import json
 import subprocess
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from knowledge_base.index import KnowledgeIndex
 from knowledge_base.ingest import ingest
 from knowledge_base.settings import KnowledgeBaseSettings
 from tests.fixtures.corpus import SMALL_CORPUS, write_jsonl
+from tests.fixtures.npm_package import tarball
 
 
 def section(title: str, html: str, anchor: str = "") -> dict[str, Any]:
@@ -115,21 +114,6 @@ OLD_MT = [
         "meta": {"date": "29/10/2020", "pubId": "article377750", "section_anchors": []},
     },
 ]
-
-
-def tarball(path: Path, fiches: list[Any], version: str = "4.1174.0") -> Path:
-    """An npm package tarball as `npm pack` writes it: everything under package/."""
-    members = {
-        "package/package.json": {"name": PACKAGE, "version": version, "license": "Apache-2.0"},
-        "package/data/fiches-travail.json": fiches,
-    }
-    with tarfile.open(path, "w:gz") as archive:
-        for name, content in members.items():
-            data = json.dumps(content, ensure_ascii=False).encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return path
 
 
 @pytest.fixture

@@ -1,0 +1,153 @@
+"""What a knowledge-base sync brings in, read before any draft can repeat it.
+
+The draft checks trust an official source: a figure a cited service-public or Ministry of Labour
+fiche gives is not flagged. A fiche altered upstream (a compromised package, a mirror, a bad edit)
+therefore reaches drafts unflagged — ``bench/injection_poisoned.py`` measured 108 of 298 planted-page
+attacks getting through that way. The one place to catch it is where the fiche enters the base:
+``hra kb sync``. Every added or changed record is read as a draft's checks read a draft, against
+what the base already said (a changed fiche against its previous version; a new one against the
+whole base):
+
+- **held** (not written unless ``--accept-held``, after a person has read them): instructions
+  addressed to a drafting tool, a deceptive link, a link or an address on a domain outside the
+  trusted list that the record did not have, bank details, markup or invisible characters new to
+  the record — nothing an official fiche needs;
+- **listed for review**: every figure, amount, duration, article, phone number and trusted link
+  the record did not give before — what changes legitimately every year (the SMIC, a ceiling) and
+  what a forger changes; a person tells them apart, the sync shows them.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Collection, Sequence
+
+from assistant.pipeline.checks import HIDDEN_CHARACTERS, SourceEvidence, markup_and_hidden
+from assistant.pipeline.domains import TrustedDomains, trusted_domains
+from assistant.pipeline.flags import Flag
+from assistant.pipeline.injection import instruction_spans, is_instruction
+from assistant.pipeline.sentences import sentence_spans
+from knowledge_base.connectors import Record, RecordReview, ReviewedValue
+
+ANYTHING = SourceEvidence([])  # against which every value is new
+CONTEXT = 70  # characters each side of a value, so the reviewer reads it in its sentence
+# held whatever the domain or the evidence says
+HELD_KINDS = {"url_deceptive": "lien trompeur", "iban": "coordonnées bancaires"}
+UNTRUSTED = {"url": "lien hors des domaines officiels", "email": "adresse hors des domaines officiels"}
+
+
+def _text_of(record: Record) -> str:
+    return f"{record.get('title', '')}\n\n{record.get('text', '')}"
+
+
+def _context(text: str, start: int, end: int) -> str:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    a, b = max(line_start, start - CONTEXT), min(line_end, end + CONTEXT)
+    return f"{'…' if a > line_start else ''}{text[a:b].strip()}{'…' if b < line_end else ''}"
+
+
+class SyncReviewer:
+    """Reads the records a sync adds or changes (``knowledge_base.connectors.Reviewer``)."""
+
+    def __init__(self, extra_domains: Collection[str] = (), by_sentence: bool = True) -> None:
+        self.by_sentence = by_sentence
+        self._domains: TrustedDomains = trusted_domains(tuple(extra_domains))
+        self._base: tuple[int, SourceEvidence] | None = None
+
+    def __call__(
+        self,
+        before: Sequence[Record],
+        fresh: Sequence[Record],
+        added: Collection[str],
+        changed: Collection[str],
+    ) -> list[RecordReview]:
+        previous = {r["id"]: r for r in before}
+        return [
+            self.review(record, previous.get(record["id"]), self.base(before))
+            for record in fresh
+            if record["id"] in added or record["id"] in changed
+        ]
+
+    def base(self, before: Sequence[Record]) -> SourceEvidence:
+        """What the whole base said before the sync, built once per base (its figures are read the
+        first time one is looked up: ~9 s for the shipped base, then a few ms a record)."""
+        if self._base is None or self._base[0] != id(before):
+            self._base = (id(before), SourceEvidence([f"{_text_of(r)} {r.get('url', '')}" for r in before]))
+        return self._base[1]
+
+    def review(self, record: Record, old: Record | None, base: SourceEvidence) -> RecordReview:
+        """``old``: the record's previous version (None when it is new); ``base``: the whole base."""
+        text, old_text = _text_of(record), _text_of(old) if old else ""
+        held = _instructions(record) + _hidden(text, old_text) + _markup(text, old_text)
+        new_to_base = {(f.kind, f.start) for f in base.new_values(text)}
+        # a changed record: what its previous version did not give; a new one: everything it gives
+        previously = [old_text, str(old.get("url", ""))] if old else []
+        values: dict[tuple[str, str], ReviewedValue] = {}
+        news = SourceEvidence(previously).new_values(text)
+        if old is not None and self.by_sentence:
+            news = sorted({*news, *_in_new_sentences(text, old_text)}, key=lambda f: f.start)
+        for flag in news:
+            unheard = (flag.kind, flag.start) in new_to_base
+            if flag.kind in HELD_KINDS:
+                held.append(f"{HELD_KINDS[flag.kind]} « {flag.value} »")
+            elif flag.kind in UNTRUSTED and not self._domains.allows(flag.kind, flag.value):
+                held.append(f"{UNTRUSTED[flag.kind]} « {flag.value} »")
+            elif flag.kind == "phone" and unheard:
+                held.append(f"numéro que la base ne donnait nulle part « {flag.value} »")
+            key = (flag.kind, flag.value)  # a value repeated in the fiche is read once, where it first is
+            if key not in values:
+                values[key] = ReviewedValue(
+                    flag.kind, flag.value, _context(text, flag.start, flag.end), unheard
+                )
+        return RecordReview(
+            id=record["id"],
+            title=str(record.get("title", "")),
+            change="changed" if old else "added",
+            held=list(dict.fromkeys(held)),
+            values=sorted(values.values(), key=lambda v: not v.new_to_base),
+        )
+
+
+def _in_new_sentences(text: str, old_text: str) -> list[Flag]:
+    """The values of the sentences the previous version did not have, word for word — « 6 mois » in
+    a sentence a forger added is listed even when the fiche said « 6 mois » of something else."""
+    kept = {" ".join(sentence.split()) for _, sentence in sentence_spans(old_text)}
+    spans = list(sentence_spans(text))
+    starts = [start for start, _ in spans]
+    found = []
+    for flag in ANYTHING.new_values(text):
+        at = bisect_right(starts, flag.start) - 1
+        if at < 0 or " ".join(spans[at][1].split()) not in kept:
+            found.append(flag)
+    return found
+
+
+def _instructions(record: Record) -> list[str]:
+    if instruction_spans(str(record.get("text", ""))) or is_instruction(str(record.get("title", ""))):
+        return ["consignes adressées à un outil de rédaction"]
+    return []
+
+
+# Official fiches carry zero-width spaces at the start of a paragraph; one *inside* a number, a word
+# or a link hides what it is (« 06​12… » is not read as a phone), and a direction control
+# reorders what the reader sees, wherever it is.
+_INSIDE_A_TOKEN = re.compile(rf"[\w@./:+-](?:{HIDDEN_CHARACTERS})+[\w@./:+-]")
+_DIRECTION = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _hidden(text: str, old_text: str) -> list[str]:
+    for pattern in (_INSIDE_A_TOKEN, _DIRECTION):
+        if pattern.search(text) and not pattern.search(old_text):
+            return ["caractères invisibles dans un mot, un nombre ou un lien"]
+    return []
+
+
+def _markup(text: str, old_text: str) -> list[str]:
+    return [
+        f"balisage « {flag.value} »"
+        for flag in markup_and_hidden(text)
+        if flag.kind == "markup" and flag.value not in old_text
+    ]
