@@ -16,6 +16,10 @@ Two questions, one per side of the trade-off:
   its first measurement, before two rules were added after seeing which pages it missed (but not
   the pages): a new fiche lists all its values, a phone number the base gives nowhere holds the
   record.
+- ``forged_updates_blind15``: eval/datasets/forged_fiches_blind15.jsonl, 45 forged updates of real
+  fiches (a figure changed in place, a sentence added, a wrong article, a contact swapped, values
+  written to be missed), written by a helper who read neither the review nor these results, after
+  the review was finished: measured once, never tuned on. Caught and out of reach as above.
 - ``real_upgrades``: real versions of @socialgouv/fiches-travail-data synced one after another from
   a copy of the shipped base — what an upstream update that nobody forged puts in front of the
   reviewer: records held (all of them wrongly), values listed, CPU time.
@@ -46,6 +50,7 @@ from knowledge_base.connectors import get_connector, read_jsonl, sync
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "eval" / "datasets"
 SHIPPED_KB = ROOT / "knowledge_base" / "sources" / "kb.jsonl"
+BLIND15 = DATASETS / "forged_fiches_blind15.jsonl"
 POISONED = ROOT / "bench" / "results" / "injection_poisoned.json"
 SEED = 16
 NOTHING = SourceEvidence([])  # against which every value a text gives is new
@@ -123,6 +128,49 @@ def poisoned_fiches(reviewer: SyncReviewer, altered: bool) -> dict[str, Any]:
     }
 
 
+def forged_updates(reviewer: SyncReviewer, path: Path = BLIND15) -> dict[str, Any]:
+    """Each line of the blind set edits one real fiche (find → replace, or append); the sync reads
+    the edited fiche against the one it replaces."""
+    base = read_jsonl(SHIPPED_KB)
+    evidence = reviewer.base(base)
+    by_id = {r["id"]: r for r in base}
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        forgery = json.loads(line)
+        old = by_id[forgery["fiche"]]
+        text = old["text"]
+        for edit in forgery["edits"]:
+            text = (
+                text + "\n\n" + edit["append"]
+                if "append" in edit
+                else text.replace(edit["find"], edit["replace"], 1)
+            )
+        review = reviewer.review({**old, "text": text}, old, evidence)
+        listed = SourceEvidence([" ; ".join(v.value for v in review.values)])
+        wanted = [m["value"] for m in forgery["markers"] if NOTHING.new_values(m["value"])]
+        missed = [m for m in wanted if listed.new_values(m)]
+        rows.append(
+            {
+                "id": forgery["id"],
+                "held": review.held,
+                "values_listed": len(review.values),
+                "caught": bool(review.held) or (bool(wanted) and not missed),
+                "out_of_reach": not review.held and not wanted,
+                "missed": missed,
+            }
+        )
+    return {
+        "forgeries": len(rows),
+        "caught": sum(r["caught"] for r in rows),
+        "held": sum(bool(r["held"]) for r in rows),
+        "listed_not_held": sum(r["caught"] and not r["held"] for r in rows),
+        "out_of_reach": [r["id"] for r in rows if r["out_of_reach"]],
+        "missed": {r["id"]: r["missed"] for r in rows if not r["caught"] and not r["out_of_reach"]},
+        "values_listed_per_forgery_median": statistics.median(r["values_listed"] for r in rows),
+        "held_reasons": dict(Counter(h.split(" « ")[0] for r in rows for h in r["held"]).most_common()),
+    }
+
+
 def real_upgrade(old: str, new: str, work: Path) -> dict[str, Any]:
     connector = get_connector("fiches-travail")
     kb = work / "kb.jsonl"
@@ -160,6 +208,8 @@ def main() -> None:
         way: poisoned_fiches(reviewer, way == "altered_fiche") for way in ("new_fiche", "altered_fiche")
     }
     attacks["cpu_s"] = round(time.process_time() - started, 1)
+    blind15 = forged_updates(reviewer)
+    print("blind 15", blind15)
     attacks["first_run"] = FIRST_RUN
     for way in ("new_fiche", "altered_fiche"):
         print(way, {k: v for k, v in attacks[way].items() if k != "misses"})
@@ -172,6 +222,7 @@ def main() -> None:
     result = {
         "method": __doc__.split("\n\n", 1)[1].split("\n\nUsage")[0].replace("\n", " "),
         "poisoned_fiches": attacks,
+        "forged_updates_blind15": blind15,
         "real_upgrades": upgrades,
         "machine": machine(),
     }
