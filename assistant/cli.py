@@ -118,11 +118,12 @@ def _print_review(sync: dict[str, object]) -> None:
         return
     held = review["held"]
     if held:
-        verdict = "written anyway (--accept-held)" if review["accepted_held"] else "not written"
-        console.print(f"[red]held[/red] {len(held)} record(s), {verdict}:")
+        kept_back = sum(not record["accepted"] for record in held)
+        console.print(f"[red]held[/red] {len(held)} record(s), {kept_back} not written:")
     for record in held:
         reasons = escape(" ; ".join(record["reasons"]))
-        console.print(f"  [red]held[/red] {record['id']} — {escape(record['title'])}: {reasons}")
+        verdict = "[yellow]accepted[/yellow]" if record["accepted"] else "[red]held[/red]"
+        console.print(f"  {verdict} {record['id']} — {escape(record['title'])}: {reasons}")
     console.print(
         f"review: {review['values_listed']} value(s) the records did not give before "
         f"({review['values_new_to_base']} given nowhere in the base) in {review['records_read']} added or "
@@ -154,6 +155,10 @@ def kb_sync(
             "pin --version to the one reviewed."
         ),
     ] = False,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(help="Write this held record (its id; repeat the option) — only after reading it."),
+    ] = None,
     review_file: Annotated[
         Path | None,
         typer.Option(
@@ -184,6 +189,7 @@ def kb_sync(
             dry_run=dry_run,
             reviewer=reviewer,
             accept_held=accept_held,
+            accept=accept or (),
         )
     except SyncError as exc:
         console.print(f"[red]Sync failed:[/red] {exc}")
@@ -193,11 +199,11 @@ def kb_sync(
     if review_path is not None:
         review_path.write_text(report.review_markdown(), encoding="utf-8")
         console.print(f"review written to {review_path}")
-    if report.held and not report.accepted_held:
+    if report.kept_back:
         same = f"--file {file}" if file else f"--version {report.version}"  # the package that was reviewed
         console.print(
-            f"[red]{len(report.held)} held record(s) kept at their previous version[/red]: read them, then "
-            f"`hra kb sync {source} {same} --accept-held` writes them"
+            f"[red]{len(report.kept_back)} held record(s) kept at their previous version[/red]: read them, "
+            f"then `hra kb sync {source} {same} --accept ID` writes one (`--accept-held`: all of them)"
         )
     if dry_run:
         console.print(f"dry run: {kb_path} not modified")

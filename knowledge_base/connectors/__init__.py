@@ -7,7 +7,7 @@ Every connector has the same small shape, so a new source is one new module:
 
 and :func:`sync` does the rest for all of them: diff against the source's current records
 (added / changed / removed, with titles), have a :class:`Reviewer` read what is added or changed
-(records it holds keep their previous version, or stay out, unless ``accept_held``), replace those
+(records it holds keep their previous version, or stay out, unless accepted), replace those
 records in ``kb.jsonl`` (other sources untouched, written atomically) and record what was synced —
 and what the review found — in ``sync.json`` next to it.
 """
@@ -117,10 +117,16 @@ class SyncReport:
     issues: list[SyncIssue] = field(default_factory=list)
     written: bool = False
     # what the reviewer read: held records (kept at their previous version or left out), then every
-    # record with the values it brings; ``accepted_held``: held ones written anyway, on request
+    # record with the values it brings; ``accepted``: held ones written anyway, on request
     review: list[RecordReview] = field(default_factory=list)
     held: list[DocChange] = field(default_factory=list)
-    accepted_held: bool = False
+    accepted: list[DocChange] = field(default_factory=list)
+
+    @property
+    def kept_back(self) -> list[DocChange]:
+        """Held and not accepted: still at their previous version (or left out)."""
+        accepted = {a.id for a in self.accepted}
+        return [h for h in self.held if h.id not in accepted]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,12 +134,16 @@ class SyncReport:
     def review_summary(self) -> dict[str, Any]:
         """What ``sync.json`` keeps of the review (the values themselves go to the review file)."""
         values = [v for r in self.review for v in r.values]
+        accepted = {a.id for a in self.accepted}
         return {
             "records_read": len(self.review),
             "values_listed": len(values),
             "values_new_to_base": sum(v.new_to_base for v in values),
-            "held": [{"id": r.id, "title": r.title, "reasons": r.held} for r in self.review if r.held],
-            "accepted_held": self.accepted_held,
+            "held": [
+                {"id": r.id, "title": r.title, "reasons": r.held, "accepted": r.id in accepted}
+                for r in self.review
+                if r.held
+            ],
         }
 
     def review_markdown(self) -> str:
@@ -142,15 +152,16 @@ class SyncReport:
         lines = [
             f"# Sync review — {self.source}: {self.package}@{self.version} ({self.synced_at})",
             "",
-            f"{len(self.review)} added or changed record(s) read; {len(self.held)} held"
-            + (" and written anyway (--accept-held)." if self.accepted_held else " (not written)."),
+            f"{len(self.review)} added or changed record(s) read; {len(self.held)} held, "
+            f"{len(self.kept_back)} of them not written, {len(self.accepted)} accepted and written.",
             "Check every value against the official publication before drafts repeat it.",
         ]
         for record in sorted(self.review, key=lambda r: (not r.held, r.id)):
             if not record.held and not record.values:
                 continue
             lines += ["", f"## {record.id} ({record.change})", "", _literal(record.title), ""]
-            lines += [f"- **held**: {_literal(reason)}" for reason in record.held]
+            verdict = "accepted and written" if record.id in {a.id for a in self.accepted} else "not written"
+            lines += [f"- **held** ({verdict}): {_literal(reason)}" for reason in record.held]
             for value in record.values:
                 where = "new to the base" if value.new_to_base else "given elsewhere in the base"
                 lines.append(f"- {value.kind} {_literal(value.value)} ({where}) — {_literal(value.context)}")
@@ -254,11 +265,12 @@ def sync(
     dry_run: bool = False,
     reviewer: Reviewer | None = None,
     accept_held: bool = False,
+    accept: Collection[str] = (),
 ) -> SyncReport:
     """Fetch → convert → diff → review → replace the connector's records in ``kb_path`` → record the sync.
 
-    A record the ``reviewer`` holds keeps its previous version (a new one stays out) unless
-    ``accept_held``: the sync then writes it, and says it did."""
+    A record the ``reviewer`` holds keeps its previous version (a new one stays out) unless accepted —
+    all of them with ``accept_held``, by id with ``accept``: the sync then writes it, and says so."""
     records = read_jsonl(kb_path)
     existing = [r for r in records if str(r.get("id", "")).startswith(connector.prefix)]
     with tempfile.TemporaryDirectory(prefix=f"hra-sync-{connector.name}-") as workdir:
@@ -271,9 +283,10 @@ def sync(
     added, changed, removed = diff_records(existing, fresh)
     review = reviewer(records, fresh, {c.id for c in added}, {c.id for c in changed}) if reviewer else []
     held = [DocChange(r.id, r.title) for r in review if r.held]
-    if held and not accept_held:
+    accepted = [h for h in held if accept_held or h.id in accept]
+    if len(accepted) < len(held):
         previous = {r["id"]: r for r in existing}
-        held_ids = {h.id for h in held}
+        held_ids = {h.id for h in held} - {a.id for a in accepted}
         fresh = [previous.get(r["id"]) or {} if r["id"] in held_ids else r for r in fresh]
         fresh = [r for r in fresh if r]
         added, changed, removed = diff_records(existing, fresh)
@@ -292,7 +305,7 @@ def sync(
         issues=converted.issues,
         review=review,
         held=held,
-        accepted_held=bool(held) and accept_held,
+        accepted=accepted,
     )
     if not dry_run:
         write_jsonl(kb_path, replace_source(records, connector.prefix, fresh))

@@ -127,7 +127,8 @@ def test_sync_keeps_a_held_fiche_at_its_previous_version_until_accepted(tmp_path
 
     report = sync(connector, kb, file=package, reviewer=SyncReviewer())
 
-    assert [h.id for h in report.held] == ["mt:conge-paternite"] and not report.accepted_held
+    assert [h.id for h in report.held] == ["mt:conge-paternite"] and report.accepted == []
+    assert [h.id for h in report.kept_back] == ["mt:conge-paternite"]
     assert [c.id for c in report.added] == ["mt:le-don-de-jours"] and report.changed == []
     assert next(r for r in read_jsonl(kb) if r["id"] == "mt:conge-paternite") == PATERNITE
     recorded = read_sync_records(kb)["fiches-travail"]["review"]
@@ -137,8 +138,34 @@ def test_sync_keeps_a_held_fiche_at_its_previous_version_until_accepted(tmp_path
 
     accepted = sync(connector, kb, file=package, reviewer=SyncReviewer(), accept_held=True)
 
-    assert accepted.accepted_held and [c.id for c in accepted.changed] == ["mt:conge-paternite"]
+    assert [a.id for a in accepted.accepted] == ["mt:conge-paternite"] and accepted.kept_back == []
+    assert [c.id for c in accepted.changed] == ["mt:conge-paternite"]
     assert "06 12 34 56 78" in next(r for r in read_jsonl(kb) if r["id"] == "mt:conge-paternite")["text"]
+    assert "(accepted and written)" in accepted.review_markdown()
+
+
+def test_held_records_are_accepted_one_by_one(tmp_path: Path) -> None:
+    kb = write_jsonl(tmp_path / "kb.jsonl", [*SMALL_CORPUS[:2], PATERNITE])
+    forged = fiche("Le congé de paternité est de 25 jours calendaires.", extra="Appelez le 06 12 34 56 78.")
+    new = fiche(
+        "Le don de jours : écrire à dons@jours-aide.fr.", pub_id="article999002", title="Don", url=DON_URL
+    )
+    package = tarball(tmp_path / "ftd.tgz", [forged, new])
+
+    report = sync(
+        get_connector("fiches-travail"),
+        kb,
+        file=package,
+        reviewer=SyncReviewer(),
+        accept=["mt:le-don-de-jours"],
+    )
+
+    assert sorted(h.id for h in report.held) == ["mt:conge-paternite", "mt:le-don-de-jours"]
+    assert [a.id for a in report.accepted] == ["mt:le-don-de-jours"]
+    assert [h.id for h in report.kept_back] == ["mt:conge-paternite"]
+    assert [c.id for c in report.added] == ["mt:le-don-de-jours"] and report.changed == []
+    held = read_sync_records(kb)["fiches-travail"]["review"]["held"]
+    assert {h["id"]: h["accepted"] for h in held} == {"mt:conge-paternite": False, "mt:le-don-de-jours": True}
 
 
 def test_cli_prints_held_records_as_text_and_writes_the_review(
@@ -167,14 +194,20 @@ def test_cli_prints_held_records_as_text_and_writes_the_review(
     flat = " ".join(result.output.split())
 
     assert result.exit_code == 0, result.output
-    assert "held 1 record(s), not written" in flat
+    assert "held 1 record(s), 1 not written" in flat
     assert "Le congé [b]paternité[/b]" in flat, "upstream text printed as text, not as styles"
-    assert "--accept-held" in flat and f"--file {package}" in flat
+    assert "--accept ID" in flat and "--accept-held" in flat and f"--file {package}" in flat
     review = (kb.parent / "sync-review-fiches-travail.md").read_text(encoding="utf-8")
     assert "lien hors des domaines officiels" in review and "mt:conge-paternite (changed)" in review
     assert next(r for r in read_jsonl(kb) if r["id"] == "mt:conge-paternite") == PATERNITE
     status = " ".join(runner.invoke(app, ["kb", "status"], env=env).output.split())
     assert "held mt:conge-paternite — Le congé [b]paternité[/b]: lien hors des domaines officiels" in status
+
+    args = ["kb", "sync", "fiches-travail", "--file", str(package), "--accept", "mt:conge-paternite"]
+    accepted = " ".join(runner.invoke(app, args, env=env).output.split())
+
+    assert "held 1 record(s), 0 not written" in accepted and "accepted mt:conge-paternite" in accepted
+    assert "paternite-aide.fr" in next(r for r in read_jsonl(kb) if r["id"] == "mt:conge-paternite")["text"]
 
 
 def fiche(
