@@ -580,6 +580,7 @@ def _sanitised(text: str) -> tuple[str, list[Flag]]:
             value = match.group(0)[:80]
             flags.append(Flag("markup", value, FLAG_MESSAGES["markup"].format(value=value)))
         text = pattern.sub(keep, text)
+    text = _plain_tables(text)
     # Any other link is written out as the offline drafter writes it, « text (https://…) »: a reply
     # never hides where a link goes behind words (« Mon Compte Formation » on a look-alike domain);
     # the address is then checked against the passages like any other.
@@ -590,6 +591,25 @@ def _sanitised(text: str) -> tuple[str, list[Flag]]:
         value = match.group(0)
         flags.append(Flag("markup", value, FLAG_MESSAGES["markup"].format(value=value)))
     return _ACTION_SCHEME.sub("", text), flags
+
+
+# A Markdown table, which a reply pasted into an e-mail shows as pipes — a whole table, or a row a
+# model wrote after a sentence: each row becomes plain text, « Forfait télétravail : 2,88 € / jour »
+# (cells joined by « ; » beyond two), the rule row goes.
+_TABLE_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*:?(?:-{3,}:?)?[ \t]*$\n?", re.M)
+_TABLE_ROW = re.compile(r"(?<!\S)\|((?:[^|\n]+\|){2,})(?![^\s\[])")  # « …| [1] », « …|[1] »
+
+
+def _plain_tables(text: str) -> str:
+    if "|" not in text:
+        return text
+
+    def row(match: re.Match[str]) -> str:
+        cells = [cell.strip() for cell in match.group(1).split("|") if cell.strip()]
+        glued = match.string[match.end() : match.end() + 1] == "["  # « …|[1] » keeps its citation apart
+        return (" : " if len(cells) == 2 else " ; ").join(cells) + (" " if glued else "")
+
+    return _TABLE_ROW.sub(row, _TABLE_RULE.sub("", text))
 
 
 # A contact the masking replaced in the question (« [TELEPHONE_1] ») and the drafter wrote back: put

@@ -470,3 +470,27 @@ def test_the_shipped_list_is_reviewed_official_domains() -> None:
     assert not shipped.entries & {"fr", "com", "org", "github.io", "githubusercontent.com", "doubleclick.net"}
     assert not shipped.allows_host("ameli-indemnites.info")
     assert shipped.allows_host("www.ameli.fr")
+
+
+def test_a_markdown_table_becomes_lines_and_its_values_are_still_checked() -> None:
+    """A table pasted into an e-mail shows its pipes: each row becomes a line (two cells « a : b »,
+    more « a ; b ; c »), the rule row goes, and the values it carried are checked where they now are."""
+    source = passage(
+        1, "Le congé de paternité est de 25 jours, et de 32 jours en cas de naissances multiples."
+    )
+    draft = (
+        "Voici les durées [1] :\n| Situation | Durée |\n|:---|---:|\n| naissance simple | 25 jours |\n"
+        "| naissances multiples | 32 jours |\n| adoption | 16 semaines | 10 semaines |"
+    )
+    checked = check_draft(draft, [source], None)
+
+    assert "|" not in checked.text
+    assert "Situation : Durée\nnaissance simple : 25 jours\nnaissances multiples : 32 jours" in checked.text
+    assert "adoption ; 16 semaines ; 10 semaines" in checked.text
+    assert [(f.kind, f.value) for f in checked.flags if f.kind == "duration"] == [
+        ("duration", "16 semaines"),
+        ("duration", "10 semaines"),
+    ]
+    assert check_draft("Le choix a | b reste tel quel [1].", [source], None).text.startswith("Le choix a | b")
+    inline = check_draft("Le forfait figure dans la fiche [1]. | Forfait | 25 jours |[1]", [source], None)
+    assert inline.text.startswith("Le forfait figure dans la fiche [1]. Forfait : 25 jours [1]")
