@@ -15,7 +15,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 @router.get(
     "/kb/status",
     summary="Knowledge base status: documents by age, stale-lexicon hits per document, last ingest "
-    "and the last sync of each source (added / changed / removed, with titles).",
+    "and the last sync of each source (added / changed / removed, with titles; what its review held).",
     responses={503: {"description": "index not built yet"}},
 )
 def kb_status(
