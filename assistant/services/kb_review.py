@@ -8,13 +8,16 @@ attacks getting through that way. The one place to catch it is where the fiche e
 what the base already said (a changed fiche against its previous version; a new one against the
 whole base):
 
-- **held** (not written unless ``--accept-held``, after a person has read them): instructions
-  addressed to a drafting tool, a deceptive link, a link or an address on a domain outside the
-  trusted list that the record did not have, bank details, markup or invisible characters new to
-  the record — nothing an official fiche needs;
-- **listed for review**: every figure, amount, duration, article, phone number and trusted link
-  the record did not give before — what changes legitimately every year (the SMIC, a ceiling) and
-  what a forger changes; a person tells them apart, the sync shows them.
+- **held** — kept at its previous version, a new fiche left out, until a person accepts it
+  (``--accept ID`` or ``--accept-held``): instructions addressed to a drafting tool, a deceptive
+  link, a link or an address on a domain outside the trusted list that the record did not have,
+  bank details, a phone number the base gives nowhere, markup or invisible characters inside a
+  value — what a forger plants and an official fiche seldom needs (``bench/sync_review.py`` counts
+  how often a real update trips them);
+- **listed for review**: every value of a sentence the record did not have word for word, and
+  every value new to the record (all of a new record's), those the whole base gives nowhere first —
+  what changes legitimately every year (the SMIC, a ceiling) and what a forger changes; a person
+  tells them apart, the sync shows them.
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ def _instructions(record: Record) -> list[str]:
 
 
 # Official fiches carry zero-width spaces at the start of a paragraph; one *inside* a number, a word
-# or a link hides what it is (« 06​12… » is not read as a phone), and a direction control
+# or a link hides what it is (« 06 », U+200B, « 12… » is not read as a phone), and a direction control
 # reorders what the reader sees, wherever it is.
 _INSIDE_A_TOKEN = re.compile(rf"[\w@./:+-](?:{HIDDEN_CHARACTERS})+[\w@./:+-]")
 _DIRECTION = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
