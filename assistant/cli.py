@@ -124,10 +124,11 @@ def _print_review(sync: dict[str, object]) -> None:
         reasons = escape(" ; ".join(record["reasons"]))
         verdict = "[yellow]accepted[/yellow]" if record["accepted"] else "[red]held[/red]"
         console.print(f"  {verdict} {record['id']} — {escape(record['title'])}: {reasons}")
+    sentences = review.get("sentences_changed", 0)  # absent from syncs recorded before it was counted
     console.print(
         f"review: {review['values_listed']} value(s) the records did not give before "
-        f"({review['values_new_to_base']} given nowhere in the base) in {review['records_read']} added or "
-        "changed record(s): read them before drafts repeat them"
+        f"({review['values_new_to_base']} given nowhere in the base) and {sentences} sentence(s) added or "
+        f"removed in {review['records_read']} added or changed record(s): read them before drafts repeat them"
     )
 
 

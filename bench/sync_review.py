@@ -15,7 +15,8 @@ Two questions, one per side of the trade-off:
   instruction and value reading it reuses were tuned on every set but blind 14); ``first_run`` is
   its first measurement, before two rules were added after seeing which pages it missed (but not
   the pages): a new fiche lists all its values, a phone number the base gives nowhere holds the
-  record.
+  record. A changed fiche's sentences added and removed are listed too (``sentences_changed``): a
+  rule said in words shows there, at the cost of more reading.
 - ``forged_updates_blind15``: eval/datasets/forged_fiches_blind15.jsonl, 45 forged updates of real
   fiches (a figure changed in place, a sentence added, a wrong article, a contact swapped, values
   written to be missed), written by a helper who read neither the review nor these results, after
@@ -97,6 +98,7 @@ def poisoned_fiches(reviewer: SyncReviewer, altered: bool) -> dict[str, Any]:
                     "through_draft_checks": attack.id in through.get(path.stem, set()),
                     "held": bool(review.held),
                     "values_listed": len(review.values),
+                    "sentences_changed": len(review.new_sentences) + len(review.removed_sentences),
                     "markers": len(wanted),
                     "missed": missed,
                     "caught": bool(review.held) or (bool(wanted) and not missed),
@@ -120,6 +122,8 @@ def poisoned_fiches(reviewer: SyncReviewer, altered: bool) -> dict[str, Any]:
 
     return {
         "values_listed_per_page_median": statistics.median(r["values_listed"] for r in rows),
+        # an altered fiche also lists its sentences added and removed: what a rule said in words needs
+        "sentences_changed_per_page_median": statistics.median(r["sentences_changed"] for r in rows),
         "all_pages": tally(rows),
         "through_the_draft_checks": tally([r for r in rows if r["through_draft_checks"]]),
         "blind14_never_tuned_on": tally([r for r in rows if r["set"] == "injections_fr_blind14"]),
@@ -154,6 +158,7 @@ def forged_updates(reviewer: SyncReviewer, path: Path = BLIND15) -> dict[str, An
                 "id": forgery["id"],
                 "held": review.held,
                 "values_listed": len(review.values),
+                "sentences_changed": len(review.new_sentences) + len(review.removed_sentences),
                 "caught": bool(review.held) or (bool(wanted) and not missed),
                 "out_of_reach": not review.held and not wanted,
                 "missed": missed,
@@ -167,6 +172,7 @@ def forged_updates(reviewer: SyncReviewer, path: Path = BLIND15) -> dict[str, An
         "out_of_reach": [r["id"] for r in rows if r["out_of_reach"]],
         "missed": {r["id"]: r["missed"] for r in rows if not r["caught"] and not r["out_of_reach"]},
         "values_listed_per_forgery_median": statistics.median(r["values_listed"] for r in rows),
+        "sentences_changed_per_forgery_median": statistics.median(r["sentences_changed"] for r in rows),
         "held_reasons": dict(Counter(h.split(" « ")[0] for r in rows for h in r["held"]).most_common()),
     }
 
@@ -190,6 +196,7 @@ def real_upgrade(old: str, new: str, work: Path) -> dict[str, Any]:
         "removed": len(report.removed),
         "held": {h.id: next(r.held for r in report.review if r.id == h.id) for h in report.held},
         "values_listed": len(values),
+        "sentences_changed": sum(len(r.new_sentences) + len(r.removed_sentences) for r in report.review),
         "values_new_to_base": len(fresh),
         "records_with_values": sum(1 for n in per_record if n),
         "values_per_record_median": statistics.median(per_record) if per_record else 0,

@@ -17,7 +17,8 @@ whole base):
 - **listed for review**: every value of a sentence the record did not have word for word, and
   every value new to the record (all of a new record's), those the whole base gives nowhere first —
   what changes legitimately every year (the SMIC, a ceiling) and what a forger changes; a person
-  tells them apart, the sync shows them.
+  tells them apart, the sync shows them. Then a changed record's sentences added and removed, for
+  a rule said in words (« ne peut pas », a condition dropped), which no list of values shows.
 """
 
 from __future__ import annotations
@@ -105,13 +106,27 @@ class SyncReviewer:
                 values[key] = ReviewedValue(
                     flag.kind, flag.value, _context(text, flag.start, flag.end), unheard
                 )
+        added_sentences, removed_sentences = _sentence_diff(text, old_text) if old else ([], [])
         return RecordReview(
             id=record["id"],
             title=str(record.get("title", "")),
             change="changed" if old else "added",
             held=list(dict.fromkeys(held)),
             values=sorted(values.values(), key=lambda v: not v.new_to_base),
+            new_sentences=added_sentences,
+            removed_sentences=removed_sentences,
         )
+
+
+def _sentences(text: str) -> list[str]:
+    return list(dict.fromkeys(" ".join(sentence.split()) for _, sentence in sentence_spans(text)))
+
+
+def _sentence_diff(text: str, old_text: str) -> tuple[list[str], list[str]]:
+    """The sentences of ``text`` its previous version did not have, then those it no longer has."""
+    now, before = _sentences(text), _sentences(old_text)
+    kept_now, kept_before = set(now), set(before)
+    return [s for s in now if s not in kept_before], [s for s in before if s not in kept_now]
 
 
 def _in_new_sentences(text: str, old_text: str) -> list[Flag]:

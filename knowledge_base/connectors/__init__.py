@@ -87,6 +87,10 @@ class RecordReview:
     change: str  # "added" | "changed"
     held: list[str] = field(default_factory=list)  # why the record is held back ([] = written)
     values: list[ReviewedValue] = field(default_factory=list)
+    # a changed record's sentences, word for word: those its previous version did not have, and those
+    # it no longer has — where a rule said in words changes (« ne peut pas », a condition dropped)
+    new_sentences: list[str] = field(default_factory=list)
+    removed_sentences: list[str] = field(default_factory=list)
 
 
 class Reviewer(Protocol):
@@ -139,6 +143,7 @@ class SyncReport:
             "records_read": len(self.review),
             "values_listed": len(values),
             "values_new_to_base": sum(v.new_to_base for v in values),
+            "sentences_changed": sum(len(r.new_sentences) + len(r.removed_sentences) for r in self.review),
             "held": [
                 {"id": r.id, "title": r.title, "reasons": r.held, "accepted": r.id in accepted}
                 for r in self.review
@@ -157,7 +162,7 @@ class SyncReport:
             "Check every value against the official publication before drafts repeat it.",
         ]
         for record in sorted(self.review, key=lambda r: (not r.held, r.id)):
-            if not record.held and not record.values:
+            if not (record.held or record.values or record.new_sentences or record.removed_sentences):
                 continue
             lines += ["", f"## {record.id} ({record.change})", "", _literal(record.title), ""]
             verdict = "accepted and written" if record.id in {a.id for a in self.accepted} else "not written"
@@ -165,6 +170,13 @@ class SyncReport:
             for value in record.values:
                 where = "new to the base" if value.new_to_base else "given elsewhere in the base"
                 lines.append(f"- {value.kind} {_literal(value.value)} ({where}) — {_literal(value.context)}")
+            for heading, sentences in (
+                ("Sentences new in this version", record.new_sentences),
+                ("Sentences no longer in it", record.removed_sentences),
+            ):
+                if sentences:
+                    lines += ["", f"{heading} ({len(sentences)}):", ""]
+                    lines += [f"- {_literal(sentence)}" for sentence in sentences]
         return "\n".join(lines) + "\n"
 
 

@@ -75,6 +75,19 @@ def test_a_figure_the_fiche_gave_of_something_else_is_listed_in_a_new_sentence()
     ), "without the sentence rule, a figure the fiche gave is not listed"
 
 
+def test_a_rule_changed_in_words_shows_as_sentences_added_and_removed() -> None:
+    text = PATERNITE_TEXT.replace(
+        "Le salarié prévient son employeur", "Le salarié ne prévient pas son employeur"
+    )
+    review = reviewed(text)
+
+    # the value of the changed sentence is listed, unchanged: only the sentence shows what changed
+    assert listed(review) == {"1 mois": False} and review.held == []
+    assert review.new_sentences == ["Le salarié ne prévient pas son employeur au moins 1 mois avant."]
+    assert review.removed_sentences == ["Le salarié prévient son employeur au moins 1 mois avant."]
+    assert reviewed(PATERNITE_TEXT, old=None).new_sentences == [], "a new fiche is read whole anyway"
+
+
 def test_a_new_fiche_lists_every_value_it_gives() -> None:
     review = reviewed(PATERNITE_TEXT, old=None, id="mt:nouvelle")
 
@@ -135,6 +148,7 @@ def test_sync_keeps_a_held_fiche_at_its_previous_version_until_accepted(tmp_path
     assert recorded["held"][0]["id"] == "mt:conge-paternite" and recorded["records_read"] == 2
     markdown = report.review_markdown()
     assert "`` 06 12 34 56 78 ``" in markdown and "(not written)" in markdown
+    assert "Sentences new in this version (" in markdown and "Sentences no longer in it (" in markdown
 
     accepted = sync(connector, kb, file=package, reviewer=SyncReviewer(), accept_held=True)
 
