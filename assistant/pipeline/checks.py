@@ -1122,7 +1122,10 @@ def _unofficial_sentences(text: str, by_n: dict[int, Passage], unofficial: Colle
 # whatever its shape, and found only written whole with the same unit. Not a figure: a list item's
 # number, a placeholder, a citation (masked before), a date or a year, « 1er » (a word).
 _FIGURE = re.compile(
-    r"(?<![\w*\[/.,-])(?P<n>[A-Za-z]*\d[\w*]*(?:[.,/'’_\-][\w*]+)*)"
+    # the number whole: « 1 400 certifications » is not « 400 certifications » (thousands grouped by a
+    # space), then the forms a reference or a code takes (« 2025-417 », « R476 »)
+    r"(?<![\w*\[/.,-])(?P<n>(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|[A-Za-z]*\d[\w*]*)"
+    r"(?:[.,/'’_\-][\w*]+)*)"
     # the unit: a symbol, an acronym (« SMIC », « PASS ») or a word in lower case (« salariés »,
     # « min »); not « Hors » starting the next sentence of a table, not the « ° » of « 2° » (a
     # legal enumeration)

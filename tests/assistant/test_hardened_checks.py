@@ -494,3 +494,18 @@ def test_a_markdown_table_becomes_lines_and_its_values_are_still_checked() -> No
     assert check_draft("Le choix a | b reste tel quel [1].", [source], None).text.startswith("Le choix a | b")
     inline = check_draft("Le forfait figure dans la fiche [1]. | Forfait | 25 jours |[1]", [source], None)
     assert inline.text.startswith("Le forfait figure dans la fiche [1]. Forfait : 25 jours [1]")
+
+
+def test_a_figure_with_thousands_grouped_by_a_space_is_read_whole() -> None:
+    """« 1 400 certifications » is not vouched for by « 400 certifications » (found reading a real sync
+    review: the figure rule had read « 400 » out of « 1 400 »); « 1400 » and « 1 400 » are one figure."""
+    source = passage(
+        1, "Plus de 400 certifications sont accessibles, dans 1400 organismes et 3 000 entreprises."
+    )
+
+    def figures(draft: str) -> list[str]:
+        return [f.value for f in check_draft(draft, [source], None).flags if f.kind == "figure"]
+
+    assert figures("Plus de 1 400 certifications sont accessibles [1].") == ["1 400 certifications"]
+    assert figures("Dans 1 400 organismes et 3 000 entreprises [1].") == []
+    assert figures("Dans 3 000 000 entreprises [1].") == ["3 000 000 entreprises"]
