@@ -913,6 +913,17 @@ def _facts_in(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | N
         yield kind, a, b, canonical
 
 
+@lru_cache(maxsize=16)  # the sync review reads one fiche against its previous version and the base
+def _values_read(masked: str) -> tuple[tuple[str, int, str, tuple[str, object] | None], ...]:
+    """Every fact of a text whose citations are masked, once: kind, start, value as written (trimmed),
+    value as a figure."""
+    values = []
+    for kind, a, b, canonical in _facts_in(masked):
+        value = masked[a:b].strip()
+        values.append((kind, masked.find(value, a), value, canonical))
+    return tuple(values)
+
+
 def _read_facts(text: str) -> Iterator[tuple[str, int, int, tuple[str, object] | None]]:
     banks: list[tuple[int, int]] = []
     read: dict[str, list[tuple[int, int]]] = {}
@@ -1017,9 +1028,7 @@ def _unverified_facts(
             )
         return evidence[numbers]
 
-    for kind, a, b, canonical in _facts_in(masked):
-        value = masked[a:b].strip()
-        a = masked.find(value, a)
+    for kind, a, value, canonical in _values_read(masked):
         read.append((a, a + len(value)))
         if kind == "url":
             links.append((a, a + len(value)))
@@ -1064,9 +1073,7 @@ class SourceEvidence:
         masked = CITATION.sub(lambda m: " " * len(m.group(0)), readable)
         found: list[Flag] = []
         read: list[tuple[int, int]] = []
-        for kind, a, b, canonical in _facts_in(masked):
-            value = masked[a:b].strip()
-            a = masked.find(value, a)
+        for kind, a, value, canonical in _values_read(masked):
             read.append((a, a + len(value)))
             if kind == "url" and _deceptive(value):
                 found.append(

@@ -161,11 +161,12 @@ class SyncReport:
             f"{len(self.kept_back)} of them not written, {len(self.accepted)} accepted and written.",
             "Check every value against the official publication before drafts repeat it.",
         ]
+        accepted = {a.id for a in self.accepted}
         for record in sorted(self.review, key=lambda r: (not r.held, r.id)):
             if not (record.held or record.values or record.new_sentences or record.removed_sentences):
                 continue
             lines += ["", f"## {record.id} ({record.change})", "", _literal(record.title), ""]
-            verdict = "accepted and written" if record.id in {a.id for a in self.accepted} else "not written"
+            verdict = "accepted and written" if record.id in accepted else "not written"
             lines += [f"- **held** ({verdict}): {_literal(reason)}" for reason in record.held]
             for value in record.values:
                 where = "new to the base" if value.new_to_base else "given elsewhere in the base"
@@ -296,11 +297,14 @@ def sync(
     review = reviewer(records, fresh, {c.id for c in added}, {c.id for c in changed}) if reviewer else []
     held = [DocChange(r.id, r.title) for r in review if r.held]
     accepted = [h for h in held if accept_held or h.id in accept]
-    if len(accepted) < len(held):
+    kept_back = {h.id for h in held} - {a.id for a in accepted}
+    if kept_back:  # a held record keeps its previous version; a new one stays out
         previous = {r["id"]: r for r in existing}
-        held_ids = {h.id for h in held} - {a.id for a in accepted}
-        fresh = [previous.get(r["id"]) or {} if r["id"] in held_ids else r for r in fresh]
-        fresh = [r for r in fresh if r]
+        fresh = [
+            previous[r["id"]] if r["id"] in kept_back else r
+            for r in fresh
+            if r["id"] not in kept_back or r["id"] in previous
+        ]
         added, changed, removed = diff_records(existing, fresh)
     report = SyncReport(
         source=connector.name,
