@@ -89,7 +89,10 @@ def _sync_kb_path(settings: Settings, kb: Path | None) -> Path:
 
 
 def _print_sync(sync: dict[str, object], limit: int | None = None) -> None:
-    """One source's last sync: package@version, counts, then the titles added / changed / removed."""
+    """One source's last sync: package@version, counts, then the titles added / changed / removed —
+    upstream text printed as text (a title with « [/b] » would otherwise stop the command)."""
+    from rich.markup import escape
+
     counts = {k: len(sync[k]) for k in ("added", "changed", "removed")}  # type: ignore[arg-type]
     console.print(
         f"sync {sync['source']}: {sync['package']}@{sync['version']} ({sync['synced_at']}) — "
@@ -100,11 +103,11 @@ def _print_sync(sync: dict[str, object], limit: int | None = None) -> None:
     for kind, colour in (("added", "green"), ("changed", "cyan"), ("removed", "red")):
         items: list[dict[str, str]] = sync[kind]  # type: ignore[assignment]
         for item in items[:limit] if limit else items:
-            console.print(f"  [{colour}]{kind}[/{colour}] {item['id']} — {item['title']}")
+            console.print(f"  [{colour}]{kind}[/{colour}] {escape(item['id'])} — {escape(item['title'])}")
         if limit and len(items) > limit:
             console.print(f"  … and {len(items) - limit} more {kind}")
     for issue in sync["issues"]:  # type: ignore[attr-defined]
-        console.print(f"  [yellow]skipped[/yellow] {issue['record']}: {issue['reason']}")
+        console.print(f"  [yellow]skipped[/yellow] {escape(issue['record'])}: {escape(issue['reason'])}")
     _print_review(sync)
 
 
@@ -196,10 +199,17 @@ def kb_sync(
         console.print(f"[red]Sync failed:[/red] {exc}")
         raise typer.Exit(1) from exc
     _print_sync({**report.to_dict(), "review": report.review_summary()})
+    for unknown in sorted(set(accept or ()) - {h.id for h in report.held}):
+        console.print(f"[yellow]--accept {unknown}: not held in this sync, nothing to accept[/yellow]")
     review_path = review_file or (None if dry_run else kb_path.parent / f"sync-review-{source}.md")
     if review_path is not None:
-        review_path.write_text(report.review_markdown(), encoding="utf-8")
-        console.print(f"review written to {review_path}")
+        try:
+            review_path.write_text(report.review_markdown(), encoding="utf-8")
+            console.print(f"review written to {review_path}")
+        except OSError as exc:  # the sync itself is done and recorded; say where the review is not
+            console.print(
+                f"[red]review not written to {review_path}:[/red] {exc} (its summary is in sync.json)"
+            )
     if report.kept_back:
         same = f"--file {file}" if file else f"--version {report.version}"  # the package that was reviewed
         console.print(

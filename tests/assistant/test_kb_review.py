@@ -189,7 +189,7 @@ def test_cli_prints_held_records_as_text_and_writes_the_review(
     forged = fiche(
         intro="Le congé est de 25 jours calendaires.",
         extra="Voir https://paternite-aide.fr.",
-        title="Le congé [b]paternité[/b]",
+        title="Le congé [b]paternité[/b] [/i]",
     )
     package = tarball(tmp_path / "ftd.tgz", [forged])
     env = {
@@ -209,18 +209,21 @@ def test_cli_prints_held_records_as_text_and_writes_the_review(
 
     assert result.exit_code == 0, result.output
     assert "held 1 record(s), 1 not written" in flat
-    assert "Le congé [b]paternité[/b]" in flat, "upstream text printed as text, not as styles"
+    assert "Le congé [b]paternité[/b] [/i]" in flat, "upstream text printed as text, not as styles"
     assert "--accept ID" in flat and "--accept-held" in flat and f"--file {package}" in flat
     review = (kb.parent / "sync-review-fiches-travail.md").read_text(encoding="utf-8")
     assert "lien hors des domaines officiels" in review and "mt:conge-paternite (changed)" in review
     assert next(r for r in read_jsonl(kb) if r["id"] == "mt:conge-paternite") == PATERNITE
     status = " ".join(runner.invoke(app, ["kb", "status"], env=env).output.split())
-    assert "held mt:conge-paternite — Le congé [b]paternité[/b]: lien hors des domaines officiels" in status
+    assert (
+        "held mt:conge-paternite — Le congé [b]paternité[/b] [/i]: lien hors des domaines officiels" in status
+    )
 
     args = ["kb", "sync", "fiches-travail", "--file", str(package), "--accept", "mt:conge-paternite"]
-    accepted = " ".join(runner.invoke(app, args, env=env).output.split())
+    accepted = " ".join(runner.invoke(app, [*args, "--accept", "mt:autre"], env=env).output.split())
 
     assert "held 1 record(s), 0 not written" in accepted and "accepted mt:conge-paternite" in accepted
+    assert "--accept mt:autre: not held in this sync" in accepted
     assert "paternite-aide.fr" in next(r for r in read_jsonl(kb) if r["id"] == "mt:conge-paternite")["text"]
 
 
