@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assistant.progress import progress_bar
@@ -61,8 +62,8 @@ def kb_ingest(
         f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}; "
         f"embedded {report.embedded or 0}; {report.seconds.get('total', 0):.1f} s"
     )
-    for issue in report.issues:
-        console.print(f"[yellow]skipped[/yellow] {issue.file} [{issue.record}]: {issue.reason}")
+    for issue in report.issues:  # a file's text is printed as text, never as console markup
+        console.print(f"[yellow]skipped[/yellow] {escape(f'{issue.file} [{issue.record}]: {issue.reason}')}")
 
 
 def _shared_kb(settings: Settings) -> SharedKb | None:
@@ -91,8 +92,6 @@ def _sync_kb_path(settings: Settings, kb: Path | None) -> Path:
 def _print_sync(sync: dict[str, object], limit: int | None = None) -> None:
     """One source's last sync: package@version, counts, then the titles added / changed / removed —
     upstream text printed as text (a title with « [/b] » would otherwise stop the command)."""
-    from rich.markup import escape
-
     counts = {k: len(sync[k]) for k in ("added", "changed", "removed")}  # type: ignore[arg-type]
     console.print(
         f"sync {sync['source']}: {sync['package']}@{sync['version']} ({sync['synced_at']}) — "
@@ -114,8 +113,6 @@ def _print_sync(sync: dict[str, object], limit: int | None = None) -> None:
 def _print_review(sync: dict[str, object]) -> None:
     """What the sync's review read (``SyncReport.review_summary``): records held back and why, and how
     many values wait for a reader (upstream text printed as text: « [b] » in a forged fiche is no style)."""
-    from rich.markup import escape
-
     review: dict[str, Any] = sync.get("review") or {}  # type: ignore[assignment]
     if not review:
         return
@@ -295,7 +292,7 @@ def _print_documents(title: str, rows: list[dict[str, object]]) -> None:
             str(r["age_years"]),
             str(r["stale_hits"]),
             ", ".join(r["stale_terms"]),  # type: ignore[arg-type]
-            f"{r['title']}\n{r['doc_id']}",
+            escape(f"{r['title']}\n{r['doc_id']}"),
         )
     console.print(table)
 
@@ -354,10 +351,11 @@ def kb_search(
             + [f"{name}: document rank {rank}" for name, rank in h.doc_ranks.items() if name not in h.ranks]
             + [f"fused {h.fused}", "terms: " + (", ".join(h.matched_terms) or "—")]
         )
-        where = f"[bold]{meta.get('title')}[/bold]" + (
-            f" › {meta.get('heading_path')}" if meta.get("heading_path") else ""
+        where = f"[bold]{escape(str(meta.get('title')))}[/bold]" + (
+            f" › {escape(str(meta.get('heading_path')))}" if meta.get("heading_path") else ""
         )
-        table.add_row(str(h.doc_rank), f"{where}\n{meta.get('url') or ''}\n{h.chunk.text[:300]}…", why)
+        passage = escape(f"{meta.get('url') or ''}\n{h.chunk.text[:300]}…")  # « [1] », « [/i] » as written
+        table.add_row(str(h.doc_rank), f"{where}\n{passage}", escape(why))
     console.print(table)
 
 

@@ -57,3 +57,22 @@ def test_ingest_of_nothing_readable_fails_cleanly(env: KnowledgeBaseSettings, tm
     empty.write_text("{broken\n")
     result = runner.invoke(app, ["kb", "ingest", str(empty)])
     assert result.exit_code == 1 and "Ingest failed" in result.output
+
+
+def test_knowledge_base_text_is_printed_as_text(env: KnowledgeBaseSettings, tmp_path: Path) -> None:
+    """A title or a passage with « [/i] » or « [b] » (any source may carry one) is shown as written,
+    not read as console styles — an unmatched closing tag used to stop the command."""
+    odd = tmp_path / "odd.jsonl"
+    record = {
+        "id": "sp:F9999",
+        "title": "Télétravail [/i] mode [b]d'emploi[/b]",
+        "url": "https://www.service-public.fr/F9999",
+        "text": "Le télétravail [/i] s'organise par accord [1] ou charte.",
+    }
+    odd.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["kb", "ingest", str(env.sources[0]), str(odd)]).exit_code == 0
+
+    table = runner.invoke(app, ["kb", "search", "télétravail charte accord", "--top-k", "10"])
+
+    assert table.exit_code == 0, table.output  # the table wraps cells: its words are looked for one by one
+    assert "F9999" in table.output and "[b]d'emploi[/b]" in table.output and "[/i]" in table.output
