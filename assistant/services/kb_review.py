@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Collection, Sequence
+from difflib import SequenceMatcher
 
 from assistant.pipeline.checks import HIDDEN_CHARACTERS, SourceEvidence, markup_and_hidden
 from assistant.pipeline.domains import TrustedDomains, trusted_domains
@@ -35,6 +36,8 @@ from assistant.pipeline.sentences import sentence_spans
 from knowledge_base.connectors import Record, RecordReview, ReviewedValue
 
 ANYTHING = SourceEvidence([])  # against which every value is new
+REWORDED = 0.6  # share of words two sentences keep (difflib's ratio) to be shown as one reworded
+PAIRING_LIMIT = 40_000  # sentence pairs compared in one record; a restructured fiche is listed as is
 CONTEXT = 70  # characters each side of a value, so the reviewer reads it in its sentence
 # held whatever the domain or the evidence says
 HELD_KINDS = {"url_deceptive": "lien trompeur", "iban": "coordonnées bancaires"}
@@ -106,13 +109,14 @@ class SyncReviewer:
                 values[key] = ReviewedValue(
                     flag.kind, flag.value, _context(text, flag.start, flag.end), unheard
                 )
-        added_sentences, removed_sentences = _sentence_diff(text, old_text) if old else ([], [])
+        reworded, added_sentences, removed_sentences = _sentence_diff(text, old_text) if old else ([], [], [])
         return RecordReview(
             id=record["id"],
             title=str(record.get("title", "")),
             change="changed" if old else "added",
             held=list(dict.fromkeys(held)),
             values=sorted(values.values(), key=lambda v: not v.new_to_base),
+            reworded=reworded,
             new_sentences=added_sentences,
             removed_sentences=removed_sentences,
         )
@@ -122,11 +126,47 @@ def _sentences(text: str) -> list[str]:
     return list(dict.fromkeys(" ".join(sentence.split()) for _, sentence in sentence_spans(text)))
 
 
-def _sentence_diff(text: str, old_text: str) -> tuple[list[str], list[str]]:
-    """The sentences of ``text`` its previous version did not have, then those it no longer has."""
+def _sentence_diff(text: str, old_text: str) -> tuple[list[str], list[str], list[str]]:
+    """A changed record's sentences: those reworded (paired with the one they replace, as a word
+    diff), then those its previous version did not have at all, and those it no longer has."""
     now, before = _sentences(text), _sentences(old_text)
     kept_now, kept_before = set(now), set(before)
-    return [s for s in now if s not in kept_before], [s for s in before if s not in kept_now]
+    added = [s for s in now if s not in kept_before]
+    removed = [s for s in before if s not in kept_now]
+    if not added or not removed or len(added) * len(removed) > PAIRING_LIMIT:
+        return [], added, removed
+    gone = [s.split() for s in removed]
+    paired: set[int] = set()
+    reworded, unpaired = [], []
+    for sentence in added:
+        words = sentence.split()
+        best, best_ratio = -1, REWORDED
+        for i, old_words in enumerate(gone):
+            matcher = SequenceMatcher(None, old_words, words, autojunk=False)
+            if i in paired or matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+                continue
+            if (ratio := matcher.ratio()) > best_ratio:
+                best, best_ratio = i, ratio
+        if best < 0:
+            unpaired.append(sentence)
+        else:
+            paired.add(best)
+            reworded.append(_word_diff(gone[best], words))
+    return reworded, unpaired, [s for i, s in enumerate(removed) if i not in paired]
+
+
+def _word_diff(before: list[str], after: list[str]) -> str:
+    """« de [-deux-] {+trois+} mois »: what a reviewer must see of a reworded sentence (git's notation)."""
+    parts = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if tag == "equal":
+            parts.append(" ".join(after[j1:j2]))
+            continue
+        if i2 > i1:
+            parts.append(f"[-{' '.join(before[i1:i2])}-]")
+        if j2 > j1:
+            parts.append(f"{{+{' '.join(after[j1:j2])}+}}")
+    return " ".join(parts)
 
 
 def _in_new_sentences(text: str, old_text: str) -> list[Flag]:

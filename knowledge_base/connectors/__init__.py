@@ -87,10 +87,16 @@ class RecordReview:
     change: str  # "added" | "changed"
     held: list[str] = field(default_factory=list)  # why the record is held back ([] = written)
     values: list[ReviewedValue] = field(default_factory=list)
-    # a changed record's sentences, word for word: those its previous version did not have, and those
-    # it no longer has — where a rule said in words changes (« ne peut pas », a condition dropped)
+    # a changed record's sentences, word for word — where a rule said in words changes (« ne peut
+    # pas », a condition dropped): those reworded, as a word diff (« de [-deux-] {+trois+} mois »),
+    # then those its previous version did not have at all, and those it no longer has
+    reworded: list[str] = field(default_factory=list)
     new_sentences: list[str] = field(default_factory=list)
     removed_sentences: list[str] = field(default_factory=list)
+
+    @property
+    def sentences_changed(self) -> int:
+        return len(self.reworded) + len(self.new_sentences) + len(self.removed_sentences)
 
 
 class Reviewer(Protocol):
@@ -143,7 +149,7 @@ class SyncReport:
             "records_read": len(self.review),
             "values_listed": len(values),
             "values_new_to_base": sum(v.new_to_base for v in values),
-            "sentences_changed": sum(len(r.new_sentences) + len(r.removed_sentences) for r in self.review),
+            "sentences_changed": sum(r.sentences_changed for r in self.review),
             "held": [
                 {"id": r.id, "title": r.title, "reasons": r.held, "accepted": r.id in accepted}
                 for r in self.review
@@ -163,7 +169,7 @@ class SyncReport:
         ]
         accepted = {a.id for a in self.accepted}
         for record in sorted(self.review, key=lambda r: (not r.held, r.id)):
-            if not (record.held or record.values or record.new_sentences or record.removed_sentences):
+            if not (record.held or record.values or record.sentences_changed):
                 continue
             lines += ["", f"## {record.id} ({record.change})", "", _literal(record.title), ""]
             verdict = "accepted and written" if record.id in accepted else "not written"
@@ -172,6 +178,7 @@ class SyncReport:
                 where = "new to the base" if value.new_to_base else "given elsewhere in the base"
                 lines.append(f"- {value.kind} {_literal(value.value)} ({where}) — {_literal(value.context)}")
             for heading, sentences in (
+                ("Sentences reworded, [-before-] {+now+}", record.reworded),
                 ("Sentences new in this version", record.new_sentences),
                 ("Sentences no longer in it", record.removed_sentences),
             ):

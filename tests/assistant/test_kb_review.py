@@ -83,8 +83,14 @@ def test_a_rule_changed_in_words_shows_as_sentences_added_and_removed() -> None:
 
     # the value of the changed sentence is listed, unchanged: only the sentence shows what changed
     assert listed(review) == {"1 mois": False} and review.held == []
-    assert review.new_sentences == ["Le salarié ne prévient pas son employeur au moins 1 mois avant."]
-    assert review.removed_sentences == ["Le salarié prévient son employeur au moins 1 mois avant."]
+    assert review.reworded == ["Le salarié {+ne+} prévient {+pas+} son employeur au moins 1 mois avant."]
+    assert review.new_sentences == review.removed_sentences == []
+    dropped = reviewed(
+        PATERNITE_TEXT.replace(" Le salarié prévient son employeur au moins 1 mois avant.", "")
+    )
+    assert dropped.removed_sentences == ["Le salarié prévient son employeur au moins 1 mois avant."]
+    added = reviewed(PATERNITE_TEXT + "\n\nCe congé ne concerne pas les apprentis.")
+    assert added.new_sentences == ["Ce congé ne concerne pas les apprentis."] and added.reworded == []
     assert reviewed(PATERNITE_TEXT, old=None).new_sentences == [], "a new fiche is read whole anyway"
 
 
