@@ -94,8 +94,10 @@ class SyncReviewer:
         previously = [old_text, str(old.get("url", ""))] if old else []
         values: dict[tuple[str, str], ReviewedValue] = {}
         news = SourceEvidence(previously).new_values(text)
+        spans = list(sentence_spans(text)) if old else []  # a changed record's sentences, split once
+        before = _sentences(old_text)
         if old is not None and self.by_sentence:
-            news = sorted({*news, *_in_new_sentences(text, old_text)}, key=lambda f: f.start)
+            news = sorted({*news, *_in_new_sentences(text, spans, set(before))}, key=lambda f: f.start)
         for flag in news:
             unheard = (flag.kind, flag.start) in new_to_base
             if flag.kind in HELD_KINDS:
@@ -109,7 +111,8 @@ class SyncReviewer:
                 values[key] = ReviewedValue(
                     flag.kind, flag.value, _context(text, flag.start, flag.end), unheard
                 )
-        reworded, added_sentences, removed_sentences = _sentence_diff(text, old_text) if old else ([], [], [])
+        now = list(dict.fromkeys(_plain(sentence) for _, sentence in spans))
+        reworded, added_sentences, removed_sentences = _sentence_diff(now, before) if old else ([], [], [])
         return RecordReview(
             id=record["id"],
             title=str(record.get("title", "")),
@@ -122,14 +125,18 @@ class SyncReviewer:
         )
 
 
+def _plain(sentence: str) -> str:
+    """A sentence compared word for word: line breaks and repeated spaces do not make it new."""
+    return " ".join(sentence.split())
+
+
 def _sentences(text: str) -> list[str]:
-    return list(dict.fromkeys(" ".join(sentence.split()) for _, sentence in sentence_spans(text)))
+    return list(dict.fromkeys(_plain(sentence) for _, sentence in sentence_spans(text)))
 
 
-def _sentence_diff(text: str, old_text: str) -> tuple[list[str], list[str], list[str]]:
+def _sentence_diff(now: list[str], before: list[str]) -> tuple[list[str], list[str], list[str]]:
     """A changed record's sentences: those reworded (paired with the one they replace, as a word
     diff), then those its previous version did not have at all, and those it no longer has."""
-    now, before = _sentences(text), _sentences(old_text)
     kept_now, kept_before = set(now), set(before)
     added = [s for s in now if s not in kept_before]
     removed = [s for s in before if s not in kept_now]
@@ -169,16 +176,15 @@ def _word_diff(before: list[str], after: list[str]) -> str:
     return " ".join(parts)
 
 
-def _in_new_sentences(text: str, old_text: str) -> list[Flag]:
-    """The values of the sentences the previous version did not have, word for word — « 6 mois » in
-    a sentence a forger added is listed even when the fiche said « 6 mois » of something else."""
-    kept = {" ".join(sentence.split()) for _, sentence in sentence_spans(old_text)}
-    spans = list(sentence_spans(text))
+def _in_new_sentences(text: str, spans: list[tuple[int, str]], kept: set[str]) -> list[Flag]:
+    """The values of the sentences (``spans`` of ``text``) the previous version did not have, word
+    for word — « 6 mois » in a sentence a forger added is listed even when the fiche said « 6 mois »
+    of something else."""
     starts = [start for start, _ in spans]
     found = []
     for flag in ANYTHING.new_values(text):
         at = bisect_right(starts, flag.start) - 1
-        if at < 0 or " ".join(spans[at][1].split()) not in kept:
+        if at < 0 or _plain(spans[at][1]) not in kept:
             found.append(flag)
     return found
 
