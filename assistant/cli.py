@@ -127,8 +127,9 @@ def _print_review(sync: dict[str, object]) -> None:
     sentences = review.get("sentences_changed", 0)  # absent from syncs recorded before it was counted
     console.print(
         f"review: {review['values_listed']} value(s) the records did not give before "
-        f"({review['values_new_to_base']} given nowhere in the base) and {sentences} sentence(s) added or "
-        f"removed in {review['records_read']} added or changed record(s): read them before drafts repeat them"
+        f"({review['values_new_to_base']} given nowhere in the base) and {sentences} sentence(s) reworded, "
+        f"added or removed in {review['records_read']} added or changed record(s): read them before drafts "
+        "repeat them"
     )
 
 
