@@ -1,4 +1,7 @@
-"""Dependency aliases: routes receive services built by ``create_app``, never globals."""
+"""Dependency aliases: routes receive services built by ``create_app``, never globals.
+
+They are ``async``: none blocks (an attribute, an HMAC), and a sync dependency costs a hop to a
+worker thread and back on every request."""
 
 from __future__ import annotations
 
@@ -16,23 +19,23 @@ from assistant.services.limits import DraftAdmission
 from feedback.events import EventService
 
 
-def _knowledge(request: Request) -> KnowledgeService:
+async def _knowledge(request: Request) -> KnowledgeService:
     return request.app.state.knowledge  # type: ignore[no-any-return]
 
 
-def _drafting(request: Request) -> DraftingService:
+async def _drafting(request: Request) -> DraftingService:
     return request.app.state.drafting  # type: ignore[no-any-return]
 
 
-def _admission(request: Request) -> DraftAdmission:
+async def _admission(request: Request) -> DraftAdmission:
     return request.app.state.admission  # type: ignore[no-any-return]
 
 
-def _changelog(request: Request) -> ChangelogService:
+async def _changelog(request: Request) -> ChangelogService:
     return request.app.state.changelog  # type: ignore[no-any-return]
 
 
-def _kb_status(request: Request) -> KbStatusService:
+async def _kb_status(request: Request) -> KbStatusService:
     return request.app.state.kb_status  # type: ignore[no-any-return]
 
 
@@ -49,7 +52,7 @@ class Caller:
         return None if self.principal.sees_all_drafts else self.pseudonym
 
 
-def _caller(request: Request, principal: AgentAccess) -> Caller:
+async def _caller(request: Request, principal: AgentAccess) -> Caller:
     events: EventService = request.app.state.events
     return Caller(principal, events.pseudonym(principal.subject))
 

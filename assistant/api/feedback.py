@@ -39,8 +39,12 @@ BundleRead = Annotated[Principal, Depends(logged_read("bundle"))]
 _STATS: Reused[bytes] = Reused()  # the statistics' JSON, rendered once per computation
 
 
-def _events(request: Request) -> EventService:
+def _event_service(request: Request) -> EventService:
     return request.app.state.events  # type: ignore[no-any-return]
+
+
+async def _events(request: Request) -> EventService:  # async: no hop to a worker thread
+    return _event_service(request)
 
 
 Events = Annotated[EventService, Depends(_events)]
@@ -126,7 +130,7 @@ def stats(
     request: Request, _: StatsRead, since: Instant | None = None, until: Instant | None = None
 ) -> Response:
     settings = request.app.state.settings.feedback
-    engine = _events(request).engine
+    engine = _event_service(request).engine
 
     def render() -> bytes:
         rows = weekly_stats(engine, since, until, settings.min_agents_per_cell)
@@ -149,7 +153,7 @@ def stats_csv(
     request: Request, _: StatsCsvRead, since: Instant | None = None, until: Instant | None = None
 ) -> Response:
     rows = weekly_stats(
-        _events(request).engine, since, until, request.app.state.settings.feedback.min_agents_per_cell
+        _event_service(request).engine, since, until, request.app.state.settings.feedback.min_agents_per_cell
     )
     return Response(
         to_csv(rows),
@@ -164,7 +168,7 @@ def stats_csv(
     responses={404: {"description": "no checkpoint yet"}},
 )
 def checkpoint(request: Request, _: AuditReader) -> dict[str, Any]:
-    found = latest_checkpoint(_events(request).engine)
+    found = latest_checkpoint(_event_service(request).engine)
     if found is None:
         raise NotFoundError("no checkpoint yet (run `hra audit checkpoint`) / aucun point de contrôle")
     return json_of(found)
@@ -187,7 +191,7 @@ def checkpoint(request: Request, _: AuditReader) -> dict[str, Any]:
 )
 def new_checkpoint(request: Request, _: AuditReader) -> JSONResponse:
     try:
-        cp, created = checkpoint_now(_events(request).engine, request.app.state.audit_key)
+        cp, created = checkpoint_now(_event_service(request).engine, request.app.state.audit_key)
     except AuditError as exc:
         raise ConflictError(str(exc)) from exc
     return JSONResponse(
@@ -213,7 +217,7 @@ def public_key(request: Request, _: AuditReader) -> dict[str, str]:
 )
 def bundle(request: Request, _: BundleRead, content: bool = True) -> Response:
     """``content=false``: digests only (proves the log extends a receipt, shows no per-event record)."""
-    found = export_bundle(_events(request).engine, request.app.state.audit_key, with_content=content)
+    found = export_bundle(_event_service(request).engine, request.app.state.audit_key, with_content=content)
     body = json.dumps(found, ensure_ascii=False)
     return Response(
         body,

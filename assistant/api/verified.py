@@ -16,7 +16,7 @@ router = APIRouter(prefix="/verified-answers", tags=["verified answers"])
 LeadAccess = Annotated[Principal, Depends(require_roles("lead", "admin"))]
 
 
-def _verified(request: Request) -> VerifiedAnswers:
+async def _verified(request: Request) -> VerifiedAnswers:
     return request.app.state.verified  # type: ignore[no-any-return]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.pipeline.sentences import split_sentences
+from assistant.pipeline.sentences import PASSAGE_CACHE, split_sentences
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
 
@@ -16,7 +16,7 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(fold(text)))
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=PASSAGE_CACHE)  # a passage's sentences, read again for every draft citing it
 def _sentence_words(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((s, frozenset(_words(s))) for s in split_sentences(text))
 

@@ -37,7 +37,7 @@ import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 
-from assistant.pipeline.sentences import split_sentences
+from assistant.pipeline.sentences import PASSAGE_CACHE, split_sentences
 from assistant.pipeline.types import Passage
 from knowledge_base.analysis import fold
 
@@ -318,7 +318,7 @@ def _plain_char(c: str) -> str:
     return n if len(n) == 1 else c
 
 
-@lru_cache(maxsize=8192)  # titles and KB sentences come back draft after draft
+@lru_cache(maxsize=4 * PASSAGE_CACHE)  # titles and KB sentences come back draft after draft
 def is_instruction(sentence: str) -> bool:
     """A sentence addressed to the drafting tool (folded French, English markers too)."""
     s = fold(latin(_HIDDEN.sub("", sentence) if _HIDDEN.search(sentence) else sentence))
@@ -335,7 +335,7 @@ def is_instruction(sentence: str) -> bool:
     return bool((_ADDRESSEE.search(s) or _VOCATIVE.search(s)) and _ORDER.search(s))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PASSAGE_CACHE)
 def instruction_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Character spans of ``text`` that address the tool (comments, then instruction lines)."""
     spans = [(m.start(), m.end()) for m in _COMMENT.finditer(text)]

@@ -419,7 +419,8 @@ class DraftingService:
                     log.warning("llm drafter unavailable, falling back to offline: %s", exc)
                     if chunks:
                         yield Event("reset", {"reason": fallback})
-            offline = OfflineDrafter(self.knowledge.searcher().index.bm25).draft(question, passages, category)
+            drafter = OfflineDrafter.for_index(self.knowledge.searcher().index.bm25)
+            offline = drafter.draft(question, passages, category)
             span.set_attribute("hra.drafter", "offline")
             for piece in _pieces(offline.text):
                 yield Event("token", {"text": piece})

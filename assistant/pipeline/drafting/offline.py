@@ -22,11 +22,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from assistant.pipeline.drafting.question import QuestionProfile, audience_of, populations_of, profile
 from assistant.pipeline.drafting.reader import Unit, read_passage
 from assistant.pipeline.drafting.style import LEVEL_REASONS, OPENINGS, Level, assumption_line, typography
 from assistant.pipeline.injection import clean_passage
+from assistant.pipeline.sentences import PASSAGE_CACHE
 from assistant.pipeline.types import DraftText, Passage
 from knowledge_base.bm25_index import Bm25Index
 
@@ -100,6 +102,13 @@ class Piece:
 class OfflineDrafter:
     def __init__(self, bm25: Bm25Index) -> None:
         self._bm25 = bm25  # its analyzer and idf give term weights consistent with retrieval
+        # A passage block's terms do not depend on the question: analysed once per build.
+        self._terms = lru_cache(maxsize=4 * PASSAGE_CACHE)(lambda text: frozenset(bm25.analyzer.terms(text)))
+
+    @classmethod
+    def for_index(cls, bm25: Bm25Index) -> OfflineDrafter:
+        """The drafter of the build in service (one kept: a new build gets a new one)."""
+        return _drafter_for(bm25)
 
     # -- entry point -------------------------------------------------------------------------
     def draft(self, question: str, passages: Sequence[Passage], category: str | None = None) -> DraftText:
@@ -153,7 +162,7 @@ class OfflineDrafter:
         return {t: self._bm25.idf(t) for t in set(self._bm25.analyzer.terms(question))}
 
     def _coverage(self, text: str, weights: dict[str, float]) -> tuple[float, frozenset[str]]:
-        terms = frozenset(self._bm25.analyzer.terms(text))
+        terms = self._terms(text)
         total = sum(weights.values()) or 1.0
         return sum(w for t, w in weights.items() if t in terms) / total, terms
 
@@ -373,24 +382,36 @@ def _majority_audience(passages: Sequence[Passage]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _drafter_for(bm25: Bm25Index) -> OfflineDrafter:
+    return OfflineDrafter(bm25)
+
+
 def _clean(u: Unit, q: QuestionProfile) -> bool:
+    quotable, populations, side = _unit_traits(u)
+    if not quotable or populations - q.populations:
+        return False  # not a statement, or a rule for a population the question does not mention
+    return not (side and q.audience and side != q.audience)
+
+
+@lru_cache(maxsize=4 * PASSAGE_CACHE)  # a KB sentence is read for every question it may answer
+def _unit_traits(u: Unit) -> tuple[bool, frozenset[str], str | None]:
+    """What ``_clean`` reads of a unit whatever the question: whether it is a quotable statement,
+    the populations its rule is for, the audience its section names."""
     text = u.text
     if u.kind == "sentence" and not text.endswith((".", "!", "…", ".»", ".)", ")")):
-        return False  # a title or a heading run into the text, not a statement
+        return False, frozenset(), None  # a title or a heading run into the text, not a statement
     if (
         text.endswith("?")
         or _FIRST_PERSON.search(text)
         or _DANGLING.search(text)
         or _REFERENCE_ONLY.match(text)
     ):
-        return False
+        return False, frozenset(), None
     if re.search(r"\b(?:Question|Réponse)\s?:", text):
-        return False
-    special = populations_of(f"{text} {u.section} {' '.join(u.conditions)}") - q.populations
-    if special:
-        return False  # a rule for a population the question does not mention
-    side = audience_of(f"{u.section} {' '.join(u.conditions)}")
-    return not (side and q.audience and side != q.audience)
+        return False, frozenset(), None
+    populations = populations_of(f"{text} {u.section} {' '.join(u.conditions)}")
+    return True, populations, audience_of(f"{u.section} {' '.join(u.conditions)}")
 
 
 def _blocks(units: list[Unit]) -> list[list[Unit]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from assistant.pipeline.sentences import split_sentences
+from assistant.pipeline.sentences import PASSAGE_CACHE, split_sentences
 
 UnitKind = Literal["sentence", "intro", "item"]
 
@@ -144,7 +144,7 @@ def read_passage(text: str, heading_path: tuple[str, ...] = (), title: str = "")
     return list(_read_passage(text, tuple(heading_path), title))
 
 
-@lru_cache(maxsize=4096)  # the same passages come back for many questions; units are immutable
+@lru_cache(maxsize=PASSAGE_CACHE)  # the same passages come back for many questions; units are immutable
 def _read_passage(text: str, heading_path: tuple[str, ...], title: str) -> tuple[Unit, ...]:
     lines = repair(text)
     qa = any(_ANSWER_LINE.match(line) for line in lines)
