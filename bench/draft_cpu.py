@@ -150,8 +150,7 @@ def main() -> None:
         # Whatever the spread, p95 >= mean: the target needs at least this many drafts a second.
         "drafts_per_s_needed_if_p95_were_the_mean": round(USERS / (P95_TARGET_MS / 1000), 1),
         "p95_over_mean_closed_loop": ratio,
-        "ratio_from": "bench/results/load.json drafts_only phase (two workers, connections split as"
-        " the kernel gave them)",
+        "ratio_from": f"bench/results/load.json drafts_only phase ({load.get('served_as', 'one hra serve')})",
         "drafts_per_s_needed_for_p95_target": round(needed_per_s, 1),
         "cpu_ms_per_draft_allowed_on_2_cores": round(2000 / needed_per_s, 1),
         "server_cpu_ms_per_draft_measured": load["server_cpu_ms_per_draft"],

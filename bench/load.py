@@ -1,8 +1,11 @@
 """Load on the HTTP API → bench/results/load.json.
 
-The app runs in its own process (``hra``'s app under uvicorn, as served), on a fresh SQLite store
-and the shipped KB; the load comes from this process: an asyncio client (httpx, keep-alive), one
-coroutine per simulated user, loopback only, on the same 2 cores. Phases:
+The app runs as served, on a fresh SQLite store and the shipped KB, in two topologies (``--topology``):
+``deployed``, as ``deploy/`` runs it — one-process replicas behind Caddy with ``deploy/Caddyfile``'s
+balancing policy (needs ``caddy`` on PATH; the headline) — and ``workers``, one ``hra serve`` whose
+worker processes share its socket (under ``as_workers``). The load comes from this process: an
+asyncio client (httpx, keep-alive), one coroutine per simulated user, loopback only, on the same 2
+cores as the servers and the proxy. Phases:
 
 - ``idle``: one user drafting alone (the reference for the stall);
 - ``drafts_only``: 16 users drafting distinct dev questions back to back;
@@ -30,9 +33,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -41,6 +46,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,24 +125,25 @@ class Tally:
         }
 
 
-def server_cpu_s(pid: int | None) -> float:
-    """CPU seconds used so far by the server process and its workers (user + system)."""
-    if pid is None:
-        return 0.0
-    root = psutil.Process(pid)
+def server_cpu_s(pids: list[int]) -> float:
+    """CPU seconds used so far by the server processes and their workers (user + system)."""
     total = 0.0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
+    for pid in pids:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
     return total
 
 
 class Load:
-    def __init__(self, base: str, questions: list[str], seed: int = 7, server_pid: int | None = None) -> None:
-        self.server_pid = server_pid
+    def __init__(
+        self, base: str, questions: list[str], seed: int = 7, server_pids: list[int] | None = None
+    ) -> None:
+        self.server_pids = server_pids or []
         self.base = base
         self.questions = questions
         self.rng = random.Random(seed)
@@ -241,15 +248,15 @@ class Load:
                 self.drafter(http, agents[USERS + i], until, tallies["worst"], worst=q)
                 for i, q in enumerate(WORST[: users.get("worst", 0)])
             ]
-            started, cpu, own = time.perf_counter(), server_cpu_s(self.server_pid), time.process_time()
+            started, cpu, own = time.perf_counter(), server_cpu_s(self.server_pids), time.process_time()
             await asyncio.gather(*jobs)
-            duration, cpu = time.perf_counter() - started, server_cpu_s(self.server_pid) - cpu
+            duration, cpu = time.perf_counter() - started, server_cpu_s(self.server_pids) - cpu
             own = time.process_time() - own
         out: dict[str, Any] = {"seconds": round(duration, 1), "users": users}
-        if self.server_pid:
+        if self.server_pids:
             out["server_cpu_s"], out["client_cpu_s"] = round(cpu, 2), round(own, 2)
         served = len(tallies["drafts"].seconds)
-        if self.server_pid and served and not users.get("eventers") and not users.get("worst"):
+        if self.server_pids and served and not users.get("eventers") and not users.get("worst"):
             # Only where drafts are all the server does (and /health, a few ms a second).
             out["server_cpu_ms_per_draft"] = round(cpu / served * 1000, 1)
             # The client shares the two cores: what it burns per draft is taken from the server.
@@ -269,9 +276,9 @@ def load_questions() -> list[str]:
 
 
 async def run_phases(
-    base: str, seconds: float, only: str | None = None, server_pid: int | None = None
+    base: str, seconds: float, only: str | None = None, server_pids: list[int] | None = None
 ) -> dict[str, Any]:
-    load = Load(base, load_questions(), server_pid=server_pid)
+    load = Load(base, load_questions(), server_pids=server_pids)
     await load.phase("warm-up", 5, {"drafters": USERS})
     if only == "costs":  # each kind of request alone: the server's CPU per request of that kind
         costs = {}
@@ -357,13 +364,106 @@ def headline(phases: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+
+
+def caddyfile(front: int, ports: list[int]) -> str:
+    """The shipped proxy's balancing (deploy/Caddyfile's ``lb_policy``) in front of local replicas."""
+    policy = re.search(r"lb_policy\s+(\w+)", (DEPLOY / "Caddyfile").read_text(encoding="utf-8"))
+    upstreams = " ".join(f"127.0.0.1:{p}" for p in ports)
+    return (
+        "{\n\tadmin off\n\tauto_https off\n}\n"
+        f"http://127.0.0.1:{front} {{\n\treverse_proxy {upstreams} {{\n"
+        f"\t\tlb_policy {policy.group(1) if policy else 'round_robin'}\n\t\tflush_interval -1\n\t}}\n}}\n"
+    )
+
+
+@contextlib.contextmanager
+def served(topology: str, work: Path, workers: int) -> Iterator[tuple[str, list[int], str]]:
+    """Start the app as ``topology`` says; yields its base URL, the processes to charge and a label.
+
+    - ``workers``: one ``hra serve`` with ``workers`` processes sharing its socket — a connection
+      stays with the process that accepted it;
+    - ``deployed``: as ``deploy/`` runs it, ``workers`` one-process replicas behind Caddy with the
+      shipped balancing policy (per request) — Caddy's CPU is charged to the server side too."""
+    procs: list[subprocess.Popen[bytes]] = []
+    root = Path(__file__).resolve().parent.parent
+    try:
+        if topology == "workers":
+            port = free_port()
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "assistant.cli", "serve"],
+                    cwd=root,
+                    env=server_env(work, port, workers),
+                )
+            )
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base, procs[0])
+            yield base, [procs[0].pid], f"one hra serve, {workers} worker processes"
+            return
+        caddy = shutil.which("caddy")
+        if caddy is None:
+            raise SystemExit("--topology deployed needs Caddy on PATH (apt-get install caddy)")
+        ports = [free_port() for _ in range(workers)]
+        for port in ports:  # one after the other: the first builds what the store needs, alone
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "assistant.cli", "serve"], cwd=root, env=server_env(work, port, 1)
+                )
+            )
+            wait_ready(f"http://127.0.0.1:{port}", procs[-1])
+        front = free_port()
+        (work / "Caddyfile").write_text(caddyfile(front, ports), encoding="utf-8")
+        procs.append(
+            subprocess.Popen(
+                [caddy, "run", "--config", str(work / "Caddyfile"), "--adapter", "caddyfile"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        base = f"http://127.0.0.1:{front}"
+        wait_ready(base, procs[-1])
+        label = (
+            f"{workers} one-process replicas behind Caddy {caddy_version(caddy)} (deploy/Caddyfile's policy)"
+        )
+        yield base, [p.pid for p in procs], label
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            proc.wait(30)
+
+
+def caddy_version(caddy: str) -> str:
+    out = subprocess.run([caddy, "version"], capture_output=True, text=True, check=False).stdout
+    return out.split()[0] if out.split() else "?"
+
+
+def measured(phases: dict[str, Any]) -> dict[str, Any]:
+    """One topology's figures: the headline, the stall ratio, every phase."""
+    result = headline(phases)
+    stall = result["stall"]
+    stall["after_p95_ms"] = stall["during_p95_ms"]
+    stall["ratio"] = (
+        round(stall["during_p95_ms"] / stall["idle_p95_ms"], 2) if stall["during_p95_ms"] else None
+    )
+    return {**result, "phases": phases}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="Length of each phase.")
     parser.add_argument("--label", default="after", help="'after' writes bench/results/load.json.")
     parser.add_argument("--out", type=Path, help="Write here instead (e.g. a 'before' run).")
     parser.add_argument("--merge-before", type=Path, help="A --label before file to quote as 'before'.")
-    parser.add_argument("--workers", type=int, default=2, help="Server processes (HRA_SERVER__WORKERS).")
+    parser.add_argument("--workers", type=int, default=2, help="Server processes (workers or replicas).")
+    parser.add_argument(
+        "--topology",
+        choices=["deployed", "workers", "both"],
+        default="both",
+        help="deployed: replicas behind Caddy, as deploy/ (the headline); workers: one hra serve.",
+    )
     parser.add_argument("--only-drafts", action="store_true", help="Tuning: the drafts_only phase, printed.")
     parser.add_argument("--only-paced", action="store_true", help="Tuning: the paced phase, printed.")
     parser.add_argument("--only-mixed", action="store_true", help="Tuning: the mixed phase, printed.")
@@ -371,56 +471,49 @@ def main() -> None:
         "--costs", action="store_true", help="Tuning: server CPU per draft, per event, per read, printed."
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="hra-load-"))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve"],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=server_env(work, port, args.workers),
+    only = (
+        "drafts_only"
+        if args.only_drafts
+        else "paced"
+        if args.only_paced
+        else "mixed"
+        if args.only_mixed
+        else "costs"
+        if args.costs
+        else None
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc)
-        only = (
-            "drafts_only"
-            if args.only_drafts
-            else "paced"
-            if args.only_paced
-            else "mixed"
-            if args.only_mixed
-            else "costs"
-            if args.costs
-            else None
-        )
-        phases = asyncio.run(run_phases(base, args.seconds, only, proc.pid))
-        if only:
-            return
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
-        shutil.rmtree(work, ignore_errors=True)  # a 30 MB store per run otherwise stays in /tmp
+    topologies = ["deployed", "workers"] if args.topology == "both" else [args.topology]
+    runs: dict[str, dict[str, Any]] = {}
+    for topology in topologies:
+        work = Path(tempfile.mkdtemp(prefix="hra-load-"))
+        try:
+            with served(topology, work, args.workers) as (base, pids, label):
+                print(f"--- {label}", flush=True)
+                phases = asyncio.run(run_phases(base, args.seconds, only, pids))
+            runs[topology] = {"served_as": label, **measured(phases)} if not only else phases
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # a 30 MB store per run otherwise stays in /tmp
+    if only:
+        return
+    first = runs[topologies[0]]
     result: dict[str, Any] = {
         "label": args.label,
         "server_workers": args.workers,
+        "topology": topologies[0],
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": __doc__.split("\n\n", 1)[1].split("\n\nTargets")[0].replace("\n", " "),
         "targets": {"drafts_per_s": 40, "p95_ms": 300, "stall_ratio": 3.0},
-        **headline(phases),
-        "phases": phases,
+        **first,
+        **{f"as_{name}": run for name, run in runs.items() if name != topologies[0]},
         "machine": machine(),
     }
-    stall = result["stall"]
-    stall["after_p95_ms"] = stall["during_p95_ms"]
-    stall["ratio"] = (
-        round(stall["during_p95_ms"] / stall["idle_p95_ms"], 2) if stall["during_p95_ms"] else None
-    )
     if args.merge_before:
         before = json.loads(args.merge_before.read_text(encoding="utf-8"))
         result["before"] = {
             k: before[k] for k in ("drafts_only", "mixed", "health_p95_ms_under_load", "stall")
         }
-        stall["before_p95_ms"] = before["stall"]["during_p95_ms"]
-        stall["before_idle_p95_ms"] = before["stall"]["idle_p95_ms"]
+        result["stall"]["before_p95_ms"] = before["stall"]["during_p95_ms"]
+        result["stall"]["before_idle_p95_ms"] = before["stall"]["idle_p95_ms"]
     if args.out:
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(args.out)

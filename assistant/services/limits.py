@@ -59,10 +59,11 @@ class LimitsSettings(BaseModel):
         default=1,
         ge=1,
         le=256,
-        description="App replicas behind a round-robin proxy. Buckets live in each process (no "
-        "per-agent activity is written anywhere), so each process allows per_token_per_s and "
-        "per_token_burst divided by replicas x server workers: a credential's total stays the same "
-        "however many processes serve it.",
+        description="App replicas behind the proxy. Buckets live in each process (no per-agent "
+        "activity is written anywhere), so each process allows per_token_per_s and per_token_burst "
+        "divided by replicas x server workers: a credential's total is at most the configured one "
+        "however many processes serve it (exactly it when its requests spread evenly, as the "
+        "proxy's least_conn does on average).",
     )
 
     def per_process(self, workers: int) -> tuple[float, int]:
