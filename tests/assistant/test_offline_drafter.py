@@ -7,6 +7,7 @@ same detectors the bench counts (eval.metrics.draft_lint).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable
@@ -304,3 +305,16 @@ def test_drafts_from_the_shipped_passages_that_used_to_show_defects_are_clean(
 ) -> None:
     result, passages = draft(question)
     assert not lint(result.text, passages), result.text
+
+
+def test_the_drafter_of_a_build_is_kept_and_drafts_as_a_new_one(
+    real_index: KnowledgeIndex, draft: Callable[..., tuple[DraftText, list[Passage]]]
+) -> None:
+    """Kept per build (its passage terms are memoised across drafts); a new build gets its own."""
+    kept = OfflineDrafter.for_index(real_index.bm25)
+    assert OfflineDrafter.for_index(real_index.bm25) is kept
+    fresh, passages = draft("Combien de jours de congés payés par mois de travail ?")
+    twice = [kept.draft("Combien de jours de congés payés par mois de travail ?", passages) for _ in range(2)]
+    assert twice[0] == twice[1] == fresh
+    other = copy.copy(real_index.bm25)  # another build's index: another object
+    assert OfflineDrafter.for_index(other) is not kept
