@@ -21,6 +21,8 @@ from typing import Any
 
 from knowledge_base.documents import Chunk
 
+_pointers_read: dict[Path, tuple[tuple[int, int, int], dict[str, str]]] = {}
+
 
 @dataclass(frozen=True)
 class IndexLayout:
@@ -58,7 +60,16 @@ class IndexLayout:
 
     def current(self) -> dict[str, str] | None:
         try:
-            data: dict[str, str] = json.loads(self.pointer.read_text())
+            # Read again only when the file changed: a draft asks several times, and the pointer is
+            # replaced (a new inode, a new mtime), never written in place.
+            st = os.stat(self.pointer)
+            seen = (st.st_ino, st.st_mtime_ns, st.st_size)
+            memo = _pointers_read.get(self.pointer)
+            if memo is not None and memo[0] == seen:
+                data = dict(memo[1])
+            else:
+                data = json.loads(self.pointer.read_text())
+                _pointers_read[self.pointer] = (seen, dict(data))
         except (OSError, ValueError):
             return None
         return data if (self.build_dir(data.get("build_id", "")) / "manifest.json").exists() else None

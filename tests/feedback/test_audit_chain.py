@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -134,8 +134,8 @@ def append_forged(engine: Engine, i: int, *, prev: str | None = None, canonical:
         session.flush()
         made = chain.append(session, event.event_id, canonical or event_canonical(event))
         if prev is not None:
-            made.prev_hash = prev
-            made.entry_hash = chain.chain_hash(prev, made.content_digest)
+            forged = {"prev_hash": prev, "entry_hash": chain.chain_hash(prev, made["content_digest"])}
+            session.execute(update(AuditEntry).where(AuditEntry.seq == made["seq"]).values(**forged))
 
 
 def shift_entries(engine: Engine, from_seq: int, by: int) -> None:
