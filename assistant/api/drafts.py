@@ -11,7 +11,7 @@ from contextlib import suppress
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from assistant.api.contract import BLANK_QUESTION, NOT_BLANK, is_blank, topic_ids
 from assistant.api.deps import Admission, AgentCaller, Drafting
 from assistant.pipeline.topics import taxonomy
-from assistant.services.drafting import DraftRequest
+from assistant.services.drafting import DraftingService, DraftRequest
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
 
@@ -203,16 +203,23 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
     "",
     summary="Draft a cited French reply (or abstain / route to a human).",
     status_code=201,
+    response_model=DraftPublic,
     responses=_REFUSALS,
 )
 async def create_draft(
     body: DraftCreate, drafting: Drafting, caller: AgentCaller, admission: Admission
-) -> DraftPublic:
+) -> Response:
     # A slot first (503 busy with Retry-After when every slot and the queue are taken), then the
     # pipeline in a worker thread: the event loop only ever waits, never computes.
     async with admission.slot(body.question):
-        record = await run_in_threadpool(drafting.create, body.to_request(caller.pseudonym))
-    return DraftPublic.model_validate(record)
+        content = await run_in_threadpool(_created, drafting, body.to_request(caller.pseudonym))
+    return Response(content, status_code=201, media_type="application/json")
+
+
+def _created(drafting: DraftingService, request: DraftRequest) -> bytes:
+    """The draft as the JSON answered, validated and written in the worker thread (returned as a
+    model, FastAPI would validate it a second time and encode it on the event loop)."""
+    return DraftPublic.model_validate(drafting.create(request)).model_dump_json().encode()
 
 
 @router.post(
