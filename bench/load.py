@@ -388,18 +388,17 @@ def served(topology: str, work: Path, workers: int) -> Iterator[tuple[str, list[
       shipped balancing policy (per request) — Caddy's CPU is charged to the server side too."""
     procs: list[subprocess.Popen[bytes]] = []
     root = Path(__file__).resolve().parent.parent
+
+    def serve(port: int, processes: int) -> str:
+        """``hra serve`` on ``port``, ready; its base URL."""
+        env = server_env(work, port, processes)
+        procs.append(subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve"], cwd=root, env=env))
+        wait_ready(f"http://127.0.0.1:{port}", procs[-1])
+        return f"http://127.0.0.1:{port}"
+
     try:
         if topology == "workers":
-            port = free_port()
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "assistant.cli", "serve"],
-                    cwd=root,
-                    env=server_env(work, port, workers),
-                )
-            )
-            base = f"http://127.0.0.1:{port}"
-            wait_ready(base, procs[0])
+            base = serve(free_port(), workers)
             yield base, [procs[0].pid], f"one hra serve, {workers} worker processes"
             return
         caddy = shutil.which("caddy")
@@ -407,12 +406,7 @@ def served(topology: str, work: Path, workers: int) -> Iterator[tuple[str, list[
             raise SystemExit("--topology deployed needs Caddy on PATH (apt-get install caddy)")
         ports = [free_port() for _ in range(workers)]
         for port in ports:  # one after the other: the first builds what the store needs, alone
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "assistant.cli", "serve"], cwd=root, env=server_env(work, port, 1)
-                )
-            )
-            wait_ready(f"http://127.0.0.1:{port}", procs[-1])
+            serve(port, 1)
         front = free_port()
         (work / "Caddyfile").write_text(caddyfile(front, ports), encoding="utf-8")
         procs.append(
